@@ -1,0 +1,226 @@
+//! `planner check`: the summary of a valid inventory.
+//!
+//! It answers what an operator wants to know before planning: what runs
+//! where, how full each mailstore is against the ceiling, and which policy
+//! the planner will apply.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use planner_core::inventory::{AgainstTarget, Checked, Fraction, Inventory, ServerId};
+
+/// The summary printed on success.
+pub fn render(file: &str, checked: &Checked) -> String {
+    let inv = &checked.inventory;
+    let mut out = String::new();
+    let to_upgrade = inv.servers.iter().filter(|s| s.needs_upgrade()).count();
+    let _ = writeln!(
+        out,
+        "{file}: valid ({} profile, target {})",
+        inv.profile.name.as_str(),
+        inv.target_version
+    );
+    let _ = writeln!(
+        out,
+        "{} servers, {to_upgrade} to upgrade; {} warning{}",
+        inv.servers.len(),
+        checked.warnings.len(),
+        if checked.warnings.len() == 1 { "" } else { "s" }
+    );
+    out.push('\n');
+    servers_by_role(inv, &mut out);
+    out.push('\n');
+    mailstores(inv, &mut out);
+    out.push('\n');
+    policy(inv, &mut out);
+    out
+}
+
+fn servers_by_role(inv: &Inventory, out: &mut String) {
+    let _ = writeln!(out, "Servers by role");
+    let width = inv
+        .profile
+        .roles
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(4);
+    for role in &inv.profile.roles {
+        let members: Vec<_> = inv
+            .servers
+            .iter()
+            .filter(|s| s.has_role(&role.name))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let mut versions: BTreeMap<_, Vec<&str>> = BTreeMap::new();
+        for s in &members {
+            versions
+                .entry(&s.version)
+                .or_default()
+                .push(s.name.as_str());
+        }
+        let detail: Vec<String> = versions
+            .iter()
+            .map(|(version, names)| {
+                let mark = match inv
+                    .servers
+                    .iter()
+                    .find(|s| &&s.version == version)
+                    .map(|s| s.status)
+                {
+                    Some(AgainstTarget::At) => " (at target)",
+                    _ => "",
+                };
+                format!("{version}{mark}: {}", names.join(", "))
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:width$}  {}  {}",
+            role.name,
+            members.len(),
+            detail.join("; ")
+        );
+    }
+}
+
+fn mailstores(inv: &Inventory, out: &mut String) {
+    let loads = inv.store_loads();
+    let stores: Vec<usize> = (0..inv.servers.len())
+        .filter(|i| inv.servers[*i].is_mailstore())
+        .collect();
+    let _ = writeln!(
+        out,
+        "Mailstores (fill against max_fill {})",
+        inv.policy.max_fill
+    );
+    let rows: Vec<[String; 6]> = stores
+        .iter()
+        .map(|&i| {
+            let s = &inv.servers[i];
+            let load = loads[i];
+            let cap = s.capacity;
+            let disk = cap.map_or(0, |c| c.disk.0);
+            let count = match cap.and_then(|c| c.mailboxes) {
+                Some(limit) => format!("{} / {limit}", load.mailboxes),
+                None => load.mailboxes.to_string(),
+            };
+            let fill = Fraction::ratio(load.bytes.0, disk);
+            let over = inv
+                .ceiling(ServerId(i as u32))
+                .is_some_and(|c| load.bytes > c.bytes || load.mailboxes > c.mailboxes);
+            let mut flags = Vec::new();
+            if !s.needs_upgrade() {
+                flags.push("at target");
+            }
+            if s.spare {
+                flags.push("spare");
+            }
+            if s.evacuate == Some(false) {
+                flags.push("in place");
+            }
+            if over {
+                flags.push("ABOVE CEILING");
+            }
+            [
+                s.name.to_string(),
+                s.site.clone().unwrap_or_else(|| "-".into()),
+                count,
+                load.bytes.to_string(),
+                format!(
+                    "{fill} of {}",
+                    cap.map_or_else(|| "?".into(), |c| c.disk.to_string())
+                ),
+                flags.join(", "),
+            ]
+        })
+        .collect();
+    let header = ["store", "site", "mailboxes", "bytes", "fill", ""];
+    let widths: Vec<usize> = (0..6)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| -> String {
+        let mut l = String::from(" ");
+        for (c, cell) in cells.iter().enumerate() {
+            let pad = widths[c].saturating_sub(cell.chars().count());
+            if c == 2 || c == 3 {
+                l.push_str(&format!(" {}{cell}", " ".repeat(pad)));
+            } else {
+                l.push_str(&format!(" {cell}{}", " ".repeat(pad)));
+            }
+        }
+        l.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    for row in &rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    let total_mailboxes: u64 = stores.iter().map(|i| loads[*i].mailboxes).sum();
+    let total_bytes = stores
+        .iter()
+        .fold(planner_core::inventory::Bytes::ZERO, |acc, i| {
+            acc.saturating_add(loads[*i].bytes)
+        });
+    let assumed = inv.mailboxes.iter().filter(|m| m.assumed).count();
+    let _ = write!(out, "  total: {total_mailboxes} mailboxes, {total_bytes}");
+    if inv.policy.size_overhead != Fraction::ZERO {
+        let _ = write!(out, " (with {} overhead)", inv.policy.size_overhead);
+    }
+    if assumed > 0 {
+        let _ = write!(out, "; {assumed} sizes assumed");
+    }
+    out.push('\n');
+}
+
+fn policy(inv: &Inventory, out: &mut String) {
+    let p = &inv.policy;
+    let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
+    let _ = writeln!(out, "Policy");
+    let _ = writeln!(
+        out,
+        "  strategy {}, max_fill {}, size_overhead {}, evacuate {}, move_by {}",
+        lower(&p.strategy),
+        p.max_fill,
+        p.size_overhead,
+        lower(&p.evacuate),
+        lower(&p.move_by)
+    );
+    let _ = writeln!(
+        out,
+        "  two_stage_moves {}, backup {} (full when older than {}), cross_site_moves {}",
+        p.two_stage_moves,
+        lower(&p.backup),
+        p.full_backup_max_age,
+        p.cross_site_moves
+    );
+    let _ = writeln!(
+        out,
+        "  max_parallel_moves {}, max_parallel_upgrades {}, allow_outage [{}]",
+        p.max_parallel_moves,
+        p.max_parallel_upgrades,
+        p.allow_outage.join(", ")
+    );
+    if let Some(n) = &p.notify {
+        let _ = writeln!(out, "  notify {n}");
+    }
+    match &p.rates {
+        Some(r) => {
+            let _ = writeln!(
+                out,
+                "  rates: copy {}, delta {}, switch {} per account, upgrade {}",
+                r.copy, r.delta_fraction, r.switch_per_account, r.upgrade
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  no rates: plans carry no time estimates");
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The inventory: reading it, checking it, and the validated model planning uses.
+//!
+//! Reading happens in two steps because mailbox lists live in other files and
+//! the library never opens a file: [`parse`] reads the inventory text and tells
+//! which lists it names; the caller fetches them and passes their bytes to
+//! [`Document::validate`], which checks everything and returns an
+//! [`Inventory`] with its warnings, or every problem at once.
+
+mod locate;
+mod mailbox_list;
+mod model;
+mod names;
+mod profile;
+mod raw;
+mod units;
+mod validate;
+mod version;
+
+pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
+pub use names::{Account, ServerName};
+pub use profile::{GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
+pub use raw::{BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, RawInventory, Strategy};
+pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};
+pub use validate::{Checked, Document, MailboxFile, MailboxList, parse};
+pub use version::{AgainstTarget, Version};
+
+/// The JSON Schema of the inventory format, generated from the input model.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(RawInventory)).unwrap_or(serde_json::Value::Null)
+}

@@ -1,0 +1,211 @@
+//! The validated inventory: what planning works from.
+//!
+//! Every value here has been checked and resolved: names are canonical,
+//! references between servers are indices, units are integers and the
+//! profile carries the inventory's overrides. Planning never sees raw input.
+
+use serde::Serialize;
+
+use super::names::{Account, ServerName};
+use super::profile::Profile;
+use super::raw::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
+use super::units::{Bytes, BytesPerSecond, Fraction, Seconds};
+use super::version::{AgainstTarget, Version};
+
+/// A server's index in [`Inventory::servers`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ServerId(pub u32);
+
+impl ServerId {
+    /// The index as a `usize`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A validated inventory.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    /// The version every server must end on.
+    pub target_version: Version,
+    /// The role profile with the inventory's overrides.
+    pub profile: Profile,
+    /// The policy with every default filled in.
+    pub policy: Policy,
+    /// Every server, in the inventory's order.
+    pub servers: Vec<Server>,
+    /// Every mailbox, inline ones first, then each file's in file order.
+    pub mailboxes: Vec<Mailbox>,
+}
+
+/// The effective planning policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    /// How stores are emptied.
+    pub strategy: Strategy,
+    /// Ceiling on every store's disk and mailbox count.
+    pub max_fill: Fraction,
+    /// Added to every mailbox size for capacity.
+    pub size_overhead: Fraction,
+    /// Whether mailstores are emptied before upgrade.
+    pub evacuate: EvacuatePolicy,
+    /// The unit of moves.
+    pub move_by: MoveBy,
+    /// Whether moves copy first and switch later.
+    pub two_stage_moves: bool,
+    /// The backup before a mailstore is touched.
+    pub backup: BackupPolicy,
+    /// A last full backup older than this makes the backup full.
+    pub full_backup_max_age: Seconds,
+    /// Move steps per wave.
+    pub max_parallel_moves: u32,
+    /// Upgrades per wave.
+    pub max_parallel_upgrades: u32,
+    /// Whether moves may cross sites.
+    pub cross_site_moves: bool,
+    /// Roles or groups whose outage is accepted, sorted.
+    pub allow_outage: Vec<String>,
+    /// Address for move notifications.
+    pub notify: Option<Account>,
+    /// Rates for estimates.
+    pub rates: Option<Rates>,
+}
+
+/// Rates for time estimates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Rates {
+    /// Copy speed of one move stream.
+    pub copy: BytesPerSecond,
+    /// Share of a mailbox that changes between the two stages.
+    pub delta_fraction: Fraction,
+    /// Switch time per account.
+    pub switch_per_account: Seconds,
+    /// One server's upgrade.
+    pub upgrade: Seconds,
+}
+
+/// One server.
+#[derive(Clone, Debug)]
+pub struct Server {
+    /// Its hostname.
+    pub name: ServerName,
+    /// Its roles, in the profile's order.
+    pub roles: Vec<String>,
+    /// Its current version.
+    pub version: Version,
+    /// Below or at the target (validation refuses newer).
+    pub status: AgainstTarget,
+    /// Its site; `None` is the one unnamed site.
+    pub site: Option<String>,
+    /// Servers that must be upgraded before it, sorted.
+    pub depends_on: Vec<ServerId>,
+    /// Capacity, for mailstores.
+    pub capacity: Option<Capacity>,
+    /// A reserve store.
+    pub spare: bool,
+    /// The server's own `evacuate`, if given.
+    pub evacuate: Option<bool>,
+    /// The last backups known.
+    pub last_backup: LastBackup,
+}
+
+impl Server {
+    /// Whether the server has the role.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// Whether it is a mailstore.
+    pub fn is_mailstore(&self) -> bool {
+        self.has_role(super::profile::MAILSTORE)
+    }
+
+    /// Whether it needs an upgrade.
+    pub fn needs_upgrade(&self) -> bool {
+        self.status == AgainstTarget::Below
+    }
+}
+
+/// A mailstore's capacity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Capacity {
+    /// Bytes usable for mailbox data.
+    pub disk: Bytes,
+    /// Accounts it can serve well, if limited.
+    pub mailboxes: Option<u64>,
+}
+
+/// The last backups known.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LastBackup {
+    /// The last full backup.
+    pub full: Option<jiff::Timestamp>,
+    /// The last incremental backup.
+    pub incremental: Option<jiff::Timestamp>,
+}
+
+/// One mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mailbox {
+    /// Its account.
+    pub account: Account,
+    /// The store it is on.
+    pub store: ServerId,
+    /// Its size as listed (without the policy's overhead).
+    pub size: Bytes,
+    /// Whether the size was assumed from an `accounts` list.
+    pub assumed: bool,
+}
+
+impl Inventory {
+    /// The server with that id.
+    pub fn server(&self, id: ServerId) -> &Server {
+        &self.servers[id.index()]
+    }
+
+    /// The id of the server with that (case-insensitive) name.
+    pub fn server_id(&self, name: &str) -> Option<ServerId> {
+        let lower = name.to_ascii_lowercase();
+        self.servers
+            .iter()
+            .position(|s| s.name.as_str() == lower)
+            .map(|i| ServerId(i as u32))
+    }
+
+    /// A mailbox's size for capacity: its size plus the policy's overhead.
+    pub fn footprint(&self, mailbox: &Mailbox) -> Bytes {
+        mailbox.size.with_overhead(self.policy.size_overhead)
+    }
+
+    /// Per store: mailboxes and bytes for capacity, indexed by server.
+    pub fn store_loads(&self) -> Vec<Load> {
+        let mut loads = vec![Load::default(); self.servers.len()];
+        for mailbox in &self.mailboxes {
+            let load = &mut loads[mailbox.store.index()];
+            load.mailboxes += 1;
+            load.bytes = load.bytes.saturating_add(self.footprint(mailbox));
+        }
+        loads
+    }
+
+    /// The most a store may hold at `max_fill`: bytes, and accounts if limited.
+    pub fn ceiling(&self, store: ServerId) -> Option<Load> {
+        let capacity = self.server(store).capacity?;
+        Some(Load {
+            bytes: Bytes(self.policy.max_fill.of(capacity.disk.0)),
+            mailboxes: capacity
+                .mailboxes
+                .map_or(u64::MAX, |m| self.policy.max_fill.of(m)),
+        })
+    }
+}
+
+/// What a store holds: a number of mailboxes and their bytes for capacity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Load {
+    /// Bytes, with the policy's overhead.
+    pub bytes: Bytes,
+    /// Mailboxes.
+    pub mailboxes: u64,
+}
