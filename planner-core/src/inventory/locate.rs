@@ -121,6 +121,68 @@ pub fn locate(text: &str, wanted: &BTreeSet<String>) -> BTreeMap<String, Positio
     found
 }
 
+/// The position of the second `key` in the mapping at `mapping_path` (the
+/// root is the empty path), for a key that is given twice.
+pub fn repeated_key(text: &str, mapping_path: &str, key: &str) -> Option<Position> {
+    let mut stack: Vec<(String, bool, Option<String>, usize)> = Vec::new();
+    let mut seen = 0;
+    let mut root_done = false;
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else { break };
+        let position = (
+            u32::try_from(span.start.line()).unwrap_or(u32::MAX),
+            u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+        );
+        match event {
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                continue;
+            }
+            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(_) => {}
+            _ => continue,
+        }
+        // (path, is_map, current key, next index); for a map `next` counts keys and values.
+        let path = match stack.last_mut() {
+            None if root_done => return None,
+            None => {
+                root_done = true;
+                String::new()
+            }
+            Some((path, false, _, next)) => {
+                let p = format!("{path}[{next}]");
+                *next += 1;
+                p
+            }
+            Some((path, true, current, next)) => {
+                *next += 1;
+                if *next % 2 == 1 {
+                    let name = match &event {
+                        Event::Scalar(v, ..) => v.to_string(),
+                        _ => String::new(),
+                    };
+                    if path == mapping_path && name == key {
+                        seen += 1;
+                        if seen == 2 {
+                            return Some(position);
+                        }
+                    }
+                    *current = Some(name);
+                    // Keys that are containers are walked but never match.
+                    "?".to_string()
+                } else {
+                    join(path, current.as_deref().unwrap_or(""))
+                }
+            }
+        };
+        match event {
+            Event::MappingStart(..) => stack.push((path, true, None, 0)),
+            Event::SequenceStart(..) => stack.push((path, false, None, 0)),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_string()

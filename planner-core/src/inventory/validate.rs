@@ -83,14 +83,77 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, Refusal> {
             ),
         ]));
     }
+    if let Some((line, column)) = flow_nesting_beyond(text, MAX_FLOW_NESTING) {
+        return Err(Refusal::new(vec![
+            Diagnostic::error(file, format!("the document nests more than {MAX_FLOW_NESTING} brackets deep"))
+                .at(line, column)
+                .hint("an inventory is a few levels deep; check for runaway `[` or `{`"),
+        ]));
+    }
     match serde_yaml::from_str::<RawInventory>(text) {
         Ok(raw) => Ok(Document {
             file: file.to_string(),
             text: text.to_string(),
             raw,
         }),
-        Err(e) => Err(Refusal::new(vec![structural(file, &e)])),
+        Err(e) => {
+            let mut d = structural(file, &e);
+            // serde points a repeated key at its mapping; point at the repeat.
+            if d.message.starts_with("key `") && d.message.ends_with("is given twice") {
+                let key = d.message.split('`').nth(1).unwrap_or("").to_string();
+                let mapping = d.path.clone().unwrap_or_default();
+                if let Some((line, column)) = super::locate::repeated_key(text, &mapping, &key) {
+                    d = d.at(line, column);
+                }
+            }
+            Err(Refusal::new(vec![d]))
+        }
     }
+}
+
+/// Deeper flow nesting than any inventory needs. The YAML parser's work grows
+/// with the square of the nesting depth, so deep documents are refused before
+/// it sees them.
+const MAX_FLOW_NESTING: usize = 64;
+
+/// Where flow brackets (`[`, `{`) first nest deeper than `limit`, ignoring
+/// brackets inside quotes and comments.
+fn flow_nesting_beyond(text: &str, limit: usize) -> Option<(u32, u32)> {
+    let (mut depth, mut line, mut column) = (0usize, 1u32, 0u32);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut previous = '\n';
+    for c in text.chars() {
+        column += 1;
+        if c == '\n' {
+            line += 1;
+            column = 0;
+            comment = false;
+            previous = c;
+            continue;
+        }
+        if comment {
+            continue;
+        }
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '#' if previous.is_whitespace() => comment = true,
+                '"' | '\'' if !previous.is_alphanumeric() => quote = Some(c),
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some((line, column));
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    None
 }
 
 /// The 1-based line and column of a byte offset.
@@ -113,10 +176,7 @@ fn line_column(bytes: &[u8], offset: usize) -> (u32, u32) {
 
 /// Turns serde's message into a diagnostic with a path, a plain message and a hint.
 fn structural(file: &str, error: &serde_yaml::Error) -> Diagnostic {
-    let mut message = error.to_string();
-    if let Some(cut) = message.rfind(" at line ") {
-        message.truncate(cut);
-    }
+    let message = strip_positions(&error.to_string());
     // serde_yaml writes `path: message`; a path has no spaces.
     let (path, body) = match message.split_once(": ") {
         Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(p.to_string()), b.to_string()),
@@ -137,6 +197,32 @@ fn structural(file: &str, error: &serde_yaml::Error) -> Diagnostic {
         d = d.hint(h);
     }
     d
+}
+
+/// Removes libyaml's ` at line N column M` from a message (the diagnostic
+/// carries the position), keeping a second position as where a construct began.
+fn strip_positions(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    let mut first = true;
+    while let Some(at) = rest.find(" at line ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + " at line ".len()..];
+        let line: String = after.chars().take_while(char::is_ascii_digit).collect();
+        let Some(tail) = after[line.len()..].strip_prefix(" column ") else {
+            out.push_str(" at line ");
+            rest = after;
+            continue;
+        };
+        let column: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        if !first {
+            out.push_str(&format!(" that began at line {line} column {column}"));
+        }
+        first = false;
+        rest = &tail[column.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Rewrites serde's wording for operators and finds a hint.
@@ -228,9 +314,35 @@ fn explain_serde(body: &str, path: Option<&str>) -> (String, Option<String>) {
         );
     }
     if let Some(rest) = body.strip_prefix("invalid type: ") {
-        return (format!("wrong type: {rest}"), None);
+        return (format!("wrong type: {}", plain_type_names(rest)), None);
+    }
+    if let Some(rest) = body.strip_prefix("invalid length ") {
+        return (format!("wrong length {}", plain_type_names(rest)), None);
     }
     (body.to_string(), None)
+}
+
+/// Replaces the names of the input model's Rust types with what they are in YAML.
+fn plain_type_names(text: &str) -> String {
+    const NAMES: [(&str, &str); 12] = [
+        ("struct RawInventory", "an inventory mapping"),
+        ("struct RawServer", "a server mapping (name, roles, version, ...)"),
+        ("struct RawMailboxFile", "a mailbox file mapping (path, format, ...)"),
+        ("struct RawMailbox", "a mailbox mapping (account, store, size)"),
+        ("struct RawPolicy", "a policy mapping"),
+        ("struct RawRates", "a rates mapping (copy, delta_fraction, switch_per_account, upgrade)"),
+        ("struct RawRole", "a role mapping"),
+        ("struct RawGroup", "a group mapping"),
+        ("struct RawCapacity", "a capacity mapping (disk, mailboxes)"),
+        ("struct RawLastBackup", "a last_backup mapping (full, incremental)"),
+        ("a number or a string", "a number or a string"),
+        ("u32", "a whole number"),
+    ];
+    let mut out = text.to_string();
+    for (from, to) in NAMES {
+        out = out.replace(from, to);
+    }
+    out.replace("u64", "a whole number")
 }
 
 /// Collects diagnostics with YAML paths until they can be located.
@@ -319,6 +431,17 @@ impl Ctx<'_> {
             out.push(d);
         }
         crate::diagnostic::sort(&mut out);
+        const SHOWN: usize = 200;
+        if out.len() > SHOWN {
+            let hidden = out.len() - SHOWN;
+            let errors_hidden = out[SHOWN..].iter().filter(|d| d.severity == Severity::Error).count();
+            out.truncate(SHOWN);
+            let mut d = Diagnostic::error(self.file, format!("{hidden} more problems are not shown"));
+            if errors_hidden == 0 {
+                d.severity = Severity::Warning;
+            }
+            out.push(d);
+        }
         out
     }
 }
@@ -697,8 +820,13 @@ fn resolve_servers(
     let names: Vec<&str> = raw.servers.iter().map(|s| s.name.as_str()).collect();
     for (i, s) in raw.servers.iter().enumerate() {
         let mut deps = Vec::new();
+        let mut reported: BTreeSet<String> = BTreeSet::new();
         for (k, dep) in s.depends_on.iter().enumerate() {
             let path = format!("servers[{i}].depends_on[{k}]");
+            if !reported.insert(dep.trim().to_ascii_lowercase()) {
+                // Each name is checked once per server.
+                continue;
+            }
             match by_name.get(&dep.trim().to_ascii_lowercase()) {
                 Some(&j) if j == i => {
                     ctx.error(path, format!("server `{}` depends on itself", s.name));
@@ -811,7 +939,7 @@ fn resolve_server(
             None
         }
         Some(c) => {
-            if !is_mailstore && !s.roles.is_empty() {
+            if !is_mailstore && !s.roles.is_empty() && roles.len() == s.roles.len() {
                 ctx.warning(
                     format!("{path}.capacity"),
                     format!("`{}` is not a mailstore; its capacity is ignored", s.name),
@@ -841,7 +969,7 @@ fn resolve_server(
             })
         }
     };
-    if s.spare && !is_mailstore && !s.roles.is_empty() {
+    if s.spare && !is_mailstore && roles.len() == s.roles.len() && !s.roles.is_empty() {
         ctx.warning(
             format!("{path}.spare"),
             format!("`{}` is not a mailstore; `spare` is ignored", s.name),
@@ -1225,10 +1353,15 @@ fn check_duplicates(
     };
     let mut shown = 0;
     let mut more = 0;
-    for pair in order.windows(2) {
-        let (first, second) = (pair[0] as usize, pair[1] as usize);
-        if mailboxes[first].account != mailboxes[second].account {
+    let mut first = 0usize;
+    for (k, pair) in order.windows(2).enumerate() {
+        let second = pair[1] as usize;
+        if mailboxes[pair[0] as usize].account != mailboxes[second].account {
             continue;
+        }
+        // The first listing of this account starts the run of equal ones.
+        if k == 0 || mailboxes[order[k - 1] as usize].account != mailboxes[second].account {
+            first = pair[0] as usize;
         }
         if shown >= SHOWN {
             more += 1;

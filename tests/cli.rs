@@ -1,0 +1,212 @@
+//! End-to-end tests of the `planner` binary: inventories in, output and exit
+//! codes out.
+//!
+//! Bad inputs live one case per file under `bad-input/`; inputs that are large
+//! or binary are generated here from a fixed seed. Each run is snapshotted as
+//! one transcript (exit code, stdout, stderr), so a reviewer sees exactly what
+//! an operator would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod support {
+    use super::*;
+
+    /// The workspace root.
+    pub fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// Runs `planner` with `args` in `cwd` and returns the transcript.
+    pub fn run(cwd: &Path, args: &[&str]) -> (i32, String) {
+        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+            .args(args)
+            .current_dir(cwd)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the planner binary runs");
+        let code = output.status.code().unwrap_or(-1);
+        let transcript = format!(
+            "exit: {code}\n--- stdout\n{}--- stderr\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (code, transcript)
+    }
+
+    /// A fresh scratch directory for generated inputs.
+    pub fn scratch(name: &str) -> PathBuf {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        dir
+    }
+
+    /// A small deterministic pseudo-random generator (xorshift64*), so that
+    /// generated inputs are the same on every run.
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        pub fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+    }
+}
+
+use support::{Rng, root, run, scratch};
+
+const VALID_HEAD: &str = "format: 1
+target_version: \"10.1.5\"
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }
+  - { name: ldap2.example.com, roles: [ldap-replica], version: \"9.0.0_P40\" }
+  - { name: mx1.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }
+  - { name: mx2.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }
+  - { name: mbx1.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100TiB } }
+  - { name: mbx2.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100TiB } }
+";
+
+#[test]
+fn bad_input_corpus() {
+    let dir = root().join("tests/bad-input");
+    insta::glob!("bad-input/*.yaml", |path| {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("file name");
+        let (code, transcript) = run(&dir, &["check", name]);
+        assert_eq!(code, 1, "{name} must be refused with exit 1:\n{transcript}");
+        insta::assert_snapshot!(transcript);
+    });
+}
+
+#[test]
+fn generated_bad_inputs() {
+    let dir = scratch("generated-bad-inputs");
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+
+    // Nesting 100,000 deep.
+    let deep = format!("format: 1\nservers: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    std::fs::write(dir.join("deep.yaml"), deep).expect("write");
+    // Block nesting 100,000 deep on one line.
+    let deep_block = format!("format: 1\nservers:\n  {}x\n", "- ".repeat(100_000));
+    std::fs::write(dir.join("deep-block.yaml"), deep_block).expect("write");
+    // Random binary.
+    let binary: Vec<u8> = (0..4096).map(|_| (rng.next() >> 56) as u8).collect();
+    std::fs::write(dir.join("binary.yaml"), binary).expect("write");
+    // Valid YAML with one byte that is not UTF-8 on line 3.
+    let mut latin1 = VALID_HEAD.as_bytes().to_vec();
+    latin1.splice(30..30, b"# caf\xe9\n".iter().copied());
+    std::fs::write(dir.join("latin1.yaml"), latin1).expect("write");
+
+    let mut transcripts = String::new();
+    for name in ["deep.yaml", "deep-block.yaml", "binary.yaml", "latin1.yaml"] {
+        let (code, transcript) = run(&dir, &["check", name]);
+        assert_eq!(code, 1, "{name} must be refused with exit 1:\n{transcript}");
+        transcripts.push_str(&format!("=== {name}\n{transcript}"));
+    }
+    insta::assert_snapshot!(transcripts);
+}
+
+#[test]
+fn million_line_mailbox_file_with_one_bad_line() {
+    let dir = scratch("million-lines");
+    let mut rng = Rng(0x5eed_0000_0000_0002);
+    let bad_line = 765_432;
+    let mut list = String::with_capacity(40 * 1_000_000);
+    for i in 1..=1_000_000u32 {
+        if i == bad_line {
+            list.push_str("user765432@example.com 0 12x4\n");
+        } else {
+            let used = rng.next() % 5_000_000_000;
+            list.push_str(&format!("user{i}@example.com 0 {used}\n"));
+        }
+    }
+    std::fs::write(dir.join("mbx1.gqu"), list).expect("write");
+    let inventory = format!(
+        "{VALID_HEAD}mailbox_files:\n  - {{ path: mbx1.gqu, format: zmprov-gqu, store: mbx1.example.com }}\n"
+    );
+    std::fs::write(dir.join("big.yaml"), inventory).expect("write");
+    let (code, transcript) = run(&dir, &["check", "big.yaml"]);
+    assert_eq!(code, 1, "{transcript}");
+    insta::assert_snapshot!(transcript);
+}
+
+#[test]
+fn unreadable_inventory_is_a_usage_error() {
+    let (code, transcript) = run(&root(), &["check", "no/such/inventory.yaml"]);
+    assert_eq!(code, 2);
+    insta::assert_snapshot!(transcript);
+    let (code, _) = run(&root(), &["check", "examples"]);
+    assert_eq!(code, 2, "a directory is not a readable inventory");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, transcript) = run(&root(), &["check"]);
+    assert_eq!(code, 2, "{transcript}");
+    let (code, transcript) = run(&root(), &["frobnicate"]);
+    assert_eq!(code, 2, "{transcript}");
+    let (code, transcript) = run(&root(), &["--help"]);
+    assert_eq!(code, 0, "{transcript}");
+}
+
+#[test]
+fn examples_check() {
+    let root = root();
+    insta::glob!("../examples", "*.yaml", |path| {
+        let file = path.file_name().and_then(|n| n.to_str()).expect("file name");
+        let name = format!("examples/{file}");
+        let (code, transcript) = run(&root, &["check", &name]);
+        assert_eq!(code, 0, "{name}:\n{transcript}");
+        insta::assert_snapshot!(transcript);
+    });
+}
+
+#[test]
+fn committed_inventory_schema_is_current() {
+    let (code, generated) = {
+        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+            .args(["schema", "inventory"])
+            .output()
+            .expect("runs");
+        (output.status.code(), String::from_utf8(output.stdout).expect("utf-8"))
+    };
+    assert_eq!(code, Some(0));
+    let committed = std::fs::read_to_string(root().join("schemas/inventory.schema.json"))
+        .expect("schemas/inventory.schema.json is committed");
+    assert!(
+        committed == generated,
+        "schemas/inventory.schema.json is stale: run `cargo run -p planner-cli -- schema inventory > schemas/inventory.schema.json`"
+    );
+}
+
+#[test]
+fn examples_validate_against_the_inventory_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/inventory.schema.json")).expect("schema"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root().join("examples")).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../schemas/inventory.schema.json\n"),
+            "{} must start with the schema comment",
+            path.display()
+        );
+        let value: serde_json::Value = serde_yaml::from_str(&text).expect("YAML");
+        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 4, "expected at least four examples, found {checked}");
+
+    // The schema must also reject what the planner rejects structurally.
+    let bad: serde_json::Value = serde_yaml::from_str("format: 1\ntarget_verison: \"10.1.5\"\nservers: []\n").expect("YAML");
+    assert!(!validator.is_valid(&bad), "the schema must refuse unknown keys");
+}
