@@ -1,0 +1,1 @@
+//! The planning engine (being written).

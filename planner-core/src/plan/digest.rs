@@ -1,0 +1,78 @@
+//! The inventory digest: a SHA-256 of the inventory's meaning, so that a plan
+//! can tell whether the inventory changed since it was made.
+//!
+//! It hashes the validated inventory, not the text: comments, key order,
+//! spelling of units (`1GiB` or `1073741824`) and the case of names do not
+//! change it; any change of meaning does. Servers are hashed in name order and
+//! mailboxes in account order, each as one canonical line.
+
+use std::fmt::Write as _;
+
+use sha2::{Digest, Sha256};
+
+use crate::inventory::Inventory;
+
+/// `sha256:` followed by the hex digest of the normalized inventory.
+pub fn inventory_digest(inventory: &Inventory) -> String {
+    let mut hasher = Sha256::new();
+    let mut line = String::new();
+    let emit = |hasher: &mut Sha256, line: &mut String| {
+        line.push('\n');
+        hasher.update(line.as_bytes());
+        line.clear();
+    };
+    let _ = write!(line, "inventory/1 target={} profile={}", inventory.target_version, inventory.profile.name.as_str());
+    emit(&mut hasher, &mut line);
+    // The policy and the profile with its overrides, as their debug forms:
+    // both are plain data with a fixed field order.
+    let _ = write!(line, "policy {:?}", inventory.policy);
+    emit(&mut hasher, &mut line);
+    let _ = write!(line, "profile {:?}", inventory.profile);
+    emit(&mut hasher, &mut line);
+    let mut servers: Vec<usize> = (0..inventory.servers.len()).collect();
+    servers.sort_by(|a, b| inventory.servers[*a].name.cmp(&inventory.servers[*b].name));
+    for &i in &servers {
+        let s = &inventory.servers[i];
+        let deps: Vec<&str> = {
+            let mut d: Vec<&str> = s.depends_on.iter().map(|d| inventory.server(*d).name.as_str()).collect();
+            d.sort_unstable();
+            d
+        };
+        let _ = write!(
+            line,
+            "server {} roles={} version={} site={} depends_on={} capacity={:?} spare={} evacuate={:?} backup={:?}/{:?}",
+            s.name,
+            s.roles.join(","),
+            s.version,
+            s.site.as_deref().unwrap_or(""),
+            deps.join(","),
+            s.capacity,
+            s.spare,
+            s.evacuate,
+            s.last_backup.full.map(|t| t.to_string()),
+            s.last_backup.incremental.map(|t| t.to_string()),
+        );
+        emit(&mut hasher, &mut line);
+    }
+    let mut mailboxes: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
+    mailboxes.sort_unstable_by(|a, b| inventory.mailboxes[*a as usize].account.cmp(&inventory.mailboxes[*b as usize].account));
+    for i in mailboxes {
+        let m = &inventory.mailboxes[i as usize];
+        let _ = write!(
+            line,
+            "mailbox {} {} {}{}",
+            m.account,
+            inventory.server(m.store).name,
+            m.size.0,
+            if m.assumed { " assumed" } else { "" }
+        );
+        emit(&mut hasher, &mut line);
+    }
+    let digest = hasher.finalize();
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for byte in digest {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}

@@ -1,0 +1,300 @@
+//! The plan: the versioned output contract (`upgrade-plan/v1`).
+//!
+//! These types are what the JSON plan is, field for field; the JSON Schema in
+//! `schemas/plan.schema.json` is generated from them. They are separate from
+//! the input model and from the engine's working state: the engine builds a
+//! `Plan`, renderers and the checker only read one.
+//!
+//! Compatibility: within `upgrade-plan/v1` fields may be added, never removed
+//! or changed in meaning; readers must ignore fields they do not know.
+
+mod digest;
+mod options;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use digest::inventory_digest;
+pub use options::{PlanOptions, effective_policy};
+
+use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
+
+/// The format name of this contract.
+pub const FORMAT: &str = "upgrade-plan/v1";
+
+/// A complete upgrade plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(title = "Rolling-upgrade plan, upgrade-plan/v1")]
+pub struct Plan {
+    /// Always `upgrade-plan/v1` for this version of the contract.
+    pub format: String,
+    /// The version of the planner that wrote the plan.
+    pub planner_version: String,
+    /// `sha256:` and the hex digest of the normalized inventory, to detect stale plans.
+    pub inventory_digest: String,
+    /// The reference time used for backup ages (RFC 3339).
+    pub now: String,
+    /// The version every server ends on.
+    pub target_version: String,
+    /// The role profile.
+    pub profile: String,
+    /// The effective policy: the inventory's plus command-line overrides.
+    pub policy: PlanPolicy,
+    /// The strategy asked for, the one used, and why.
+    pub strategy: StrategyChoice,
+    /// Totals, outages and warnings.
+    pub summary: Summary,
+    /// The waves, run in order; the steps of one wave may run in any order.
+    pub waves: Vec<Wave>,
+    /// Per mailstore: what it holds before, at its peak, and after.
+    pub placement: Placement,
+}
+
+/// The effective policy, as numbers a tool can use.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanPolicy {
+    /// The strategy asked for.
+    pub strategy: Strategy,
+    /// Ceiling on every store's disk and mailbox count, as a fraction (0.9).
+    pub max_fill: f64,
+    /// Added to every mailbox size for capacity, as a fraction.
+    pub size_overhead: f64,
+    /// Whether mailstores are emptied before upgrade.
+    pub evacuate: EvacuatePolicy,
+    /// The unit of moves.
+    pub move_by: MoveBy,
+    /// Whether moves copy first and switch later.
+    pub two_stage_moves: bool,
+    /// The backup before a mailstore is touched.
+    pub backup: BackupPolicy,
+    /// A last full backup older than this many seconds makes the backup full.
+    pub full_backup_max_age_s: u64,
+    /// Move steps per wave.
+    pub max_parallel_moves: u32,
+    /// Upgrades per wave.
+    pub max_parallel_upgrades: u32,
+    /// Whether moves may cross sites.
+    pub cross_site_moves: bool,
+    /// Roles or groups whose outage is accepted.
+    pub allow_outage: Vec<String>,
+    /// Address for move notifications.
+    pub notify: Option<String>,
+    /// Rates for estimates, when given.
+    pub rates: Option<PlanRates>,
+}
+
+/// Rates used for estimates.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanRates {
+    /// Copy speed of one move stream, bytes per second.
+    pub copy_bytes_per_s: u64,
+    /// Share of a mailbox that changes between the two stages.
+    pub delta_fraction: f64,
+    /// Account switch time, seconds.
+    pub switch_per_account_s: u64,
+    /// One server's upgrade, seconds.
+    pub upgrade_s: u64,
+}
+
+/// Which strategy was used and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StrategyChoice {
+    /// The strategy asked for.
+    pub requested: Strategy,
+    /// The strategy the plan follows.
+    pub chosen: Strategy,
+    /// Why, with the figures that decided.
+    pub why: String,
+}
+
+/// Totals, outages and warnings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Servers the plan upgrades.
+    pub servers_to_upgrade: u32,
+    /// Servers already at the target, left alone.
+    pub servers_at_target: u32,
+    /// Mailbox moves (a copy and its switch are one move).
+    pub mailboxes_moved: u64,
+    /// Bytes of those moves (full sizes, not deltas).
+    pub bytes_moved: u64,
+    /// Mailboxes that move more than once.
+    pub mailboxes_moved_twice: u64,
+    /// Bytes of the moves beyond each mailbox's first.
+    pub bytes_moved_again: u64,
+    /// Number of waves.
+    pub waves: u32,
+    /// Accepted outages and other unavailability, one entry each.
+    pub outages: Vec<Outage>,
+    /// Warnings from the inventory and from planning.
+    pub warnings: Vec<String>,
+    /// Estimated total duration in seconds; null without rates.
+    pub estimated_duration_s: Option<u64>,
+}
+
+/// An outage the plan accepts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Outage {
+    /// The wave it happens in.
+    pub wave: u32,
+    /// The server that is down.
+    pub server: String,
+    /// The role or group left without enough servers, or `mailstore` for an in-place upgrade.
+    pub unit: String,
+    /// What users lose, in words.
+    pub message: String,
+}
+
+/// One wave: steps that may run at the same time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Wave {
+    /// 1-based position.
+    pub index: u32,
+    /// Its steps, in a stable order.
+    pub steps: Vec<Step>,
+    /// The longest step's estimate, in seconds; null without rates.
+    pub estimated_duration_s: Option<u64>,
+}
+
+/// What a step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// Back up a mailstore before it is touched.
+    Backup,
+    /// Take a store out of the pools that receive new accounts.
+    PoolOut,
+    /// Take a node out of its load balancer or MX rotation.
+    Drain,
+    /// Copy mailbox data to the target, no switch (stage 1).
+    MoveData,
+    /// Copy what changed and switch the accounts to the target (stage 2, or the whole move).
+    MoveSwitch,
+    /// Upgrade a server.
+    Upgrade,
+    /// Check a server after its upgrade.
+    HealthCheck,
+    /// Put a node back in rotation.
+    Undrain,
+    /// Put a store back in the pools that receive new accounts.
+    PoolIn,
+}
+
+impl StepKind {
+    /// The kind as written in plans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Backup => "backup",
+            StepKind::PoolOut => "pool-out",
+            StepKind::Drain => "drain",
+            StepKind::MoveData => "move-data",
+            StepKind::MoveSwitch => "move-switch",
+            StepKind::Upgrade => "upgrade",
+            StepKind::HealthCheck => "health-check",
+            StepKind::Undrain => "undrain",
+            StepKind::PoolIn => "pool-in",
+        }
+    }
+
+    /// Whether it moves mailboxes.
+    pub fn is_move(self) -> bool {
+        matches!(self, StepKind::MoveData | StepKind::MoveSwitch)
+    }
+}
+
+/// The backup mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupMode {
+    /// Changes since the last scan.
+    Incremental,
+    /// Everything.
+    Full,
+}
+
+/// One step. Fields that do not apply to its kind are absent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Step {
+    /// Unique in the plan and stable across runs: `KIND:SERVER` or `KIND:SOURCE>TARGET`.
+    pub id: String,
+    /// What it does.
+    pub kind: StepKind,
+    /// The server it runs on (all kinds but moves).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Backups: incremental or full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<BackupMode>,
+    /// Upgrades: the version before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_version: Option<String>,
+    /// Upgrades: the version after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_version: Option<String>,
+    /// Upgrades: whether it leaves a role or group below its minimum (accepted outage),
+    /// or upgrades a mailstore with its users on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage: Option<bool>,
+    /// Moves: the store the accounts leave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Moves: the store the accounts go to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Moves: every account moved, sorted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<String>>,
+    /// Moves: whole domains moved (with `move_by: domain`), sorted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<Vec<String>>,
+    /// Moves: the full size of the accounts, as listed (without overhead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Moves: the stores considered as targets and why each was or was not chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<Candidate>>,
+    /// Switches: how long each account is unavailable, in seconds; null without rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable_per_account_s: Option<u64>,
+    /// Why this step is here, in this wave.
+    pub why: String,
+    /// Estimated duration in seconds; null without rates or for manual steps.
+    pub estimated_duration_s: Option<u64>,
+}
+
+/// A store considered as a move target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Candidate {
+    /// The store.
+    pub store: String,
+    /// `chosen`, or the rule that ruled it out (`full at max_fill`, `other site`,
+    /// `older version`, `down in that wave`, `source in that wave`, `less preferred`, ...).
+    pub verdict: String,
+}
+
+/// What a store holds: mailboxes and bytes for capacity (with overhead).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StoreLoad {
+    /// Bytes for capacity, including the policy's size overhead and stage-1 copies.
+    pub bytes: u64,
+    /// Accounts served.
+    pub mailboxes: u64,
+}
+
+/// Per mailstore, keyed by name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Placement {
+    /// At the start, as the inventory says.
+    pub before: BTreeMap<String, StoreLoad>,
+    /// The most each store holds at any moment (bytes and mailboxes, each at its own maximum).
+    pub peak: BTreeMap<String, StoreLoad>,
+    /// At the end.
+    pub after: BTreeMap<String, StoreLoad>,
+}
+
+/// The JSON Schema of the plan format.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(Plan)).unwrap_or(serde_json::Value::Null)
+}
