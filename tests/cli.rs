@@ -73,7 +73,10 @@ servers:
 fn bad_input_corpus() {
     let dir = root().join("tests/bad-input");
     insta::glob!("bad-input/*.yaml", |path| {
-        let name = path.file_name().and_then(|n| n.to_str()).expect("file name");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
         let (code, transcript) = run(&dir, &["check", name]);
         assert_eq!(code, 1, "{name} must be refused with exit 1:\n{transcript}");
         insta::assert_snapshot!(transcript);
@@ -86,7 +89,11 @@ fn generated_bad_inputs() {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
 
     // Nesting 100,000 deep.
-    let deep = format!("format: 1\nservers: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "format: 1\nservers: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     std::fs::write(dir.join("deep.yaml"), deep).expect("write");
     // Block nesting 100,000 deep on one line.
     let deep_block = format!("format: 1\nservers:\n  {}x\n", "- ".repeat(100_000));
@@ -155,7 +162,10 @@ fn usage_errors_exit_2() {
 fn examples_check() {
     let root = root();
     insta::glob!("../examples", "*.yaml", |path| {
-        let file = path.file_name().and_then(|n| n.to_str()).expect("file name");
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
         let name = format!("examples/{file}");
         let (code, transcript) = run(&root, &["check", &name]);
         assert_eq!(code, 0, "{name}:\n{transcript}");
@@ -170,7 +180,10 @@ fn committed_inventory_schema_is_current() {
             .args(["schema", "inventory"])
             .output()
             .expect("runs");
-        (output.status.code(), String::from_utf8(output.stdout).expect("utf-8"))
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).expect("utf-8"),
+        )
     };
     assert_eq!(code, Some(0));
     let committed = std::fs::read_to_string(root().join("schemas/inventory.schema.json"))
@@ -183,9 +196,10 @@ fn committed_inventory_schema_is_current() {
 
 #[test]
 fn examples_validate_against_the_inventory_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("schemas/inventory.schema.json")).expect("schema"))
-            .expect("schema is JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/inventory.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let mut checked = 0;
     for entry in std::fs::read_dir(root().join("examples")).expect("examples/") {
@@ -200,13 +214,215 @@ fn examples_validate_against_the_inventory_schema() {
             path.display()
         );
         let value: serde_json::Value = serde_yaml::from_str(&text).expect("YAML");
-        let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
         checked += 1;
     }
-    assert!(checked >= 4, "expected at least four examples, found {checked}");
+    assert!(
+        checked >= 4,
+        "expected at least four examples, found {checked}"
+    );
 
     // The schema must also reject what the planner rejects structurally.
-    let bad: serde_json::Value = serde_yaml::from_str("format: 1\ntarget_verison: \"10.1.5\"\nservers: []\n").expect("YAML");
-    assert!(!validator.is_valid(&bad), "the schema must refuse unknown keys");
+    let bad: serde_json::Value =
+        serde_yaml::from_str("format: 1\ntarget_verison: \"10.1.5\"\nservers: []\n").expect("YAML");
+    assert!(
+        !validator.is_valid(&bad),
+        "the schema must refuse unknown keys"
+    );
+}
+
+const NOW: &str = "2026-11-29T00:00:00Z";
+
+#[test]
+fn plan_text_of_every_example() {
+    let root = root();
+    insta::glob!("../examples", "*.yaml", |path| {
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
+        let name = format!("examples/{file}");
+        let (code, transcript) = run(&root, &["plan", &name, "--now", NOW]);
+        assert_eq!(code, 0, "{name}:\n{transcript}");
+        insta::assert_snapshot!(transcript);
+    });
+}
+
+#[test]
+fn plan_text_of_test_inventories() {
+    let dir = root().join("tests/plans");
+    insta::glob!("plans/*.yaml", |path| {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
+        let (code, transcript) = run(&dir, &["plan", name, "--now", NOW]);
+        assert!(code == 0 || code == 1, "{name}: exit {code}\n{transcript}");
+        insta::assert_snapshot!(transcript);
+    });
+}
+
+#[test]
+fn a_refused_plan_leaves_no_output_file() {
+    let dir = scratch("refused-output");
+    let out = dir.join("plan.json");
+    let inventory = root().join("tests/plans/full-installation.yaml");
+    let (code, transcript) = run(
+        &dir,
+        &[
+            "plan",
+            inventory.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--output",
+            "plan.json",
+            "--now",
+            NOW,
+        ],
+    );
+    assert_eq!(code, 1, "{transcript}");
+    assert!(!out.exists(), "nothing may be written when planning fails");
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "no temporary file is left behind"
+    );
+
+    let inventory = root().join("examples/enterprise.yaml");
+    let (code, transcript) = run(
+        &dir,
+        &[
+            "plan",
+            inventory.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--output",
+            "plan.json",
+            "--now",
+            NOW,
+        ],
+    );
+    assert_eq!(code, 0, "{transcript}");
+    let written = std::fs::read_to_string(&out).expect("the plan file");
+    let (_, stdout) = {
+        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+            .args([
+                "plan",
+                inventory.to_str().expect("utf-8"),
+                "--format",
+                "json",
+                "--now",
+                NOW,
+            ])
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).expect("utf-8"),
+        )
+    };
+    assert_eq!(
+        written, stdout,
+        "--output writes exactly what stdout would show"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        1,
+        "only the plan file is left"
+    );
+}
+
+#[test]
+fn plan_options_that_do_not_parse_are_usage_errors() {
+    let root = root();
+    for args in [
+        ["plan", "examples/enterprise.yaml", "--now", "yesterday"],
+        ["plan", "examples/enterprise.yaml", "--max-fill", "150%"],
+        ["plan", "examples/enterprise.yaml", "--strategy", "sideways"],
+        ["plan", "examples/enterprise.yaml", "--format", "pdf"],
+    ] {
+        let (code, transcript) = run(&root, &args);
+        assert_eq!(code, 2, "{args:?}:\n{transcript}");
+        assert!(
+            transcript.contains("--- stdout\n--- stderr"),
+            "nothing on stdout for {args:?}"
+        );
+    }
+}
+
+#[test]
+fn command_line_overrides_are_recorded_in_the_plan() {
+    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .args([
+            "plan",
+            "examples/enterprise.yaml",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+            "--max-fill",
+            "85%",
+            "--strategy",
+            "spread",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["policy"]["max_fill"], serde_json::json!(0.85));
+    assert_eq!(plan["policy"]["strategy"], "spread");
+    assert_eq!(plan["strategy"]["chosen"], "spread");
+    assert_eq!(plan["now"], NOW);
+}
+
+#[test]
+fn committed_plan_schema_is_current_and_example_plans_validate() {
+    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .args(["schema", "plan"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let generated = String::from_utf8(output.stdout).expect("utf-8");
+    let committed =
+        std::fs::read_to_string(root().join("schemas/plan.schema.json")).expect("committed schema");
+    assert!(
+        committed == generated,
+        "schemas/plan.schema.json is stale: run `cargo run -p planner-cli -- schema plan > schemas/plan.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&committed).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    for entry in std::fs::read_dir(root().join("examples")).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+            .args([
+                "plan",
+                path.to_str().expect("utf-8"),
+                "--format",
+                "json",
+                "--now",
+                NOW,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0));
+        let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let errors: Vec<String> = validator
+            .iter_errors(&plan)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+    }
 }

@@ -40,6 +40,6 @@ pub mod diagnostic;
 pub mod inventory;
 
 pub use diagnostic::{Diagnostic, Refusal, Severity};
+pub mod engine;
 pub mod plan;
 pub mod verify;
-pub mod engine;

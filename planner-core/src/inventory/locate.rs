@@ -138,7 +138,10 @@ pub fn repeated_key(text: &str, mapping_path: &str, key: &str) -> Option<Positio
                 stack.pop();
                 continue;
             }
-            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(_) => {}
+            Event::Scalar(..)
+            | Event::MappingStart(..)
+            | Event::SequenceStart(..)
+            | Event::Alias(_) => {}
             _ => continue,
         }
         // (path, is_map, current key, next index); for a map `next` counts keys and values.

@@ -85,9 +85,12 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, Refusal> {
     }
     if let Some((line, column)) = flow_nesting_beyond(text, MAX_FLOW_NESTING) {
         return Err(Refusal::new(vec![
-            Diagnostic::error(file, format!("the document nests more than {MAX_FLOW_NESTING} brackets deep"))
-                .at(line, column)
-                .hint("an inventory is a few levels deep; check for runaway `[` or `{`"),
+            Diagnostic::error(
+                file,
+                format!("the document nests more than {MAX_FLOW_NESTING} brackets deep"),
+            )
+            .at(line, column)
+            .hint("an inventory is a few levels deep; check for runaway `[` or `{`"),
         ]));
     }
     match serde_yaml::from_str::<RawInventory>(text) {
@@ -326,15 +329,30 @@ fn explain_serde(body: &str, path: Option<&str>) -> (String, Option<String>) {
 fn plain_type_names(text: &str) -> String {
     const NAMES: [(&str, &str); 12] = [
         ("struct RawInventory", "an inventory mapping"),
-        ("struct RawServer", "a server mapping (name, roles, version, ...)"),
-        ("struct RawMailboxFile", "a mailbox file mapping (path, format, ...)"),
-        ("struct RawMailbox", "a mailbox mapping (account, store, size)"),
+        (
+            "struct RawServer",
+            "a server mapping (name, roles, version, ...)",
+        ),
+        (
+            "struct RawMailboxFile",
+            "a mailbox file mapping (path, format, ...)",
+        ),
+        (
+            "struct RawMailbox",
+            "a mailbox mapping (account, store, size)",
+        ),
         ("struct RawPolicy", "a policy mapping"),
-        ("struct RawRates", "a rates mapping (copy, delta_fraction, switch_per_account, upgrade)"),
+        (
+            "struct RawRates",
+            "a rates mapping (copy, delta_fraction, switch_per_account, upgrade)",
+        ),
         ("struct RawRole", "a role mapping"),
         ("struct RawGroup", "a group mapping"),
         ("struct RawCapacity", "a capacity mapping (disk, mailboxes)"),
-        ("struct RawLastBackup", "a last_backup mapping (full, incremental)"),
+        (
+            "struct RawLastBackup",
+            "a last_backup mapping (full, incremental)",
+        ),
         ("a number or a string", "a number or a string"),
         ("u32", "a whole number"),
     ];
@@ -434,9 +452,13 @@ impl Ctx<'_> {
         const SHOWN: usize = 200;
         if out.len() > SHOWN {
             let hidden = out.len() - SHOWN;
-            let errors_hidden = out[SHOWN..].iter().filter(|d| d.severity == Severity::Error).count();
+            let errors_hidden = out[SHOWN..]
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
             out.truncate(SHOWN);
-            let mut d = Diagnostic::error(self.file, format!("{hidden} more problems are not shown"));
+            let mut d =
+                Diagnostic::error(self.file, format!("{hidden} more problems are not shown"));
             if errors_hidden == 0 {
                 d.severity = Severity::Warning;
             }

@@ -21,7 +21,12 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
         hasher.update(line.as_bytes());
         line.clear();
     };
-    let _ = write!(line, "inventory/1 target={} profile={}", inventory.target_version, inventory.profile.name.as_str());
+    let _ = write!(
+        line,
+        "inventory/1 target={} profile={}",
+        inventory.target_version,
+        inventory.profile.name.as_str()
+    );
     emit(&mut hasher, &mut line);
     // The policy and the profile with its overrides, as their debug forms:
     // both are plain data with a fixed field order.
@@ -34,7 +39,11 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
     for &i in &servers {
         let s = &inventory.servers[i];
         let deps: Vec<&str> = {
-            let mut d: Vec<&str> = s.depends_on.iter().map(|d| inventory.server(*d).name.as_str()).collect();
+            let mut d: Vec<&str> = s
+                .depends_on
+                .iter()
+                .map(|d| inventory.server(*d).name.as_str())
+                .collect();
             d.sort_unstable();
             d
         };
@@ -55,7 +64,11 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
         emit(&mut hasher, &mut line);
     }
     let mut mailboxes: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
-    mailboxes.sort_unstable_by(|a, b| inventory.mailboxes[*a as usize].account.cmp(&inventory.mailboxes[*b as usize].account));
+    mailboxes.sort_unstable_by(|a, b| {
+        inventory.mailboxes[*a as usize]
+            .account
+            .cmp(&inventory.mailboxes[*b as usize].account)
+    });
     for i in mailboxes {
         let m = &inventory.mailboxes[i as usize];
         let _ = write!(

@@ -104,9 +104,38 @@ pub struct StrategyChoice {
     /// The strategy asked for.
     pub requested: Strategy,
     /// The strategy the plan follows.
-    pub chosen: Strategy,
+    pub chosen: ChosenStrategy,
     /// Why, with the figures that decided.
     pub why: String,
+}
+
+/// The strategy a plan follows.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChosenStrategy {
+    /// Every mailbox moves at most once, onto stores already at the target version.
+    Forward,
+    /// Each store is emptied into the other stores of its site, balancing fill.
+    Spread,
+    /// While no store at the target version has room, stores are emptied into the
+    /// other stores (those mailboxes move twice); after that, forward.
+    SpreadThenForward,
+    /// Mailboxes are parked on spare stores and moved back after the upgrade.
+    Spare,
+}
+
+impl ChosenStrategy {
+    /// The name as written in plans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChosenStrategy::Forward => "forward",
+            ChosenStrategy::Spread => "spread",
+            ChosenStrategy::SpreadThenForward => "spread-then-forward",
+            ChosenStrategy::Spare => "spare",
+        }
+    }
 }
 
 /// Totals, outages and warnings.
@@ -159,7 +188,9 @@ pub struct Wave {
 }
 
 /// What a step does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     /// Back up a mailstore before it is touched.
@@ -255,6 +286,9 @@ pub struct Step {
     /// Moves: the stores considered as targets and why each was or was not chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
+    /// Upgrades: the servers whose upgrade this one waits for, and why (direct edges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_for: Option<Vec<Wait>>,
     /// Switches: how long each account is unavailable, in seconds; null without rates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable_per_account_s: Option<u64>,
@@ -262,6 +296,15 @@ pub struct Step {
     pub why: String,
     /// Estimated duration in seconds; null without rates or for manual steps.
     pub estimated_duration_s: Option<u64>,
+}
+
+/// An order edge: this upgrade waits for another server's.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Wait {
+    /// The server upgraded first.
+    pub server: String,
+    /// The rule: the profile's order, an auxiliary role's `after`, or `depends_on`.
+    pub rule: String,
 }
 
 /// A store considered as a move target.

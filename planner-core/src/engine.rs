@@ -1,1 +1,0 @@
-//! The planning engine (being written).

@@ -1,0 +1,381 @@
+//! Writes a schedule out as the `Plan` contract: stable step ids and order,
+//! estimates from the rates, placement before / peak / after, and the summary.
+
+use std::collections::BTreeMap;
+
+use super::graph::Order;
+use super::schedule::Scheduled;
+use super::table::Draft;
+use crate::inventory::{Checked, Inventory, Policy};
+use crate::plan::{
+    BackupMode, Candidate, ChosenStrategy, FORMAT, Outage, Placement, Plan, PlanOptions,
+    PlanPolicy, PlanRates, Step, StepKind, StoreLoad, StrategyChoice, Summary, Wait, Wave,
+    inventory_digest,
+};
+
+/// Bytes moved (each mailbox move counted once) and mailboxes moved more than once.
+pub fn move_totals(inv: &Inventory, s: &Scheduled) -> (u64, u64) {
+    let mut bytes = 0u64;
+    let mut twice = 0u64;
+    for (i, &n) in s.moves.iter().enumerate() {
+        bytes = bytes.saturating_add(inv.mailboxes[i].size.0.saturating_mul(u64::from(n)));
+        if n >= 2 {
+            twice += 1;
+        }
+    }
+    (bytes, twice)
+}
+
+/// Mailbox moves in all.
+pub fn mailboxes_moved(s: &Scheduled) -> u64 {
+    s.moves.iter().map(|&n| u64::from(n)).sum()
+}
+
+fn fraction(f: crate::inventory::Fraction) -> f64 {
+    f64::from(f.0) / 1_000_000.0
+}
+
+/// The plan of a feasible schedule.
+pub fn assemble(
+    checked: &Checked,
+    policy: &Policy,
+    options: &PlanOptions,
+    order: &Order,
+    scheduled: &Scheduled,
+    chosen: ChosenStrategy,
+    why: String,
+) -> Plan {
+    let inv = &checked.inventory;
+    let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
+    let rates = policy.rates;
+    let mut waves = Vec::new();
+    let mut total: Option<u64> = rates.map(|_| 0);
+    let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+    // Which mailboxes have a copy pending at which target, to tell a switch's
+    // delta from a whole move.
+    for (k, slot) in scheduled.table.slots().iter().enumerate() {
+        if slot.steps.is_empty() {
+            continue;
+        }
+        let index = (waves.len() + 1) as u32;
+        let mut steps: Vec<Step> = slot
+            .steps
+            .iter()
+            .map(|d| step(inv, policy, order, d, &name))
+            .collect();
+        steps.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.id.cmp(&b.id)));
+        for s in &mut steps {
+            let seen = ids.entry(s.id.clone()).or_insert(0);
+            *seen += 1;
+            if *seen > 1 {
+                s.id = format!("{}#{}", s.id, seen);
+            }
+        }
+        let estimate = rates.map(|_| {
+            steps
+                .iter()
+                .filter_map(|s| s.estimated_duration_s)
+                .max()
+                .unwrap_or(0)
+        });
+        if let (Some(t), Some(e)) = (total.as_mut(), estimate) {
+            *t += e;
+        }
+        let _ = k;
+        waves.push(Wave {
+            index,
+            steps,
+            estimated_duration_s: estimate,
+        });
+    }
+
+    let placement = replay(inv, policy, &waves);
+    let (bytes_moved, twice) = move_totals(inv, scheduled);
+    let bytes_again: u64 = scheduled
+        .moves
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            inv.mailboxes[i]
+                .size
+                .0
+                .saturating_mul(u64::from(n.saturating_sub(1)))
+        })
+        .sum();
+    let mut warnings: Vec<String> = checked.warnings.iter().map(|d| d.message.clone()).collect();
+    if twice > 0 {
+        let because = match chosen {
+            ChosenStrategy::Spare => {
+                "the spare strategy parks them on a spare and brings them back"
+            }
+            ChosenStrategy::Spread => "spread empties stores into stores that are emptied later",
+            _ => "no store at the target version had room for them at first",
+        };
+        warnings.push(format!(
+            "{twice} mailbox{} move more than once ({} moved again): {because}",
+            if twice == 1 { "" } else { "es" },
+            crate::inventory::Bytes(bytes_again)
+        ));
+    }
+    if inv.mailboxes.iter().any(|m| m.assumed) {
+        warnings.push(
+            "some mailbox sizes are assumed, not measured: capacity figures for them are estimates"
+                .to_string(),
+        );
+    }
+    let outages = {
+        let mut o: Vec<Outage> = scheduled
+            .outages
+            .iter()
+            .map(|n| Outage {
+                wave: n.wave as u32,
+                server: name(n.server),
+                unit: n.unit.clone(),
+                message: n.message.clone(),
+            })
+            .collect();
+        o.sort_by(|a, b| (a.wave, &a.server, &a.unit).cmp(&(b.wave, &b.server, &b.unit)));
+        o
+    };
+    let summary = Summary {
+        servers_to_upgrade: inv.servers.iter().filter(|s| s.needs_upgrade()).count() as u32,
+        servers_at_target: inv.servers.iter().filter(|s| !s.needs_upgrade()).count() as u32,
+        mailboxes_moved: mailboxes_moved(scheduled),
+        bytes_moved,
+        mailboxes_moved_twice: twice,
+        bytes_moved_again: bytes_again,
+        waves: waves.len() as u32,
+        outages,
+        warnings,
+        estimated_duration_s: total,
+    };
+    Plan {
+        format: FORMAT.to_string(),
+        planner_version: env!("CARGO_PKG_VERSION").to_string(),
+        inventory_digest: inventory_digest(inv),
+        now: options.now.to_string(),
+        target_version: inv.target_version.to_string(),
+        profile: inv.profile.name.as_str().to_string(),
+        policy: PlanPolicy {
+            strategy: policy.strategy,
+            max_fill: fraction(policy.max_fill),
+            size_overhead: fraction(policy.size_overhead),
+            evacuate: policy.evacuate,
+            move_by: policy.move_by,
+            two_stage_moves: policy.two_stage_moves,
+            backup: policy.backup,
+            full_backup_max_age_s: policy.full_backup_max_age.0,
+            max_parallel_moves: policy.max_parallel_moves,
+            max_parallel_upgrades: policy.max_parallel_upgrades,
+            cross_site_moves: policy.cross_site_moves,
+            allow_outage: policy.allow_outage.clone(),
+            notify: policy.notify.as_ref().map(|n| n.to_string()),
+            rates: rates.map(|r| PlanRates {
+                copy_bytes_per_s: r.copy.0,
+                delta_fraction: fraction(r.delta_fraction),
+                switch_per_account_s: r.switch_per_account.0,
+                upgrade_s: r.upgrade.0,
+            }),
+        },
+        strategy: StrategyChoice {
+            requested: policy.strategy,
+            chosen,
+            why,
+        },
+        summary,
+        waves,
+        placement,
+    }
+}
+
+fn step(
+    inv: &Inventory,
+    policy: &Policy,
+    order: &Order,
+    d: &Draft,
+    name: &dyn Fn(crate::inventory::ServerId) -> String,
+) -> Step {
+    let kind = d.kind;
+    let mut s = Step {
+        id: String::new(),
+        kind,
+        server: None,
+        mode: None,
+        from_version: None,
+        to_version: None,
+        outage: None,
+        source: None,
+        target: None,
+        accounts: None,
+        domains: None,
+        bytes: None,
+        candidates: None,
+        waits_for: None,
+        unavailable_per_account_s: None,
+        why: d.why.clone(),
+        estimated_duration_s: None,
+    };
+    let rates = policy.rates;
+    if kind.is_move() {
+        let target = d.target.map(name).unwrap_or_default();
+        s.id = format!("{}:{}>{}", kind.as_str(), name(d.server), target);
+        s.source = Some(name(d.server));
+        s.target = Some(target);
+        let mut accounts: Vec<String> = d
+            .mailboxes
+            .iter()
+            .map(|&m| inv.mailboxes[m as usize].account.to_string())
+            .collect();
+        accounts.sort_unstable();
+        let bytes: u64 = d
+            .mailboxes
+            .iter()
+            .map(|&m| inv.mailboxes[m as usize].size.0)
+            .sum();
+        let n = accounts.len() as u64;
+        s.accounts = Some(accounts);
+        s.domains = Some(d.domains.clone());
+        s.bytes = Some(bytes);
+        s.candidates = Some(
+            d.candidates
+                .iter()
+                .map(|(store, verdict)| Candidate {
+                    store: name(*store),
+                    verdict: verdict.clone(),
+                })
+                .collect(),
+        );
+        if let Some(r) = rates {
+            let copy = |b: u128| -> u64 {
+                u64::try_from(b.div_ceil(u128::from(r.copy.0.max(1)))).unwrap_or(u64::MAX)
+            };
+            s.estimated_duration_s = Some(match kind {
+                StepKind::MoveData => copy(u128::from(bytes)),
+                _ => {
+                    let copied = if policy.two_stage_moves {
+                        u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
+                    } else {
+                        u128::from(bytes)
+                    };
+                    copy(copied).saturating_add(r.switch_per_account.0.saturating_mul(n))
+                }
+            });
+            if kind == StepKind::MoveSwitch {
+                s.unavailable_per_account_s = Some(r.switch_per_account.0);
+            }
+        }
+        return s;
+    }
+    let server = inv.server(d.server);
+    s.id = format!("{}:{}", kind.as_str(), server.name);
+    s.server = Some(server.name.to_string());
+    match kind {
+        StepKind::Backup => {
+            s.mode = Some(if d.full_backup {
+                BackupMode::Full
+            } else {
+                BackupMode::Incremental
+            });
+        }
+        StepKind::Upgrade => {
+            s.from_version = Some(server.version.to_string());
+            s.to_version = Some(inv.target_version.to_string());
+            s.outage = Some(d.outage);
+            s.waits_for = Some(
+                order.preds[d.server.index()]
+                    .iter()
+                    .map(|(p, r)| Wait {
+                        server: name(*p),
+                        rule: r.describe(inv.profile.name.as_str()),
+                    })
+                    .collect(),
+            );
+            s.estimated_duration_s = rates.map(|r| r.upgrade.0);
+        }
+        _ => {}
+    }
+    s
+}
+
+/// Replays the moves to find each store's load before, at its peak, and after.
+fn replay(inv: &Inventory, policy: &Policy, waves: &[Wave]) -> Placement {
+    let n = inv.servers.len();
+    let mut bytes = vec![0u64; n];
+    let mut count = vec![0u64; n];
+    let mut by_account: std::collections::HashMap<&str, u32> =
+        std::collections::HashMap::with_capacity(inv.mailboxes.len());
+    for (i, m) in inv.mailboxes.iter().enumerate() {
+        by_account.insert(m.account.as_str(), i as u32);
+        bytes[m.store.index()] += m.size.with_overhead(policy.size_overhead).0;
+        count[m.store.index()] += 1;
+    }
+    let ids: std::collections::HashMap<&str, usize> = inv
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    let before = (bytes.clone(), count.clone());
+    let mut peak = (bytes.clone(), count.clone());
+    let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
+    for wave in waves {
+        let mut releases: Vec<(usize, u64)> = Vec::new();
+        for step in wave.steps.iter().filter(|s| s.kind.is_move()) {
+            let (Some(src), Some(tgt)) = (
+                step.source.as_deref().and_then(|x| ids.get(x)),
+                step.target.as_deref().and_then(|x| ids.get(x)),
+            ) else {
+                continue;
+            };
+            for account in step.accounts.iter().flatten() {
+                let Some(&m) = by_account.get(account.as_str()) else {
+                    continue;
+                };
+                let fp = inv.mailboxes[m as usize]
+                    .size
+                    .with_overhead(policy.size_overhead)
+                    .0;
+                if step.kind == StepKind::MoveData {
+                    bytes[*tgt] += fp;
+                    pending[m as usize] = *tgt as u32;
+                } else {
+                    if pending[m as usize] != *tgt as u32 {
+                        bytes[*tgt] += fp;
+                    }
+                    pending[m as usize] = u32::MAX;
+                    count[*tgt] += 1;
+                    releases.push((*src, fp));
+                }
+            }
+        }
+        for i in 0..n {
+            peak.0[i] = peak.0[i].max(bytes[i]);
+            peak.1[i] = peak.1[i].max(count[i]);
+        }
+        for (src, fp) in releases {
+            bytes[src] = bytes[src].saturating_sub(fp);
+            count[src] = count[src].saturating_sub(1);
+        }
+    }
+    let map = |(b, c): &(Vec<u64>, Vec<u64>)| -> BTreeMap<String, StoreLoad> {
+        inv.servers
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_mailstore())
+            .map(|(i, s)| {
+                (
+                    s.name.to_string(),
+                    StoreLoad {
+                        bytes: b[i],
+                        mailboxes: c[i],
+                    },
+                )
+            })
+            .collect()
+    };
+    Placement {
+        before: map(&before),
+        peak: map(&peak),
+        after: map(&(bytes, count)),
+    }
+}

@@ -1,0 +1,709 @@
+//! Scheduling: puts every upgrade, drain, backup and mailbox move into waves.
+//!
+//! Servers are taken in the order graph's topological order (ties: the
+//! profile's rank, then kind, then name; among mailstores to empty, the
+//! strategy decides). Each upgrade goes in the earliest wave where the upgrade
+//! slots, the availability of its roles and the moves around it allow. A
+//! mailstore to empty gets a phase: backup and pool-out, then its mailboxes
+//! placed on other stores (see `place`), copied and switched in batches, then
+//! its upgrade once it is empty. Phases run one after another, so a store is
+//! never source and target at once and each phase sees the stores upgraded
+//! before it as upgraded.
+
+use std::collections::BTreeMap;
+
+use super::graph::Order;
+use super::place::{self, Batch, Mode, Shortfall};
+use super::table::{Draft, Table};
+use crate::inventory::{
+    AgainstTarget, BackupPolicy, EvacuatePolicy, Inventory, MAILSTORE, Policy, ServerId,
+};
+use crate::plan::StepKind;
+
+/// An availability unit: a group, or a role without a group.
+pub struct Unit {
+    pub name: String,
+    pub members: u32,
+    pub min_available: u32,
+    pub max_unavailable: u32,
+    pub allowed: bool,
+}
+
+/// An accepted outage found while scheduling.
+pub struct OutageNote {
+    pub wave: usize,
+    pub server: ServerId,
+    pub unit: String,
+    pub message: String,
+}
+
+/// The result of one scheduling attempt.
+pub struct Scheduled {
+    pub table: Table,
+    pub outages: Vec<OutageNote>,
+    /// How many times each mailbox moves.
+    pub moves: Vec<u8>,
+    /// Whether any mailbox was parked on a store not at the target version.
+    pub parked: bool,
+    pub shortfalls: Vec<Shortfall>,
+    /// Refusals that are not about capacity.
+    pub blocked: Vec<String>,
+}
+
+/// The working state of one attempt.
+pub struct Sched<'a> {
+    pub inv: &'a Inventory,
+    pub policy: &'a Policy,
+    pub order: &'a Order,
+    pub now: jiff::Timestamp,
+    pub mode: Mode,
+    pub table: Table,
+    pub units: Vec<Unit>,
+    pub units_of: Vec<Vec<usize>>,
+    pub drains: Vec<bool>,
+    pub directory: Vec<bool>,
+    pub upgrade_wave: Vec<Option<usize>>,
+    pub mail_cursor: usize,
+    pub outages: Vec<OutageNote>,
+    pub place: place::State,
+    pub shortfalls: Vec<Shortfall>,
+    pub blocked: Vec<String>,
+    /// Servers that count for rule 12: non-mailstores ordered before the mailstores.
+    pub before_mailstores: Vec<usize>,
+}
+
+impl<'a> Sched<'a> {
+    pub fn new(
+        inv: &'a Inventory,
+        policy: &'a Policy,
+        order: &'a Order,
+        mode: Mode,
+        now: jiff::Timestamp,
+    ) -> Sched<'a> {
+        let profile = &inv.profile;
+        let mut units: Vec<Unit> = Vec::new();
+        let mut unit_of_role: BTreeMap<String, usize> = BTreeMap::new();
+        for role in &profile.roles {
+            let (name, min, max) = match &role.group {
+                Some(g) => {
+                    let group = profile.group(g);
+                    (
+                        g.clone(),
+                        group.map_or(1, |g| g.min_available),
+                        group.map_or(1, |g| g.max_unavailable),
+                    )
+                }
+                None => (role.name.clone(), role.min_available, role.max_unavailable),
+            };
+            let index = match units.iter().position(|u| u.name == name) {
+                Some(i) => i,
+                None => {
+                    units.push(Unit {
+                        name: name.clone(),
+                        members: 0,
+                        min_available: min,
+                        max_unavailable: max,
+                        allowed: policy.allow_outage.contains(&name),
+                    });
+                    units.len() - 1
+                }
+            };
+            if policy.allow_outage.contains(&role.name) {
+                units[index].allowed = true;
+            }
+            unit_of_role.insert(role.name.clone(), index);
+        }
+        let units_of: Vec<Vec<usize>> = inv
+            .servers
+            .iter()
+            .map(|s| {
+                let mut u: Vec<usize> = s
+                    .roles
+                    .iter()
+                    .filter_map(|r| unit_of_role.get(r).copied())
+                    .collect();
+                u.sort_unstable();
+                u.dedup();
+                u
+            })
+            .collect();
+        for list in &units_of {
+            for &u in list {
+                units[u].members += 1;
+            }
+        }
+        let drains = inv
+            .servers
+            .iter()
+            .map(|s| {
+                s.roles
+                    .iter()
+                    .any(|r| profile.role(r).is_some_and(|d| d.drain))
+            })
+            .collect();
+        let directory = inv
+            .servers
+            .iter()
+            .map(|s| {
+                s.roles.iter().any(|r| {
+                    r == profile.directory_master
+                        || profile.role(r).and_then(|d| d.group.as_deref())
+                            == Some(profile.directory_group)
+                })
+            })
+            .collect();
+        let mailstore_tier = profile
+            .role(MAILSTORE)
+            .and_then(|r| r.tier)
+            .unwrap_or(usize::MAX);
+        let before_mailstores = (0..inv.servers.len())
+            .filter(|&i| {
+                let s = &inv.servers[i];
+                s.needs_upgrade()
+                    && !s.is_mailstore()
+                    && order.tier[i].is_some_and(|t| t < mailstore_tier)
+            })
+            .collect();
+        Sched {
+            inv,
+            policy,
+            order,
+            now,
+            mode,
+            table: Table::new(units.len()),
+            units,
+            units_of,
+            drains,
+            directory,
+            upgrade_wave: vec![None; inv.servers.len()],
+            mail_cursor: 1,
+            outages: Vec::new(),
+            place: place::State::new(inv, policy),
+            shortfalls: Vec::new(),
+            blocked: Vec::new(),
+            before_mailstores,
+        }
+    }
+
+    /// Whether a mailstore is emptied before its upgrade.
+    pub fn evacuated(&self, s: usize) -> bool {
+        let server = &self.inv.servers[s];
+        server.is_mailstore()
+            && self.policy.evacuate == EvacuatePolicy::Always
+            && server.evacuate != Some(false)
+            && self.inv.profile.role(MAILSTORE).is_none_or(|r| r.evacuate)
+    }
+
+    /// The first wave in which a switch onto a store at the target version may
+    /// run, once every server ordered before the mailstores is scheduled.
+    pub fn tier_ready(&self) -> Option<usize> {
+        let mut ready = 1;
+        for &i in &self.before_mailstores {
+            ready = ready.max(self.upgrade_wave[i]? + 1);
+        }
+        Some(ready)
+    }
+
+    /// Whether a store is at the target version in a wave.
+    pub fn at_target_in(&self, s: ServerId, wave: usize) -> bool {
+        self.inv.server(s).status == AgainstTarget::At
+            || self.upgrade_wave[s.index()].is_some_and(|u| u < wave)
+    }
+
+    /// Runs the whole attempt.
+    pub fn run(mut self) -> Scheduled {
+        let n = self.inv.servers.len();
+        let mut done: Vec<bool> = self
+            .inv
+            .servers
+            .iter()
+            .map(|s| !s.needs_upgrade())
+            .collect();
+        loop {
+            let ready: Vec<usize> = (0..n)
+                .filter(|&i| !done[i] && self.order.preds[i].iter().all(|(p, _)| done[p.index()]))
+                .collect();
+            let Some(min_rank) = ready.iter().map(|&i| self.order.rank[i]).min() else {
+                break;
+            };
+            let level: Vec<usize> = ready
+                .into_iter()
+                .filter(|&i| self.order.rank[i] == min_rank)
+                .collect();
+            let pick = self.pick(&level);
+            self.schedule(pick);
+            done[pick] = true;
+        }
+        let moves = self.place.moves.clone();
+        Scheduled {
+            outages: self.outages,
+            parked: self.place.parked,
+            moves,
+            shortfalls: self.shortfalls,
+            blocked: self.blocked,
+            table: self.table,
+        }
+    }
+
+    /// The next server among those ready at the lowest rank.
+    fn pick(&self, level: &[usize]) -> usize {
+        let kind = |i: usize| -> u8 {
+            let s = &self.inv.servers[i];
+            if !s.is_mailstore() {
+                0
+            } else if self.place.holds(i) == 0 {
+                1
+            } else if !self.evacuated(i) {
+                2
+            } else {
+                3
+            }
+        };
+        let simple: Vec<usize> = level.iter().copied().filter(|&i| kind(i) < 3).collect();
+        if let Some(&first) = simple.iter().min_by(|&&a, &&b| {
+            kind(a)
+                .cmp(&kind(b))
+                .then_with(|| self.inv.servers[a].name.cmp(&self.inv.servers[b].name))
+        }) {
+            return first;
+        }
+        place::next_store(self, level)
+    }
+
+    /// The earliest wave a server may be upgraded in by the order graph.
+    fn ready_wave(&self, s: usize) -> usize {
+        self.order.preds[s]
+            .iter()
+            .filter_map(|(p, _)| self.upgrade_wave[p.index()])
+            .map(|w| w + 1)
+            .max()
+            .unwrap_or(1)
+    }
+
+    fn schedule(&mut self, s: usize) {
+        let server = &self.inv.servers[s];
+        if server.is_mailstore() && self.place.holds(s) > 0 {
+            if self.evacuated(s) {
+                self.phase(s);
+            } else {
+                self.in_place(s);
+            }
+        } else {
+            let earliest = self.ready_wave(s);
+            let why = self.upgrade_why(s, None);
+            let wave = self.book_upgrade(s, earliest, why);
+            if server.is_mailstore() {
+                // An empty store upgraded early is the best target for what follows.
+                self.mail_cursor = self.mail_cursor.max(wave + 1);
+            }
+        }
+    }
+
+    /// Whether the backup before touching a store is full.
+    fn full_backup(&self, s: usize) -> (bool, String) {
+        let server = &self.inv.servers[s];
+        let max_age = self.policy.full_backup_max_age;
+        match (self.policy.backup, server.last_backup.full) {
+            (BackupPolicy::Full, _) => (true, "policy backup: full".to_string()),
+            (_, None) => (
+                true,
+                "no full backup is known, so this one is full".to_string(),
+            ),
+            (_, Some(at)) => {
+                let age = self.now.as_second().saturating_sub(at.as_second()).max(0) as u64;
+                if age > max_age.0 {
+                    (
+                        true,
+                        format!(
+                            "the last full backup ({at}) is {} old, more than {max_age}, so this one is full",
+                            crate::inventory::Seconds(age)
+                        ),
+                    )
+                } else {
+                    (
+                        false,
+                        format!(
+                            "the last full backup ({at}) is {} old, within {max_age}",
+                            crate::inventory::Seconds(age)
+                        ),
+                    )
+                }
+            }
+        }
+    }
+
+    fn book_backup(&mut self, s: usize, wave: usize, purpose: &str) {
+        if self.policy.backup == BackupPolicy::None {
+            return;
+        }
+        let (full, reason) = self.full_backup(s);
+        let count = self.place.holds(s);
+        let mut draft = Draft::on(
+            StepKind::Backup,
+            ServerId(s as u32),
+            format!(
+                "{purpose}: {count} mailbox{} on it; {reason}",
+                if count == 1 { "" } else { "es" }
+            ),
+        );
+        draft.full_backup = full;
+        self.table.push(wave, draft);
+    }
+
+    /// A mailstore upgraded with its mailboxes on it.
+    fn in_place(&mut self, s: usize) {
+        let earliest = self.ready_wave(s).max(2);
+        let count = self.place.holds(s);
+        let reason = if self.policy.evacuate == EvacuatePolicy::Never {
+            "policy evacuate: never"
+        } else {
+            "this store's evacuate: false"
+        };
+        let why = self.upgrade_why(s, Some(format!("upgraded in place ({reason}): its {count} mailboxes are unavailable during the upgrade")));
+        let wave = self.book_upgrade(s, earliest, why);
+        self.book_backup(s, wave - 1, "before the in-place upgrade");
+        self.outages.push(OutageNote {
+            wave,
+            server: ServerId(s as u32),
+            unit: MAILSTORE.to_string(),
+            message: format!(
+                "{count} mailboxes are unavailable while {} upgrades in place",
+                self.inv.servers[s].name
+            ),
+        });
+        if let Some(slot) = self
+            .table
+            .slot(wave)
+            .steps
+            .iter_mut()
+            .find(|d| d.kind == StepKind::Upgrade && d.server.index() == s)
+        {
+            slot.outage = true;
+        }
+    }
+
+    /// Empties a store, then upgrades it (and, under `spare`, moves its mailboxes back).
+    fn phase(&mut self, s: usize) {
+        let sid = ServerId(s as u32);
+        let name = self.inv.servers[s].name.clone();
+        let start = self.mail_cursor.max(1);
+        let batches = match place::evacuate(self, s) {
+            Ok(b) => b,
+            Err(shortfall) => {
+                self.shortfalls.push(*shortfall);
+                return;
+            }
+        };
+        self.book_backup(s, start, &format!("before {name} is emptied"));
+        self.table.push(
+            start,
+            Draft::on(
+                StepKind::PoolOut,
+                sid,
+                format!("no new accounts land on {name} while it is emptied"),
+            ),
+        );
+        let last = self.book_moves(&batches, start + 1);
+        let earliest = self.ready_wave(s).max(last + 1).max(start + 1);
+        let why = self.upgrade_why(
+            s,
+            Some(format!(
+                "{name} is empty once its last switch (wave {last}) is done"
+            )),
+        );
+        let wave = self.book_upgrade(s, earliest, why);
+        self.table.push(
+            wave + 1,
+            Draft::on(
+                StepKind::PoolIn,
+                sid,
+                format!("{name} is upgraded: new accounts may land on it again"),
+            ),
+        );
+        self.mail_cursor = self.mail_cursor.max(wave + 1);
+        if self.mode == Mode::Spare {
+            let back = place::return_from_spares(self, s, &batches);
+            match back {
+                Ok(back) => {
+                    let last_back = self.book_moves(&back, wave + 2);
+                    self.mail_cursor = self.mail_cursor.max(last_back + 1);
+                }
+                Err(shortfall) => self.shortfalls.push(*shortfall),
+            }
+        }
+    }
+
+    /// Books the copies and switches of a phase's batches from `start` on;
+    /// returns the last wave used.
+    fn book_moves(&mut self, batches: &[Batch], start: usize) -> usize {
+        let two_stage = self.policy.two_stage_moves;
+        let mut data_waves = Vec::with_capacity(batches.len());
+        if two_stage {
+            for b in batches {
+                let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, start);
+                let mut draft = Draft::on(StepKind::MoveData, b.source, b.why_data.clone());
+                draft.target = Some(b.target);
+                draft.mailboxes = b.mailboxes.clone();
+                draft.domains = b.domains.clone();
+                draft.candidates = b.candidates.clone();
+                self.table.push(w, draft);
+                data_waves.push(w);
+            }
+        }
+        let mut last = start;
+        for (k, b) in batches.iter().enumerate() {
+            let from = if two_stage { data_waves[k] + 1 } else { start };
+            let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, from);
+            let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
+            draft.target = Some(b.target);
+            draft.mailboxes = b.mailboxes.clone();
+            draft.domains = b.domains.clone();
+            draft.candidates = b.candidates.clone();
+            self.table.push(w, draft);
+            last = last.max(w);
+        }
+        last
+    }
+
+    /// The earliest wave from `from` on where a move step fits.
+    fn first_move_wave(
+        &self,
+        kind: StepKind,
+        source: ServerId,
+        target: ServerId,
+        from: usize,
+    ) -> usize {
+        let mut w = from.max(1);
+        loop {
+            if self.move_fits(w, kind, source, target) {
+                return w;
+            }
+            w += 1;
+        }
+    }
+
+    fn move_fits(&self, w: usize, kind: StepKind, source: ServerId, target: ServerId) -> bool {
+        // A store whose upgrade is booked receives only after it.
+        if self.upgrade_wave[target.index()].is_some_and(|u| w <= u) {
+            return false;
+        }
+        if self.table.is_out(w, target) || self.table.is_out(w, source) {
+            return false;
+        }
+        if kind == StepKind::MoveSwitch
+            && self.at_target_in(target, w)
+            && self.tier_ready().is_none_or(|r| w < r)
+        {
+            return false;
+        }
+        let Some(slot) = self.table.get(w) else {
+            return true;
+        };
+        if slot.moves >= self.policy.max_parallel_moves
+            || slot.pairs.contains(&(kind, source, target))
+            || slot.sources.contains(&target)
+            || slot.targets.contains(&source)
+        {
+            return false;
+        }
+        !(kind == StepKind::MoveSwitch && slot.directory_upgrade)
+    }
+
+    /// Books an upgrade in the earliest wave from `earliest` where it fits, with
+    /// its drain, undrain and health check; returns the wave.
+    fn book_upgrade(&mut self, s: usize, earliest: usize, mut why: String) -> usize {
+        let sid = ServerId(s as u32);
+        let drain = self.drains[s];
+        let mut w = earliest.max(if drain { 2 } else { 1 });
+        let mut delays: Vec<String> = Vec::new();
+        loop {
+            match self.upgrade_blocker(s, w) {
+                None => break,
+                Some(reason) => {
+                    if !delays.contains(&reason) {
+                        delays.push(reason);
+                    }
+                    w += 1;
+                }
+            }
+        }
+        if w > earliest && !delays.is_empty() {
+            why.push_str(&format!("; not before wave {w}: {}", delays.join(", ")));
+        }
+        let window: Vec<usize> = if drain {
+            vec![w - 1, w, w + 1]
+        } else {
+            vec![w]
+        };
+        // Outages accepted under allow_outage.
+        let mut outage = false;
+        for &u in &self.units_of[s] {
+            let unit = &self.units[u];
+            let worst = window
+                .iter()
+                .map(|&v| self.table.out_count(v, u) + 1)
+                .max()
+                .unwrap_or(1);
+            if unit.members.saturating_sub(worst) < unit.min_available
+                || worst > unit.max_unavailable
+            {
+                outage = true;
+                self.outages.push(OutageNote {
+                    wave: w,
+                    server: sid,
+                    unit: unit.name.clone(),
+                    message: format!(
+                        "{} of {} {} server{} up while {} upgrades (accepted by allow_outage)",
+                        unit.members.saturating_sub(worst),
+                        unit.members,
+                        unit.name,
+                        if unit.members == 1 { "" } else { "s" },
+                        self.inv.servers[s].name
+                    ),
+                });
+            }
+        }
+        let units = self.units_of[s].clone();
+        for &v in &window {
+            self.table.mark_out(v, sid, &units);
+        }
+        let mut draft = Draft::on(StepKind::Upgrade, sid, why);
+        draft.outage = outage;
+        self.table.push(w, draft);
+        if self.directory[s] {
+            self.table.slot(w).directory_upgrade = true;
+        }
+        let name = &self.inv.servers[s].name;
+        if drain {
+            let roles: Vec<&str> = self.inv.servers[s]
+                .roles
+                .iter()
+                .filter(|r| self.inv.profile.role(r).is_some_and(|d| d.drain))
+                .map(String::as_str)
+                .collect();
+            self.table.push(
+                w - 1,
+                Draft::on(
+                    StepKind::Drain,
+                    sid,
+                    format!(
+                        "take {name} out of rotation ({} drained) before its upgrade",
+                        roles.join(", ")
+                    ),
+                ),
+            );
+            self.table.push(
+                w + 1,
+                Draft::on(
+                    StepKind::Undrain,
+                    sid,
+                    format!("put {name} back in rotation after its upgrade"),
+                ),
+            );
+        }
+        let check = if self.directory[s] {
+            "zmcontrol status and zmreplchk (directory replication)"
+        } else {
+            "zmcontrol status"
+        };
+        self.table.push(
+            w + 1,
+            Draft::on(
+                StepKind::HealthCheck,
+                sid,
+                format!("check {name} after its upgrade: {check}"),
+            ),
+        );
+        self.upgrade_wave[s] = Some(w);
+        w
+    }
+
+    /// Why an upgrade cannot go in wave `w`, or `None` if it can.
+    fn upgrade_blocker(&self, s: usize, w: usize) -> Option<String> {
+        let sid = ServerId(s as u32);
+        let drain = self.drains[s];
+        if self
+            .table
+            .get(w)
+            .is_some_and(|slot| slot.upgrades >= self.policy.max_parallel_upgrades)
+        {
+            return Some(format!(
+                "at most {} upgrade(s) per wave",
+                self.policy.max_parallel_upgrades
+            ));
+        }
+        if self.directory[s] && self.table.get(w).is_some_and(|slot| slot.has_switch) {
+            return Some("no directory upgrade while accounts switch".to_string());
+        }
+        let first = if drain { w - 1 } else { w };
+        if self.table.moves_from(first, sid) {
+            return Some("mailbox moves touch it".to_string());
+        }
+        let window: Vec<usize> = if drain {
+            vec![w - 1, w, w + 1]
+        } else {
+            vec![w]
+        };
+        for &u in &self.units_of[s] {
+            let unit = &self.units[u];
+            if unit.allowed {
+                continue;
+            }
+            for &v in &window {
+                let out = self.table.out_count(v, u) + 1;
+                if out > unit.max_unavailable
+                    || unit.members.saturating_sub(out) < unit.min_available
+                {
+                    return Some(format!(
+                        "{} must keep {} up",
+                        unit.name,
+                        unit.min_available
+                            .max(unit.members.saturating_sub(unit.max_unavailable))
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// The `why` of an upgrade: its place in the order, and what it waits for.
+    fn upgrade_why(&self, s: usize, extra: Option<String>) -> String {
+        let server = &self.inv.servers[s];
+        let profile = &self.inv.profile;
+        let mut why = match self.order.tier[s] {
+            Some(t) => format!(
+                "{} tier ({} of {} in the {} order)",
+                profile.tiers[t],
+                t + 1,
+                profile.tiers.len(),
+                profile.name.as_str()
+            ),
+            None => format!(
+                "auxiliary role{} {}",
+                if server.roles.len() == 1 { "" } else { "s" },
+                server.roles.join(", ")
+            ),
+        };
+        let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+        for (p, reason) in &self.order.preds[s] {
+            groups
+                .entry(reason.describe(profile.name.as_str()))
+                .or_default()
+                .push(self.inv.server(*p).name.as_str());
+        }
+        for (reason, names) in groups {
+            let shown: Vec<&str> = names.iter().take(3).copied().collect();
+            let more = if names.len() > 3 {
+                format!(" and {} more", names.len() - 3)
+            } else {
+                String::new()
+            };
+            why.push_str(&format!("; after {}{more} ({reason})", shown.join(", ")));
+        }
+        if let Some(extra) = extra {
+            why.push_str("; ");
+            why.push_str(&extra);
+        }
+        why
+    }
+}

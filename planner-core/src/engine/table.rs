@@ -1,0 +1,155 @@
+//! The wave table: what each wave already holds, so that every new step is
+//! put in the earliest wave where all the safety rules still hold.
+//!
+//! The scheduler asks questions ("can this server go down in wave 7?", "can
+//! this move run in wave 9?") and books what it decides. Waves are 1-based and
+//! the table grows on demand.
+
+use std::collections::BTreeSet;
+
+use crate::inventory::ServerId;
+use crate::plan::StepKind;
+
+/// A step decided by the engine, before it is written out.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    /// Its kind.
+    pub kind: StepKind,
+    /// The server (non-move steps) or the source (moves).
+    pub server: ServerId,
+    /// The target of a move.
+    pub target: Option<ServerId>,
+    /// The mailboxes of a move (indices into the inventory), sorted.
+    pub mailboxes: Vec<u32>,
+    /// Whole domains moved, sorted.
+    pub domains: Vec<String>,
+    /// Upgrades: an accepted outage.
+    pub outage: bool,
+    /// Why it is here.
+    pub why: String,
+    /// Moves: the candidate verdicts, by store.
+    pub candidates: Vec<(ServerId, String)>,
+    /// Backups: full or incremental.
+    pub full_backup: bool,
+}
+
+impl Draft {
+    /// A step on one server.
+    pub fn on(kind: StepKind, server: ServerId, why: String) -> Draft {
+        Draft {
+            kind,
+            server,
+            target: None,
+            mailboxes: Vec::new(),
+            domains: Vec::new(),
+            outage: false,
+            why,
+            candidates: Vec::new(),
+            full_backup: false,
+        }
+    }
+}
+
+/// One wave's bookings.
+#[derive(Default)]
+pub struct Slot {
+    pub steps: Vec<Draft>,
+    pub upgrades: u32,
+    pub moves: u32,
+    pub directory_upgrade: bool,
+    pub has_switch: bool,
+    /// Servers down or drained.
+    pub out: BTreeSet<ServerId>,
+    /// Out-of-service count per availability unit.
+    pub out_per_unit: Vec<u32>,
+    pub sources: BTreeSet<ServerId>,
+    pub targets: BTreeSet<ServerId>,
+    pub pairs: BTreeSet<(StepKind, ServerId, ServerId)>,
+}
+
+/// Every wave.
+pub struct Table {
+    slots: Vec<Slot>,
+    units: usize,
+}
+
+impl Table {
+    pub fn new(units: usize) -> Table {
+        Table {
+            slots: Vec::new(),
+            units,
+        }
+    }
+
+    /// The wave, created if needed (1-based).
+    pub fn slot(&mut self, wave: usize) -> &mut Slot {
+        while self.slots.len() < wave {
+            self.slots.push(Slot {
+                out_per_unit: vec![0; self.units],
+                ..Slot::default()
+            });
+        }
+        &mut self.slots[wave - 1]
+    }
+
+    /// The wave if it exists.
+    pub fn get(&self, wave: usize) -> Option<&Slot> {
+        wave.checked_sub(1).and_then(|i| self.slots.get(i))
+    }
+
+    /// Out-of-service count of a unit in a wave.
+    pub fn out_count(&self, wave: usize, unit: usize) -> u32 {
+        self.get(wave).map_or(0, |s| s.out_per_unit[unit])
+    }
+
+    /// Whether the server is down or drained in the wave.
+    pub fn is_out(&self, wave: usize, server: ServerId) -> bool {
+        self.get(wave).is_some_and(|s| s.out.contains(&server))
+    }
+
+    /// Whether any move has the server as source or target in the wave.
+    pub fn in_move(&self, wave: usize, server: ServerId) -> bool {
+        self.get(wave)
+            .is_some_and(|s| s.sources.contains(&server) || s.targets.contains(&server))
+    }
+
+    /// Whether any move touches the server in this wave or later.
+    pub fn moves_from(&self, wave: usize, server: ServerId) -> bool {
+        (wave..=self.slots.len()).any(|w| self.in_move(w, server))
+    }
+
+    /// Books a step in a wave.
+    pub fn push(&mut self, wave: usize, draft: Draft) {
+        let slot = self.slot(wave);
+        if draft.kind.is_move() {
+            slot.moves += 1;
+            slot.sources.insert(draft.server);
+            if let Some(t) = draft.target {
+                slot.targets.insert(t);
+                slot.pairs.insert((draft.kind, draft.server, t));
+            }
+            if draft.kind == StepKind::MoveSwitch {
+                slot.has_switch = true;
+            }
+        }
+        if draft.kind == StepKind::Upgrade {
+            slot.upgrades += 1;
+        }
+        slot.steps.push(draft);
+    }
+
+    /// Marks a server out of service in a wave for its units.
+    pub fn mark_out(&mut self, wave: usize, server: ServerId, units: &[usize]) {
+        let slot = self.slot(wave);
+        if slot.out.insert(server) {
+            for &u in units {
+                slot.out_per_unit[u] += 1;
+            }
+        }
+    }
+
+    /// All waves, in order.
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+}

@@ -1,1 +1,0 @@
-//! The plan checker (being written).

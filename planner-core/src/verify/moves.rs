@@ -1,0 +1,312 @@
+//! Rules about where and when each move step runs, that need no replay:
+//! stores in their upgrade wave (4), one-stage plans (6), safe targets (9),
+//! sites (10), directory and tier timing of switches (12) and batches (13).
+
+use std::collections::{HashMap, HashSet};
+
+use super::timeline::{Move, Timeline};
+use super::{Ctx, Report, Rule};
+use crate::inventory::{ServerId, Version};
+use crate::plan::StepKind;
+
+pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let directory = directory_waves(ctx, t);
+    let ready = tiers_ready(ctx, t);
+    for (i, moves) in t.moves.iter().enumerate() {
+        let wave = i as u32 + 1;
+        let sources: HashSet<ServerId> = moves.iter().filter_map(|m| m.source).collect();
+        for m in moves {
+            ends(ctx, t, m, &sources, report);
+            if let (Some(source), Some(target)) = (m.source, m.target) {
+                locality(ctx, m, source, target, report);
+            }
+            if m.kind == StepKind::MoveData && !ctx.policy.two_stage_moves {
+                report.step(
+                    wave,
+                    m.step,
+                    Rule::TwoStages,
+                    "a data copy, but two_stage_moves is off: a switch moves everything at once"
+                        .to_string(),
+                );
+            }
+            if m.kind == StepKind::MoveSwitch {
+                switch_timing(ctx, t, m, directory.get(&wave).copied(), &ready, report);
+            }
+        }
+        batches(ctx, t, wave, moves, report);
+    }
+}
+
+/// Rules 4 and 9 on a move's two ends in its wave.
+fn ends(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    m: &Move<'_>,
+    sources: &HashSet<ServerId>,
+    report: &mut Report,
+) {
+    let wave = m.wave;
+    if let Some(source) = m.source {
+        let name = ctx.name(source);
+        if !ctx.server(source).is_mailstore() {
+            report.step(
+                wave,
+                m.step,
+                Rule::SafeTargets,
+                format!("the source {name} is not a mailstore"),
+            );
+        }
+        // A store being upgraded is down: nothing can be copied off it, and an
+        // evacuated one must already be empty.
+        if t.upgraded_in(source, wave) {
+            report.step(
+                wave,
+                m.step,
+                Rule::EmptyBeforeUpgrade,
+                format!("moves mailboxes off {name} in the wave of its upgrade"),
+            );
+        }
+    }
+    let Some(target) = m.target else { return };
+    let name = ctx.name(target);
+    if !ctx.server(target).is_mailstore() {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("the target {name} is not a mailstore"),
+        );
+        return;
+    }
+    if m.source == Some(target) {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("moves mailboxes from {name} to itself"),
+        );
+        return;
+    }
+    if t.upgraded_in(target, wave) {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("moves mailboxes to {name}, which is upgraded (down) in this wave"),
+        );
+        if ctx.evacuated(target) {
+            report.step(
+                wave,
+                m.step,
+                Rule::EmptyBeforeUpgrade,
+                format!("moves mailboxes to {name} in the wave of its upgrade"),
+            );
+        }
+    }
+    if t.drained_in(target, wave) {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("moves mailboxes to {name}, which is drained (out of service) in this wave"),
+        );
+    }
+    if sources.contains(&target) {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("moves mailboxes to {name}, which is the source of a move in this wave"),
+        );
+    }
+    if let Some(source) = m.source {
+        let (from, to) = (
+            version_in(ctx, t, source, wave),
+            version_in(ctx, t, target, wave),
+        );
+        if newer(&from, &to) {
+            report.step(
+                wave,
+                m.step,
+                Rule::SafeTargets,
+                format!(
+                    "moves mailboxes from {} at {} to {name} at the older {}",
+                    ctx.name(source),
+                    from.1,
+                    to.1
+                ),
+            );
+        }
+    }
+}
+
+/// A server's version during a wave: whether it is at the target, and the
+/// version (the target once its upgrade wave has passed).
+fn version_in<'a>(ctx: &Ctx<'a>, t: &Timeline<'_>, id: ServerId, wave: u32) -> (bool, &'a Version) {
+    let server = ctx.server(id);
+    if t.at_target(ctx, id, wave) && server.needs_upgrade() {
+        (true, ctx.target())
+    } else {
+        (t.at_target(ctx, id, wave), &server.version)
+    }
+}
+
+/// Whether `a` is newer than `b`. Every version at the target counts as the
+/// same (`10.1.5_GA_4200` is not newer than an upgraded `10.1.5`); below it,
+/// versions compare numerically.
+fn newer(a: &(bool, &Version), b: &(bool, &Version)) -> bool {
+    match (a.0, b.0) {
+        (true, true) => false,
+        (true, false) => true,
+        (false, true) => false,
+        (false, false) => a.1 > b.1,
+    }
+}
+
+/// Rule 10: without cross-site moves, source and target share a site.
+fn locality(ctx: &Ctx<'_>, m: &Move<'_>, source: ServerId, target: ServerId, report: &mut Report) {
+    if ctx.policy.cross_site_moves {
+        return;
+    }
+    let (a, b) = (&ctx.server(source).site, &ctx.server(target).site);
+    if a != b {
+        let site = |s: &Option<String>| {
+            s.as_deref()
+                .map_or("the unnamed site".to_string(), |s| format!("site {s}"))
+        };
+        report.step(
+            m.wave,
+            m.step,
+            Rule::Locality,
+            format!(
+                "moves mailboxes from {} ({}) to {} ({}), but cross_site_moves is off",
+                ctx.name(source),
+                site(a),
+                ctx.name(target),
+                site(b)
+            ),
+        );
+    }
+}
+
+/// Waves that upgrade a directory server, with the first such server.
+fn directory_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
+    let profile = &ctx.inv.profile;
+    let mut waves = HashMap::new();
+    for (i, upgrades) in t.upgrades_in.iter().enumerate() {
+        for &(id, _) in upgrades {
+            let directory = ctx.server(id).roles.iter().any(|r| {
+                r == profile.directory_master
+                    || profile.role(r).and_then(|d| d.group.as_deref())
+                        == Some(profile.directory_group)
+            });
+            if directory {
+                waves.entry(i as u32 + 1).or_insert(id);
+            }
+        }
+    }
+    waves
+}
+
+/// When every server ordered before the mailstores (other than mailstores)
+/// has been upgraded: the last such upgrade wave and server, or the first
+/// such server that is never upgraded (`u32::MAX`).
+fn tiers_ready(ctx: &Ctx<'_>, t: &Timeline<'_>) -> Option<(u32, ServerId)> {
+    let mailstore = ctx.mailstore_tier?;
+    let mut last: Option<(u32, ServerId)> = None;
+    for (i, server) in ctx.inv.servers.iter().enumerate() {
+        let id = ServerId(i as u32);
+        let early = ctx.tiers[i].is_some_and(|tier| tier < mailstore);
+        if !early || server.is_mailstore() || !server.needs_upgrade() {
+            continue;
+        }
+        let wave = t.upgrade_wave(id).unwrap_or(u32::MAX);
+        if last.is_none_or(|(w, _)| wave > w) {
+            last = Some((wave, id));
+        }
+    }
+    last
+}
+
+/// Rule 12 for one switch.
+fn switch_timing(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    m: &Move<'_>,
+    directory: Option<ServerId>,
+    ready: &Option<(u32, ServerId)>,
+    report: &mut Report,
+) {
+    if let Some(dir) = directory {
+        report.step(
+            m.wave,
+            m.step,
+            Rule::DirectoryAndTiers,
+            format!(
+                "switches accounts in the wave that upgrades the directory server {}",
+                ctx.name(dir)
+            ),
+        );
+    }
+    let (Some(target), Some((last, server))) = (m.target, ready) else {
+        return;
+    };
+    if m.wave > *last || !t.at_target(ctx, target, m.wave) {
+        return;
+    }
+    let when = if *last == u32::MAX {
+        "is never upgraded".to_string()
+    } else {
+        format!("is upgraded in wave {last}")
+    };
+    report.step(
+        m.wave,
+        m.step,
+        Rule::DirectoryAndTiers,
+        format!(
+            "switches accounts onto {}, at the target version, while {} {when}: users would land on the new version before the servers ordered before the mailstores",
+            ctx.name(target),
+            ctx.name(*server),
+        ),
+    );
+}
+
+/// Rule 13 for one wave.
+fn batches(ctx: &Ctx<'_>, t: &Timeline<'_>, wave: u32, moves: &[Move<'_>], report: &mut Report) {
+    let mut seen: HashSet<(StepKind, &str, &str)> = HashSet::new();
+    for m in moves {
+        if !seen.insert((m.kind, m.source_key.as_str(), m.target_key.as_str())) {
+            report.step(
+                wave,
+                m.step,
+                Rule::Batches,
+                format!(
+                    "a second {} step from {} to {} in one wave (moves between two stores form one batch)",
+                    m.kind.as_str(),
+                    m.source_key,
+                    m.target_key
+                ),
+            );
+        }
+    }
+    let limit = ctx.policy.max_parallel_moves;
+    if moves.len() as u64 > u64::from(limit) {
+        report.wave(
+            wave,
+            Rule::Batches,
+            format!(
+                "{} move steps, above max_parallel_moves {limit}",
+                moves.len()
+            ),
+        );
+    }
+    let upgrades = t.upgrade_steps.get(wave as usize - 1).copied().unwrap_or(0);
+    let limit = ctx.policy.max_parallel_upgrades;
+    if upgrades > limit {
+        report.wave(
+            wave,
+            Rule::Batches,
+            format!("{upgrades} upgrades, above max_parallel_upgrades {limit}"),
+        );
+    }
+}

@@ -1,0 +1,586 @@
+//! The replay: every move applied wave by wave to the inventory's placement.
+//!
+//! It follows each account (where it is, whether a stage-1 copy of it is
+//! pending) and each store (bytes, including pending copies, and accounts),
+//! and checks on the way: stores empty when their upgrade starts (4), copies
+//! before switches (6), ceilings after each wave's additions (7), accounts
+//! moved from where they are, copies not left behind, move sizes and the
+//! plan's placement figures (8), and domains kept together (11).
+//!
+//! Within a wave the steps may run in any order, so every addition is applied
+//! before any release and accounts are judged by where they were when the
+//! wave started. State is kept in vectors indexed by mailbox and by server,
+//! so the cost is one hash lookup per account named in the plan.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::timeline::{Move, Timeline};
+use super::{Ctx, Report, Rule, Tally, few};
+use crate::inventory::{Bytes, MoveBy, ServerId};
+use crate::plan::{Plan, Step, StepKind, StoreLoad};
+
+/// A stage-1 copy waiting for its switch.
+#[derive(Clone, Copy)]
+struct Pending<'p> {
+    source: u32,
+    target: u32,
+    wave: u32,
+    step: &'p Step,
+}
+
+/// One mailbox during the replay. Everything the replay reads or writes
+/// about it sits together, so following an account costs one memory fetch.
+#[derive(Clone, Copy)]
+struct Track<'p> {
+    /// Its size as listed.
+    size: u64,
+    /// Its footprint (size with overhead).
+    footprint: u64,
+    /// Its pending stage-1 copy.
+    pending: Option<Pending<'p>>,
+    /// The store it is on.
+    location: u32,
+    /// The last wave that copied it, and that switched it.
+    copied: u32,
+    switched: u32,
+}
+
+/// What the stores and accounts hold at a moment of the replay.
+struct State<'p> {
+    /// Per mailbox, in inventory order.
+    track: Vec<Track<'p>>,
+    /// Per server: bytes (with pending copies), accounts, pending copies.
+    bytes: Vec<u64>,
+    count: Vec<u64>,
+    copies: Vec<u64>,
+    /// Per server: the most bytes and accounts it held, after additions.
+    peak_bytes: Vec<u64>,
+    peak_count: Vec<u64>,
+    /// Per server: the last wave it received something in.
+    received: Vec<u32>,
+}
+
+/// Per-account problems of one move step.
+#[derive(Default)]
+struct StepProblems<'p> {
+    unknown: Tally<'p>,
+    elsewhere: Tally<'p>,
+    /// Where the first misplaced account actually is.
+    elsewhere_on: Option<u32>,
+    twice: Tally<'p>,
+    recopied: Tally<'p>,
+    uncopied: Tally<'p>,
+    same_wave: Tally<'p>,
+}
+
+pub(super) fn check<'p>(plan: &'p Plan, ctx: &Ctx<'_>, t: &Timeline<'p>, report: &mut Report) {
+    let inv = ctx.inv;
+    let servers = inv.servers.len();
+    let accounts: HashMap<&str, u32> = inv
+        .mailboxes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.account.as_str(), i as u32))
+        .collect();
+    let overhead = ctx.policy.size_overhead;
+    let mut s = State {
+        track: inv
+            .mailboxes
+            .iter()
+            .map(|m| Track {
+                size: m.size.0,
+                footprint: m.size.with_overhead(overhead).0,
+                pending: None,
+                location: m.store.0,
+                copied: 0,
+                switched: 0,
+            })
+            .collect(),
+        bytes: vec![0; servers],
+        count: vec![0; servers],
+        copies: vec![0; servers],
+        peak_bytes: vec![0; servers],
+        peak_count: vec![0; servers],
+        received: vec![0; servers],
+    };
+    for track in &s.track {
+        let store = track.location as usize;
+        s.bytes[store] = s.bytes[store].saturating_add(track.footprint);
+        s.count[store] += 1;
+    }
+    s.peak_bytes.clone_from(&s.bytes);
+    s.peak_count.clone_from(&s.count);
+
+    for w in 1..=t.waves {
+        let index = w as usize - 1;
+        empty_at_upgrade(ctx, &s, w, &t.upgrades_in[index], report);
+        let mut receivers: Vec<(u32, &Step)> = Vec::new();
+        let mut releases: Vec<(u32, u32, u32)> = Vec::new();
+        let mut domains: HashMap<(u32, &str), (u32, bool)> = HashMap::new();
+        for m in &t.moves[index] {
+            if !m.replay {
+                continue;
+            }
+            apply(
+                ctx,
+                &accounts,
+                &mut s,
+                m,
+                &mut receivers,
+                &mut releases,
+                &mut domains,
+                report,
+            );
+        }
+        for &(store, step) in &receivers {
+            ceiling(ctx, &s, store, w, step, report);
+            let i = store as usize;
+            s.peak_bytes[i] = s.peak_bytes[i].max(s.bytes[i]);
+            s.peak_count[i] = s.peak_count[i].max(s.count[i]);
+        }
+        for (mailbox, source, target) in releases {
+            let track = &mut s.track[mailbox as usize];
+            track.location = target;
+            let source = source as usize;
+            s.bytes[source] = s.bytes[source].saturating_sub(track.footprint);
+            s.count[source] = s.count[source].saturating_sub(1);
+        }
+    }
+    orphans(ctx, &s, report);
+    placement(plan, ctx, &s, report);
+    if ctx.policy.move_by == MoveBy::Domain {
+        domains_together(ctx, &s, report);
+    }
+}
+
+/// Rule 4 at the start of a wave: evacuated stores upgraded in it are empty;
+/// stores upgraded in place with users on them say it is an outage.
+fn empty_at_upgrade(
+    ctx: &Ctx<'_>,
+    s: &State<'_>,
+    w: u32,
+    upgrades: &[(ServerId, &Step)],
+    report: &mut Report,
+) {
+    for &(id, step) in upgrades {
+        let server = ctx.server(id);
+        if !server.is_mailstore() {
+            continue;
+        }
+        let (count, copies) = (s.count[id.index()], s.copies[id.index()]);
+        if ctx.evacuated(id) {
+            if count > 0 || copies > 0 {
+                report.step(
+                    w,
+                    step,
+                    Rule::EmptyBeforeUpgrade,
+                    format!(
+                        "{} still holds {count} mailboxes and {copies} stage-1 copies when its upgrade starts; it must be empty",
+                        server.name
+                    ),
+                );
+            }
+        } else if count > 0 && step.outage != Some(true) {
+            report.step(
+                w,
+                step,
+                Rule::EmptyBeforeUpgrade,
+                format!(
+                    "{} is upgraded in place with {count} mailboxes on it, an outage for their users, but the step is not marked `outage: true`",
+                    server.name
+                ),
+            );
+        }
+    }
+}
+
+/// Applies one move step's additions and records its releases.
+#[allow(clippy::too_many_arguments)]
+fn apply<'p, 'i>(
+    ctx: &Ctx<'i>,
+    accounts: &HashMap<&str, u32>,
+    s: &mut State<'p>,
+    m: &Move<'p>,
+    receivers: &mut Vec<(u32, &'p Step)>,
+    releases: &mut Vec<(u32, u32, u32)>,
+    domains: &mut HashMap<(u32, &'i str), (u32, bool)>,
+    report: &mut Report,
+) {
+    let (Some(source), Some(target)) = (m.source, m.target) else {
+        return;
+    };
+    let (source, target) = (source.0, target.0);
+    let w = m.wave;
+    let inv = ctx.inv;
+    let by_domain = ctx.policy.move_by == MoveBy::Domain;
+    let mut problems = StepProblems::default();
+    let mut listed: u128 = 0;
+    let mut all_known = true;
+    let mut received = false;
+    for written in m.accounts {
+        let found = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+            accounts.get(written.to_ascii_lowercase().as_str())
+        } else {
+            accounts.get(written.as_str())
+        };
+        let Some(&mailbox) = found else {
+            problems.unknown.add(written);
+            all_known = false;
+            continue;
+        };
+        let i = mailbox as usize;
+        let track = &mut s.track[i];
+        listed += u128::from(track.size);
+        let fp = track.footprint;
+        if m.kind == StepKind::MoveData {
+            if track.copied == w {
+                problems.twice.add(written);
+                continue;
+            }
+            track.copied = w;
+            if track.location != source {
+                problems.elsewhere_on.get_or_insert(track.location);
+                problems.elsewhere.add(written);
+                continue;
+            }
+            if track.pending.is_some() {
+                problems.recopied.add(written);
+                continue;
+            }
+            track.pending = Some(Pending {
+                source,
+                target,
+                wave: w,
+                step: m.step,
+            });
+            let t = target as usize;
+            s.bytes[t] = s.bytes[t].saturating_add(fp);
+            s.copies[t] += 1;
+            received = true;
+            continue;
+        }
+        if track.switched == w {
+            problems.twice.add(written);
+            continue;
+        }
+        track.switched = w;
+        if track.location != source {
+            problems.elsewhere_on.get_or_insert(track.location);
+            problems.elsewhere.add(written);
+            continue;
+        }
+        let t = target as usize;
+        match track.pending {
+            Some(p) if p.source == source && p.target == target => {
+                track.pending = None;
+                s.copies[t] = s.copies[t].saturating_sub(1);
+                if p.wave == w && ctx.policy.two_stage_moves {
+                    problems.same_wave.add(written);
+                }
+            }
+            _ => {
+                if ctx.policy.two_stage_moves {
+                    problems.uncopied.add(written);
+                }
+                s.bytes[t] = s.bytes[t].saturating_add(fp);
+            }
+        }
+        s.count[t] += 1;
+        received = true;
+        releases.push((mailbox, source, target));
+        if by_domain {
+            let domain = inv.mailboxes[i].account.domain();
+            let entry = domains.entry((source, domain)).or_insert((target, false));
+            if entry.0 != target && !entry.1 {
+                entry.1 = true;
+                report.step(
+                    w,
+                    m.step,
+                    Rule::Domains,
+                    format!(
+                        "accounts of {domain} leave {} for more than one target in this wave ({} and {})",
+                        name(ctx, source),
+                        name(ctx, entry.0),
+                        name(ctx, target)
+                    ),
+                );
+            }
+        }
+    }
+    if received && s.received[target as usize] != w {
+        s.received[target as usize] = w;
+        receivers.push((target, m.step));
+    }
+    report_problems(ctx, m, source, &problems, report);
+    if let Some(bytes) = m.step.bytes
+        && all_known
+        && u128::from(bytes) != listed
+    {
+        report.step(
+            w,
+            m.step,
+            Rule::Conservation,
+            format!(
+                "the step says {bytes} bytes, but its accounts' listed sizes add up to {listed} bytes"
+            ),
+        );
+    }
+}
+
+fn name<'a>(ctx: &Ctx<'a>, id: u32) -> &'a str {
+    ctx.name(ServerId(id))
+}
+
+fn report_problems(
+    ctx: &Ctx<'_>,
+    m: &Move<'_>,
+    source: u32,
+    p: &StepProblems<'_>,
+    report: &mut Report,
+) {
+    let (w, step) = (m.wave, m.step);
+    let kind = if m.kind == StepKind::MoveData {
+        "copied"
+    } else {
+        "switched"
+    };
+    if !p.unknown.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "no mailbox in the inventory has the account {}",
+                p.unknown.names()
+            ),
+        );
+    }
+    if !p.elsewhere.is_empty() {
+        let on = p.elsewhere_on.map_or(String::new(), |o| {
+            format!(" ({} is on {})", p.elsewhere.examples[0], name(ctx, o))
+        });
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "{} is {kind} from {}, where it is not{on}",
+                p.elsewhere.names(),
+                name(ctx, source)
+            ),
+        );
+    }
+    if !p.twice.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!("{} is {kind} twice in one wave", p.twice.names()),
+        );
+    }
+    if !p.recopied.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "{} is copied again while an earlier stage-1 copy is still pending",
+                p.recopied.names()
+            ),
+        );
+    }
+    if !p.uncopied.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::TwoStages,
+            format!(
+                "{} is switched to {} without a data copy from {} to it in an earlier wave",
+                p.uncopied.names(),
+                m.target_key,
+                name(ctx, source)
+            ),
+        );
+    }
+    if !p.same_wave.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::TwoStages,
+            format!("{} is switched in the same wave as its data copy; the copy must come in an earlier wave", p.same_wave.names()),
+        );
+    }
+}
+
+/// Rule 7 for a store that received something in a wave.
+fn ceiling(ctx: &Ctx<'_>, s: &State<'_>, store: u32, w: u32, step: &Step, report: &mut Report) {
+    let id = ServerId(store);
+    let (Some((bytes, mailboxes)), Some(capacity)) = (ctx.ceiling(id), ctx.server(id).capacity)
+    else {
+        return;
+    };
+    let fill = ctx.policy.max_fill;
+    let held = s.bytes[store as usize];
+    if held > bytes {
+        report.step(
+            w,
+            step,
+            Rule::Capacity,
+            format!(
+                "{} would hold {}, above {fill} of {}",
+                ctx.name(id),
+                Bytes(held),
+                capacity.disk
+            ),
+        );
+    }
+    if let (Some(limit), Some(total)) = (mailboxes, capacity.mailboxes) {
+        let count = s.count[store as usize];
+        if count > limit {
+            report.step(
+                w,
+                step,
+                Rule::Capacity,
+                format!(
+                    "{} would serve {count} mailboxes, above {fill} of {total}",
+                    ctx.name(id)
+                ),
+            );
+        }
+    }
+}
+
+/// Rule 8: stage-1 copies left without their switch at the end.
+fn orphans(ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
+    let mut left: BTreeMap<(u32, &str), (&Step, u32, Tally<'_>)> = BTreeMap::new();
+    for (i, track) in s.track.iter().enumerate() {
+        if let Some(p) = &track.pending {
+            left.entry((p.wave, p.step.id.as_str()))
+                .or_insert_with(|| (p.step, p.target, Tally::default()))
+                .2
+                .add(ctx.inv.mailboxes[i].account.as_str());
+        }
+    }
+    for ((wave, _), (step, target, tally)) in left {
+        report.step(
+            wave,
+            step,
+            Rule::Conservation,
+            format!(
+                "stage-1 copy left without its switch: {} to {}",
+                tally.names(),
+                name(ctx, target)
+            ),
+        );
+    }
+}
+
+/// Rule 8: the plan's placement figures are the inventory's and the replay's.
+fn placement(plan: &Plan, ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
+    let before = ctx.inv.store_loads();
+    let figures: [(&str, &BTreeMap<String, StoreLoad>); 3] = [
+        ("before", &plan.placement.before),
+        ("peak", &plan.placement.peak),
+        ("after", &plan.placement.after),
+    ];
+    for (field, map) in figures {
+        let mut given: HashMap<ServerId, StoreLoad> = HashMap::new();
+        for (key, load) in map {
+            match ctx.resolve(key) {
+                Some(id) if ctx.server(id).is_mailstore() => {
+                    given.insert(id, *load);
+                }
+                _ => report.plan(
+                    Rule::Conservation,
+                    format!(
+                        "placement.{field} names `{key}`, which is not a mailstore of the inventory"
+                    ),
+                ),
+            }
+        }
+        for (i, server) in ctx.inv.servers.iter().enumerate() {
+            if !server.is_mailstore() {
+                continue;
+            }
+            let (expected, source) = match field {
+                "before" => {
+                    let l = before.get(i).copied().unwrap_or_default();
+                    ((l.bytes.0, l.mailboxes), "the inventory has")
+                }
+                "peak" => (
+                    (s.peak_bytes[i], s.peak_count[i]),
+                    "the replay of the steps peaks at",
+                ),
+                _ => (
+                    (s.bytes[i], s.count[i]),
+                    "the replay of the steps ends with",
+                ),
+            };
+            match given.get(&ServerId(i as u32)) {
+                None => report.plan(
+                    Rule::Conservation,
+                    format!("placement.{field} has no entry for {}", server.name),
+                ),
+                Some(load) if (load.bytes, load.mailboxes) != expected => report.plan(
+                    Rule::Conservation,
+                    format!(
+                        "placement.{field} gives {} {}, but {source} {}",
+                        server.name,
+                        load_text(load.bytes, load.mailboxes),
+                        load_text(expected.0, expected.1)
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn load_text(bytes: u64, mailboxes: u64) -> String {
+    format!("{mailboxes} mailboxes and {} ({bytes} bytes)", Bytes(bytes))
+}
+
+/// Rule 11 at the end: a domain that started on one store ends on one store.
+fn domains_together(ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
+    // Per domain: (first start store, started together, first end store, ends together).
+    let mut seen: HashMap<&str, (u32, bool, u32, bool)> = HashMap::new();
+    for (i, mailbox) in ctx.inv.mailboxes.iter().enumerate() {
+        let (start, end) = (mailbox.store.0, s.track[i].location);
+        let entry = seen
+            .entry(mailbox.account.domain())
+            .or_insert((start, true, end, true));
+        entry.1 &= entry.0 == start;
+        entry.3 &= entry.2 == end;
+    }
+    let split: BTreeMap<&str, u32> = seen
+        .into_iter()
+        .filter(|(_, e)| e.1 && !e.3)
+        .map(|(d, e)| (d, e.0))
+        .collect();
+    if split.is_empty() {
+        return;
+    }
+    let mut ends: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (i, mailbox) in ctx.inv.mailboxes.iter().enumerate() {
+        let domain = mailbox.account.domain();
+        if split.contains_key(domain) {
+            ends.entry(domain)
+                .or_default()
+                .insert(name(ctx, s.track[i].location));
+        }
+    }
+    for (domain, start) in split {
+        let stores: Vec<&str> = ends
+            .get(domain)
+            .map(|e| e.iter().copied().collect())
+            .unwrap_or_default();
+        report.plan(
+            Rule::Domains,
+            format!(
+                "{domain} started on {} alone but ends split across {}",
+                name(ctx, start),
+                few(&stores, stores.len() as u64)
+            ),
+        );
+    }
+}

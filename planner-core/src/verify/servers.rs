@@ -1,0 +1,505 @@
+//! Rules about servers: each upgraded once (1), in order (2), with every role
+//! and group kept available (3), and mailstores backed up first (5).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::timeline::{At, Timeline};
+use super::{Ctx, Report, Rule, few};
+use crate::inventory::{BackupPolicy, ServerId};
+use crate::plan::BackupMode;
+
+pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    complete(ctx, t, report);
+    tiers(ctx, t, report);
+    auxiliary(ctx, t, report);
+    depends_on(ctx, t, report);
+    drains(ctx, t, report);
+    availability(ctx, t, report);
+    backups(ctx, t, report);
+}
+
+fn ids(ctx: &Ctx<'_>) -> impl Iterator<Item = ServerId> + use<> {
+    (0..ctx.inv.servers.len()).map(|i| ServerId(i as u32))
+}
+
+/// The first upgrade of a server that needs one.
+fn upgrade<'p>(ctx: &Ctx<'_>, t: &Timeline<'p>, id: ServerId) -> Option<At<'p>> {
+    if !ctx.server(id).needs_upgrade() {
+        return None;
+    }
+    t.upgrades[id.index()].first().copied()
+}
+
+/// Rule 1: every server below the target is upgraded exactly once, no other.
+fn complete(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    for id in ids(ctx) {
+        let server = ctx.server(id);
+        let upgrades = &t.upgrades[id.index()];
+        if !server.needs_upgrade() {
+            for at in upgrades {
+                report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Complete,
+                    format!(
+                        "{} is already at the target version ({}) and must not be upgraded",
+                        server.name, server.version
+                    ),
+                );
+            }
+        } else if upgrades.is_empty() {
+            report.plan(
+                Rule::Complete,
+                format!(
+                    "{} is at {}, below the target {}, and is never upgraded",
+                    server.name,
+                    server.version,
+                    ctx.target()
+                ),
+            );
+        } else {
+            for at in &upgrades[1..] {
+                report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Complete,
+                    format!(
+                        "{} is upgraded more than once (first in wave {})",
+                        server.name, upgrades[0].wave
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Rule 2, tiers: every server of an earlier tier upgrades in an earlier wave
+/// than any server of a later tier.
+fn tiers(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let mut upgraded: Vec<(usize, u32, ServerId)> = ids(ctx)
+        .filter_map(|id| Some((ctx.tiers[id.index()]?, upgrade(ctx, t, id)?.wave, id)))
+        .collect();
+    upgraded.sort_unstable();
+    // The latest upgrade among the tiers before the current one: (wave, server),
+    // ties going to the first name.
+    let mut latest: Option<(u32, ServerId)> = None;
+    let mut start = 0;
+    while start < upgraded.len() {
+        let tier = upgraded[start].0;
+        let end = upgraded[start..]
+            .iter()
+            .position(|u| u.0 != tier)
+            .map_or(upgraded.len(), |p| start + p);
+        for &(_, wave, id) in &upgraded[start..end] {
+            if let Some((before, earlier)) = latest
+                && before >= wave
+                && let Some(at) = upgrade(ctx, t, id)
+            {
+                let earlier_tier = ctx.tiers[earlier.index()].map_or("", |i| tier_name(ctx, i));
+                report.step(
+                    wave,
+                    at.step,
+                    Rule::Order,
+                    format!(
+                        "{} (tier {}) is upgraded in wave {wave}, not after {} (tier {earlier_tier}, upgraded in wave {before})",
+                        ctx.name(id),
+                        tier_name(ctx, tier),
+                        ctx.name(earlier),
+                    ),
+                );
+            }
+        }
+        for &(_, wave, id) in &upgraded[start..end] {
+            latest = match latest {
+                Some((w, s)) if w >= wave => Some((w, s)),
+                _ => Some((wave, id)),
+            };
+        }
+        start = end;
+    }
+}
+
+fn tier_name<'a>(ctx: &Ctx<'a>, tier: usize) -> &'a str {
+    ctx.inv.profile.tiers.get(tier).map_or("?", String::as_str)
+}
+
+/// Rule 2, auxiliary roles: a server with an auxiliary role upgrades after
+/// every other server that has a role named in that role's `after`.
+fn auxiliary(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let profile = &ctx.inv.profile;
+    let mut by_role: HashMap<&str, Vec<(u32, ServerId)>> = HashMap::new();
+    for id in ids(ctx) {
+        if let Some(at) = upgrade(ctx, t, id) {
+            for role in &ctx.server(id).roles {
+                by_role
+                    .entry(role.as_str())
+                    .or_default()
+                    .push((at.wave, id));
+            }
+        }
+    }
+    for id in ids(ctx) {
+        let Some(at) = upgrade(ctx, t, id) else {
+            continue;
+        };
+        let mut worst: Option<(u32, ServerId, &str, &str)> = None;
+        for role in &ctx.server(id).roles {
+            let Some(def) = profile.role(role) else {
+                continue;
+            };
+            if def.tier.is_some() {
+                continue;
+            }
+            for after in &def.after {
+                for &(wave, other) in by_role.get(after.as_str()).map_or(&[][..], Vec::as_slice) {
+                    if other != id
+                        && wave >= at.wave
+                        && worst.is_none_or(|(w, s, _, _)| {
+                            (wave, std::cmp::Reverse(other)) > (w, std::cmp::Reverse(s))
+                        })
+                    {
+                        worst = Some((wave, other, after.as_str(), role.as_str()));
+                    }
+                }
+            }
+        }
+        if let Some((wave, other, after, role)) = worst {
+            report.step(
+                at.wave,
+                at.step,
+                Rule::Order,
+                format!(
+                    "{} ({role}) must wait for every {after} server, but is upgraded in wave {}, not after {} (upgraded in wave {wave})",
+                    ctx.name(id),
+                    at.wave,
+                    ctx.name(other),
+                ),
+            );
+        }
+    }
+}
+
+/// Rule 2, `depends_on`: a dependency upgrades in an earlier wave.
+fn depends_on(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    for id in ids(ctx) {
+        let Some(at) = upgrade(ctx, t, id) else {
+            continue;
+        };
+        for &dep in &ctx.server(id).depends_on {
+            if dep == id {
+                continue;
+            }
+            if let Some(before) = upgrade(ctx, t, dep)
+                && before.wave >= at.wave
+            {
+                report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Order,
+                    format!(
+                        "{} depends on {}, which is upgraded in wave {}, not before wave {}",
+                        ctx.name(id),
+                        ctx.name(dep),
+                        before.wave,
+                        at.wave
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Rule 3, drains: a server with a draining role is drained in a wave before
+/// its upgrade and undrained in a wave after it.
+fn drains(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let profile = &ctx.inv.profile;
+    for id in ids(ctx) {
+        let server = ctx.server(id);
+        let Some(role) = server
+            .roles
+            .iter()
+            .find(|r| profile.role(r).is_some_and(|d| d.drain))
+        else {
+            continue;
+        };
+        for at in &t.upgrades[id.index()] {
+            let around = t.drained[id.index()]
+                .iter()
+                .find(|d| d.from <= at.wave && at.wave <= d.to);
+            match around {
+                Some(d) if d.from < at.wave && d.closed && d.to > at.wave => {}
+                Some(d) if d.from < at.wave => report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Availability,
+                    format!(
+                        "{} ({role}) must be undrained in a wave after its upgrade",
+                        server.name
+                    ),
+                ),
+                _ => report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Availability,
+                    format!(
+                        "{} ({role}) must be drained in a wave before its upgrade",
+                        server.name
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// A role, or a group of roles, that shares one availability rule.
+struct Unit<'a> {
+    roles: Vec<&'a str>,
+    min_available: u32,
+    max_unavailable: u32,
+    members: Vec<ServerId>,
+}
+
+/// Rule 3: in every wave, every role or group keeps at most `max_unavailable`
+/// servers out of service and at least `min_available` in service, unless
+/// its outage is accepted, and then the upgrades that cause it say so.
+fn availability(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let profile = &ctx.inv.profile;
+    let mut units: BTreeMap<&str, Unit<'_>> = BTreeMap::new();
+    for role in &profile.roles {
+        let (name, min, max) = match role.group.as_deref() {
+            Some(group) => match profile.group(group) {
+                Some(g) => (group, g.min_available, g.max_unavailable),
+                None => (group, role.min_available, role.max_unavailable),
+            },
+            None => (role.name.as_str(), role.min_available, role.max_unavailable),
+        };
+        units
+            .entry(name)
+            .or_insert_with(|| Unit {
+                roles: Vec::new(),
+                min_available: min,
+                max_unavailable: max,
+                members: Vec::new(),
+            })
+            .roles
+            .push(role.name.as_str());
+    }
+    for id in ids(ctx) {
+        for unit in units.values_mut() {
+            if ctx
+                .server(id)
+                .roles
+                .iter()
+                .any(|r| unit.roles.contains(&r.as_str()))
+            {
+                unit.members.push(id);
+            }
+        }
+    }
+    let waves = t.waves as usize;
+    for (name, unit) in &units {
+        if unit.members.is_empty() {
+            continue;
+        }
+        let allowed = ctx
+            .policy
+            .allow_outage
+            .iter()
+            .any(|a| a == name || unit.roles.contains(&a.as_str()));
+        // Out-of-service counts per wave, from each member's merged stretches.
+        let mut delta = vec![0i64; waves + 2];
+        for &id in &unit.members {
+            for (from, to) in out_of_service(t, id) {
+                delta[from as usize] += 1;
+                delta[to as usize + 1] -= 1;
+            }
+        }
+        let mut out = 0i64;
+        for (w, change) in delta.iter().enumerate().take(waves + 1).skip(1) {
+            out += change;
+            if out <= 0 {
+                continue;
+            }
+            let wave = w as u32;
+            let total = unit.members.len() as i64;
+            let up = total - out;
+            let too_many = out > i64::from(unit.max_unavailable);
+            let too_few = up < i64::from(unit.min_available);
+            if !too_many && !too_few {
+                continue;
+            }
+            let why = if too_many {
+                format!(
+                    "{out} of its {total} servers out of service at once, above max_unavailable {}",
+                    unit.max_unavailable
+                )
+            } else {
+                format!(
+                    "{up} of its {total} servers in service, below min_available {}",
+                    unit.min_available
+                )
+            };
+            if allowed {
+                for &(id, step) in &t.upgrades_in[w - 1] {
+                    if unit.members.contains(&id) && step.outage != Some(true) {
+                        report.step(
+                            wave,
+                            step,
+                            Rule::Availability,
+                            format!("the upgrade of {} leaves {name} with {why}; its outage is accepted, but the step is not marked `outage: true`", ctx.name(id)),
+                        );
+                    }
+                }
+            } else {
+                let down: Vec<&str> = unit
+                    .members
+                    .iter()
+                    .filter(|&&id| t.upgraded_in(id, wave) || t.drained_in(id, wave))
+                    .map(|&id| ctx.name(id))
+                    .collect();
+                report.wave(
+                    wave,
+                    Rule::Availability,
+                    format!("{name} has {why} ({} out)", few(&down, down.len() as u64)),
+                );
+            }
+        }
+    }
+}
+
+/// The waves a server is out of service, as merged inclusive stretches.
+fn out_of_service(t: &Timeline<'_>, id: ServerId) -> Vec<(u32, u32)> {
+    let mut stretches: Vec<(u32, u32)> = t.upgrades[id.index()]
+        .iter()
+        .map(|a| (a.wave, a.wave))
+        .chain(t.drained[id.index()].iter().map(|d| (d.from, d.to)))
+        .collect();
+    stretches.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(stretches.len());
+    for (from, to) in stretches {
+        match merged.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => merged.push((from, to)),
+        }
+    }
+    merged
+}
+
+/// Rule 5: with backups on, every mailstore that is upgraded and holds
+/// mailboxes gets one backup, before its first move out and its upgrade,
+/// full when the policy or the age of the last full backup requires it.
+fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    if ctx.policy.backup == BackupPolicy::None {
+        return;
+    }
+    let loads = ctx.inv.store_loads();
+    let mut first_out: Vec<Option<u32>> = vec![None; ctx.inv.servers.len()];
+    for m in t.moves.iter().flatten() {
+        if let Some(source) = m.source {
+            let slot = &mut first_out[source.index()];
+            *slot = Some(slot.map_or(m.wave, |w| w.min(m.wave)));
+        }
+    }
+    for id in ids(ctx) {
+        let server = ctx.server(id);
+        let held = loads.get(id.index()).map_or(0, |l| l.mailboxes);
+        if !server.is_mailstore() || !server.needs_upgrade() || held == 0 {
+            continue;
+        }
+        let list = &t.backups[id.index()];
+        let Some(first) = list.first() else {
+            report.plan(
+                Rule::BackupFirst,
+                format!(
+                    "{} holds {held} mailboxes and is upgraded, but gets no backup step",
+                    server.name
+                ),
+            );
+            continue;
+        };
+        for extra in &list[1..] {
+            report.step(
+                extra.wave,
+                extra.step,
+                Rule::BackupFirst,
+                format!(
+                    "{} is backed up more than once (first in wave {})",
+                    server.name, first.wave
+                ),
+            );
+        }
+        if let Some(out) = first_out[id.index()]
+            && first.wave >= out
+        {
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "the backup of {} must come in a wave before its first move out (wave {out})",
+                    server.name
+                ),
+            );
+        }
+        if let Some(up) = t.upgrade_wave(id)
+            && first.wave >= up
+        {
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "the backup of {} must come in a wave before its upgrade (wave {up})",
+                    server.name
+                ),
+            );
+        }
+        let (Some(now), Some(mode)) = (t.now, first.step.mode) else {
+            continue;
+        };
+        let max_age = ctx.policy.full_backup_max_age;
+        let (expected, why) = if ctx.policy.backup == BackupPolicy::Full {
+            (
+                BackupMode::Full,
+                "the policy asks for full backups".to_string(),
+            )
+        } else {
+            match server.last_backup.full {
+                None => (BackupMode::Full, "no full backup is known".to_string()),
+                Some(full) => {
+                    let age = i128::from(now.as_second()) - i128::from(full.as_second());
+                    if age > i128::from(max_age.0) {
+                        (
+                            BackupMode::Full,
+                            format!(
+                                "the last full backup ({full}) is older than {max_age} at {now}"
+                            ),
+                        )
+                    } else {
+                        (
+                            BackupMode::Incremental,
+                            format!("the last full backup ({full}) is within {max_age} of {now}"),
+                        )
+                    }
+                }
+            }
+        };
+        if mode != expected {
+            let name = |m: BackupMode| match m {
+                BackupMode::Full => "full",
+                BackupMode::Incremental => "incremental",
+            };
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "the backup of {} is {} but must be {}: {why}",
+                    server.name,
+                    name(mode),
+                    name(expected)
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! Engine tests: every example and test inventory is planned, every plan is
+//! judged by the independent checker, and each strategy is held to what it
+//! promises. Plans and refusals are snapshotted as JSON and text.
+
+use std::path::{Path, PathBuf};
+
+use planner_core::engine::{self, NoSafePlan};
+use planner_core::inventory::{self, AgainstTarget, Checked, MailboxList, ServerId};
+use planner_core::plan::{Plan, PlanOptions, StepKind};
+use planner_core::verify;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn now() -> jiff::Timestamp {
+    "2026-11-29T00:00:00Z".parse().expect("a fixed time")
+}
+
+/// Loads an inventory and its mailbox files, as the CLI does.
+fn load(path: &Path) -> Checked {
+    let bytes = std::fs::read(path).expect("inventory");
+    let document = inventory::parse(&path.display().to_string(), &bytes).expect("parses");
+    let base = path.parent().expect("a folder");
+    let files: Vec<(String, Vec<u8>)> = document
+        .mailbox_files()
+        .iter()
+        .map(|f| {
+            let full = base.join(f.path);
+            (
+                full.display().to_string(),
+                std::fs::read(&full).expect("mailbox file"),
+            )
+        })
+        .collect();
+    let lists: Vec<MailboxList<'_>> = files
+        .iter()
+        .map(|(label, content)| MailboxList {
+            label: label.clone(),
+            content: Ok(content.as_slice()),
+        })
+        .collect();
+    document
+        .validate(&lists)
+        .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
+}
+
+fn plan(checked: &Checked) -> Result<Plan, NoSafePlan> {
+    engine::plan(checked, &PlanOptions::at(now()))
+}
+
+/// Plans and checks; panics with the violations if the checker refuses.
+fn checked_plan(path: &Path) -> Result<(Checked, Plan), NoSafePlan> {
+    let checked = load(path);
+    let plan = plan(&checked)?;
+    let violations = verify::verify(&plan, &checked.inventory, &PlanOptions::at(now()));
+    assert!(
+        violations.is_empty(),
+        "{}: the checker refuses the plan:\n{}",
+        path.display(),
+        violations
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    Ok((checked, plan))
+}
+
+fn yaml_files(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .expect("folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_example_plans_and_verifies() {
+    for path in yaml_files("examples") {
+        let result = checked_plan(&path);
+        assert!(result.is_ok(), "{}: {:?}", path.display(), result.err());
+    }
+}
+
+#[test]
+fn test_inventories_plan_or_refuse_with_reasons() {
+    let dir = root().join("tests/plans");
+    insta::glob!("plans/*.yaml", |path| {
+        let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+        let bytes = std::fs::read(path).expect("read");
+        let document = inventory::parse(name, &bytes);
+        let text = match document.map(|d| d.validate(&[])) {
+            Err(r) | Ok(Err(r)) => format!(
+                "refused inventory:\n{}",
+                r.diagnostics
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            Ok(Ok(_)) => match checked_plan(&dir.join(name)) {
+                Ok((_, plan)) => serde_json::to_string_pretty(&plan).expect("json"),
+                Err(refusal) => format!("no safe plan:\n{refusal}"),
+            },
+        };
+        insta::assert_snapshot!(text);
+    });
+}
+
+#[test]
+fn plans_are_byte_identical_across_runs() {
+    for path in yaml_files("examples") {
+        let checked = load(&path);
+        let a = serde_json::to_string(&plan(&checked).expect("plans")).expect("json");
+        let b = serde_json::to_string(&plan(&checked).expect("plans")).expect("json");
+        assert!(a == b, "{}: two runs differ", path.display());
+    }
+}
+
+/// One account switch: wave, source, target.
+type Move = (u32, String, String);
+
+/// The moves of each account, in plan order.
+fn switches(plan: &Plan) -> std::collections::BTreeMap<String, Vec<Move>> {
+    let mut out: std::collections::BTreeMap<String, Vec<Move>> = Default::default();
+    for wave in &plan.waves {
+        for step in wave.steps.iter().filter(|s| s.kind == StepKind::MoveSwitch) {
+            for a in step.accounts.iter().flatten() {
+                out.entry(a.clone()).or_default().push((
+                    wave.index,
+                    step.source.clone().unwrap_or_default(),
+                    step.target.clone().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn spare_restores_the_layout_and_empties_the_spares() {
+    let (checked, plan) = checked_plan(&root().join("tests/plans/spare.yaml")).expect("plans");
+    assert_eq!(plan.strategy.chosen.as_str(), "spare");
+    let inv = &checked.inventory;
+    for (name, after) in &plan.placement.after {
+        let id = inv.server_id(name).expect("a store");
+        if inv.server(id).spare {
+            assert_eq!(after.mailboxes, 0, "{name} must end empty");
+            assert_eq!(after.bytes, 0, "{name} must end empty");
+        } else {
+            assert_eq!(
+                Some(after),
+                plan.placement.before.get(name),
+                "{name} must get its mailboxes back"
+            );
+        }
+    }
+    for (account, moves) in switches(&plan) {
+        assert_eq!(moves.len(), 2, "{account} moves out and back");
+        assert_eq!(moves[0].1, moves[1].2, "{account} comes back where it was");
+    }
+}
+
+#[test]
+fn forward_moves_every_mailbox_once_onto_upgraded_stores() {
+    let (checked, plan) = checked_plan(&root().join("tests/plans/forward.yaml")).expect("plans");
+    let inv = &checked.inventory;
+    let upgraded_in: std::collections::BTreeMap<String, u32> = plan
+        .waves
+        .iter()
+        .flat_map(|w| {
+            w.steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Upgrade)
+                .map(move |s| (s.server.clone().unwrap_or_default(), w.index))
+        })
+        .collect();
+    let moves = switches(&plan);
+    assert_eq!(moves.len(), inv.mailboxes.len());
+    for (account, moves) in moves {
+        assert_eq!(moves.len(), 1, "{account} moves once");
+        let (wave, _, target) = &moves[0];
+        let id = inv.server_id(target).expect("store");
+        let at_target = inv.server(id).status == AgainstTarget::At
+            || upgraded_in.get(target).is_some_and(|u| u < wave);
+        assert!(
+            at_target,
+            "{account} goes to {target}, which is not at the target version in wave {wave}"
+        );
+    }
+}
+
+#[test]
+fn forward_refuses_with_the_missing_space() {
+    let checked = load(&root().join("tests/plans/forward-refused.yaml"));
+    let refusal = plan(&checked).expect_err("no room at the target version");
+    let text = refusal.to_string();
+    assert!(text.contains("50 GiB"), "{text}");
+    assert!(text.contains("site dc1"), "{text}");
+    assert!(text.contains("55.56 GiB"), "{text}");
+}
+
+#[test]
+fn refusals_name_what_would_make_it_feasible() {
+    // Adding what the refusal asks for (an empty store at the target, in the
+    // site, with the disk and account room it names) makes it plan.
+    let path = root().join("tests/plans/full-installation.yaml");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let extra = "  - { name: new1.example.com, roles: [mailstore], version: \"10.1.5\", site: dc1, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n  - { name: new2.example.com, roles: [mailstore], version: \"10.1.5\", site: dc2, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n";
+    let fixed = text.replace("mailboxes:\n", &format!("{extra}mailboxes:\n"));
+    let checked = inventory::parse("fixed.yaml", fixed.as_bytes())
+        .expect("parses")
+        .validate(&[])
+        .expect("valid");
+    let plan = plan(&checked).expect("plans once the named capacity is added");
+    assert!(verify::verify(&plan, &checked.inventory, &PlanOptions::at(now())).is_empty());
+}
+
+#[test]
+fn spread_balances_fill() {
+    let (checked, plan) = checked_plan(&root().join("tests/plans/spread.yaml")).expect("plans");
+    let inv = &checked.inventory;
+    // Once the first store is emptied, the other stores are within one
+    // mailbox of each other in fill: spread put each mailbox on the store
+    // with the lowest resulting fill.
+    let first_wave = plan
+        .waves
+        .iter()
+        .find(|w| w.steps.iter().any(|s| s.kind == StepKind::MoveSwitch))
+        .expect("moves");
+    let source = first_wave
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::MoveSwitch)
+        .and_then(|s| s.source.clone())
+        .expect("a source");
+    let mut fills = Vec::new();
+    for (name, before) in plan.placement.before.iter().filter(|(n, _)| **n != source) {
+        let incoming: u64 = first_wave
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::MoveSwitch && s.target.as_deref() == Some(name))
+            .map(|s| s.bytes.unwrap_or(0))
+            .sum();
+        let disk = inv
+            .server(inv.server_id(name).expect("store"))
+            .capacity
+            .expect("capacity")
+            .disk
+            .0;
+        fills.push((before.bytes + incoming) as f64 / disk as f64);
+    }
+    assert!(fills.len() >= 2, "{fills:?}");
+    let spread = fills.iter().cloned().fold(f64::MIN, f64::max)
+        - fills.iter().cloned().fold(f64::MAX, f64::min);
+    // One 10 GiB mailbox on the smallest (100 GiB) store.
+    assert!(
+        spread <= 0.1 + 1e-9,
+        "fills {fills:?} differ by more than one mailbox"
+    );
+}
+
+#[test]
+fn auto_on_the_enterprise_moves_twice_only_the_first_store() {
+    let (checked, plan) = checked_plan(&root().join("examples/enterprise.yaml")).expect("plans");
+    let inv = &checked.inventory;
+    let twice: Vec<(String, Vec<Move>)> = switches(&plan)
+        .into_iter()
+        .filter(|(_, m)| m.len() > 1)
+        .collect();
+    assert!(
+        !twice.is_empty(),
+        "no store is empty at the start, so one store's mailboxes park"
+    );
+    let first_store = &twice[0].1[0].1;
+    for (account, moves) in &twice {
+        assert_eq!(moves.len(), 2, "{account} moves at most twice");
+        assert_eq!(
+            &moves[0].1, first_store,
+            "{account} moves twice but did not start on the first store emptied"
+        );
+    }
+    let on_first = inv
+        .mailboxes
+        .iter()
+        .filter(|m| inv.server(m.store).name.as_str() == first_store)
+        .count();
+    assert_eq!(
+        twice.len(),
+        on_first,
+        "exactly the first store's mailboxes move twice"
+    );
+    assert_eq!(plan.summary.mailboxes_moved_twice as usize, on_first);
+}
+
+#[test]
+fn an_empty_store_at_the_target_means_every_mailbox_moves_once() {
+    let (checked, plan) = checked_plan(&root().join("examples/saas.yaml")).expect("plans");
+    let inv = &checked.inventory;
+    let on_old: usize = inv
+        .mailboxes
+        .iter()
+        .filter(|m| inv.server(m.store).needs_upgrade())
+        .count();
+    assert_eq!(plan.summary.mailboxes_moved as usize, on_old);
+    assert_eq!(plan.summary.mailboxes_moved_twice, 0);
+    assert_eq!(plan.strategy.chosen.as_str(), "forward");
+    // Whole domains move together.
+    for wave in &plan.waves {
+        for step in wave.steps.iter().filter(|s| s.kind.is_move()) {
+            assert!(
+                !step.domains.as_deref().unwrap_or(&[]).is_empty(),
+                "{} moves by domain",
+                step.id
+            );
+        }
+    }
+}
+
+#[test]
+fn estimates_appear_only_with_rates() {
+    let (_, with) = checked_plan(&root().join("examples/enterprise.yaml")).expect("plans");
+    assert!(with.summary.estimated_duration_s.is_some_and(|d| d > 0));
+    assert!(with.waves.iter().all(|w| w.estimated_duration_s.is_some()));
+    let (_, without) = checked_plan(&root().join("tests/plans/forward.yaml")).expect("plans");
+    assert_eq!(without.summary.estimated_duration_s, None);
+    assert!(
+        without
+            .waves
+            .iter()
+            .all(|w| w.estimated_duration_s.is_none())
+    );
+    assert!(
+        without
+            .waves
+            .iter()
+            .flat_map(|w| &w.steps)
+            .all(|s| s.estimated_duration_s.is_none())
+    );
+}
+
+/// Applies the first `k` waves of a plan to an inventory, as an operator's
+/// inventory would read after them.
+fn progress(checked: &Checked, plan: &Plan, k: usize) -> Checked {
+    let mut next = checked.clone();
+    let inv = &mut next.inventory;
+    let target = inv.target_version.clone();
+    for wave in &plan.waves[..k] {
+        for step in &wave.steps {
+            match step.kind {
+                StepKind::Upgrade => {
+                    let id = inv
+                        .server_id(step.server.as_deref().unwrap_or(""))
+                        .expect("server");
+                    let s = &mut inv.servers[id.index()];
+                    s.version = target.clone();
+                    s.status = AgainstTarget::At;
+                }
+                StepKind::MoveSwitch => {
+                    let id: ServerId = inv
+                        .server_id(step.target.as_deref().unwrap_or(""))
+                        .expect("target");
+                    for account in step.accounts.iter().flatten() {
+                        if let Some(m) = inv
+                            .mailboxes
+                            .iter_mut()
+                            .find(|m| m.account.as_str() == account)
+                        {
+                            m.store = id;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    next.warnings.clear();
+    next
+}
+
+#[test]
+fn replanning_after_progress_plans_only_what_remains() {
+    for path in yaml_files("examples") {
+        let (checked, plan) = checked_plan(&path).expect("plans");
+        // A boundary in the middle where no stage-1 copy is pending.
+        let mut pending: std::collections::BTreeSet<String> = Default::default();
+        let mut cut = None;
+        for (k, wave) in plan.waves.iter().enumerate() {
+            for step in &wave.steps {
+                for a in step.accounts.iter().flatten() {
+                    match step.kind {
+                        StepKind::MoveData => {
+                            pending.insert(a.clone());
+                        }
+                        StepKind::MoveSwitch => {
+                            pending.remove(a);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if pending.is_empty() && k + 1 >= plan.waves.len() / 2 {
+                cut = Some(k + 1);
+                break;
+            }
+        }
+        let cut = cut.expect("a boundary without pending copies");
+        let next = progress(&checked, &plan, cut);
+        let done: std::collections::BTreeSet<String> = plan.waves[..cut]
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter(|s| s.kind == StepKind::Upgrade)
+            .filter_map(|s| s.server.clone())
+            .collect();
+        let options = PlanOptions::at(now());
+        let rest = engine::plan(&next, &options)
+            .unwrap_or_else(|e| panic!("{}: re-plan after wave {cut}: {e}", path.display()));
+        let violations = verify::verify(&rest, &next.inventory, &options);
+        assert!(violations.is_empty(), "{}: {violations:?}", path.display());
+        for step in rest
+            .waves
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter(|s| s.kind == StepKind::Upgrade)
+        {
+            let server = step.server.clone().unwrap_or_default();
+            assert!(
+                !done.contains(&server),
+                "{}: {server} is upgraded again after wave {cut}",
+                path.display()
+            );
+        }
+        assert_eq!(
+            rest.summary.servers_to_upgrade as usize,
+            plan.summary.servers_to_upgrade as usize - done.len(),
+            "{}",
+            path.display()
+        );
+    }
+}
