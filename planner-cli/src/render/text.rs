@@ -37,8 +37,13 @@ pub fn render(plan: &Plan) -> String {
         Bytes(s.bytes_moved),
         if s.mailboxes_moved_twice > 0 {
             format!(
-                "; {} mailboxes move twice ({} moved again)",
+                "; {} mailbox{} move more than once ({} moved again)",
                 s.mailboxes_moved_twice,
+                if s.mailboxes_moved_twice == 1 {
+                    ""
+                } else {
+                    "es"
+                },
                 Bytes(s.bytes_moved_again)
             )
         } else {

@@ -51,9 +51,12 @@ pub fn assemble(
     let mut waves = Vec::new();
     let mut total: Option<u64> = rates.map(|_| 0);
     let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+    // Slots without steps are dropped, so table slots map to plan waves.
+    let mut wave_of_slot: Vec<u32> = Vec::new();
     // Which mailboxes have a copy pending at which target, to tell a switch's
     // delta from a whole move.
-    for (k, slot) in scheduled.table.slots().iter().enumerate() {
+    for slot in scheduled.table.slots() {
+        wave_of_slot.push((waves.len() + 1) as u32);
         if slot.steps.is_empty() {
             continue;
         }
@@ -81,7 +84,6 @@ pub fn assemble(
         if let (Some(t), Some(e)) = (total.as_mut(), estimate) {
             *t += e;
         }
-        let _ = k;
         waves.push(Wave {
             index,
             steps,
@@ -128,7 +130,10 @@ pub fn assemble(
             .outages
             .iter()
             .map(|n| Outage {
-                wave: n.wave as u32,
+                wave: wave_of_slot
+                    .get(n.wave.saturating_sub(1))
+                    .copied()
+                    .unwrap_or(n.wave as u32),
                 server: name(n.server),
                 unit: n.unit.clone(),
                 message: n.message.clone(),

@@ -135,7 +135,7 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         results.push((mode, scheduled));
     }
     let feasible: Vec<usize> = (0..results.len())
-        .filter(|&k| results[k].1.shortfalls.is_empty() && results[k].1.blocked.is_empty())
+        .filter(|&k| results[k].1.shortfalls.is_empty())
         .collect();
     // Fewest bytes moved, then fewest mailboxes moved twice; on a tie the
     // earlier attempt wins, and auto's own order (which prefers upgraded
@@ -144,14 +144,7 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     let Some(&best) = feasible.iter().min_by_key(|&&k| (cost(&results[k].1), k)) else {
         // Report the first attempt's reasons: the requested strategy, or auto's own.
         let (_, first) = &results[0];
-        let mut reasons: Vec<Reason> = first
-            .blocked
-            .iter()
-            .map(|b| Reason {
-                message: b.clone(),
-                hint: None,
-            })
-            .collect();
+        let mut reasons: Vec<Reason> = Vec::new();
         let mut by_site: std::collections::BTreeMap<Option<&str>, Vec<&place::Shortfall>> =
             Default::default();
         for f in &first.shortfalls {
@@ -202,7 +195,11 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         debug_assert!(
             violations.is_empty(),
             "the engine produced a plan the checker refuses:\n{}",
-            violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n")
+            violations
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
     Ok(plan)
@@ -222,8 +219,9 @@ fn strategy_why(
         let moved = assemble::mailboxes_moved(s);
         if twice > 0 {
             format!(
-                "makes {moved} mailbox moves ({}), {twice} mailboxes moving more than once",
-                Bytes(bytes)
+                "makes {moved} mailbox moves ({}), {twice} mailbox{} moving more than once",
+                Bytes(bytes),
+                if twice == 1 { "" } else { "es" }
             )
         } else {
             format!("moves {moved} mailboxes, each once ({})", Bytes(bytes))
@@ -256,7 +254,7 @@ fn strategy_why(
                 Mode::Spare => "spare",
                 Mode::Forward => "forward",
             };
-            if s.shortfalls.is_empty() && s.blocked.is_empty() {
+            if s.shortfalls.is_empty() {
                 others.push(format!("{name} {}", figures(s)));
             } else {
                 others.push(format!("{name} is not feasible"));

@@ -629,7 +629,7 @@ pub fn describe_shortfalls(
     options.push(format!(
         "add an empty store at {} {in_site}with at least {} of disk and room for {} mailboxes",
         inv.target_version,
-        Bytes(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
+        at_least(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
         accounts_needed
     ));
     // The max_fill at which the first store's eligible targets would hold it.
@@ -647,6 +647,28 @@ pub fn describe_shortfalls(
         options.push("allow cross-site moves (stores in other sites have the room)".to_string());
     }
     (message, options.join(", or "))
+}
+
+/// A size for "at least": like `Bytes`' display, but rounded up, so that
+/// the figure shown is never below what is needed.
+fn at_least(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut scale: u128 = 1;
+    while unit + 1 < UNITS.len() && u128::from(bytes) >= scale * 1024 {
+        scale *= 1024;
+        unit += 1;
+    }
+    if unit == 0 {
+        return format!("{bytes} B");
+    }
+    let hundredths = (u128::from(bytes) * 100).div_ceil(scale);
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    if frac == 0 {
+        format!("{whole} {}", UNITS[unit])
+    } else {
+        format!("{whole}.{frac:02} {}", UNITS[unit])
+    }
 }
 
 fn ceil_div(a: u128, b: u128) -> u128 {

@@ -46,8 +46,6 @@ pub struct Scheduled {
     /// Whether any mailbox was parked on a store not at the target version.
     pub parked: bool,
     pub shortfalls: Vec<Shortfall>,
-    /// Refusals that are not about capacity.
-    pub blocked: Vec<String>,
 }
 
 /// The working state of one attempt.
@@ -67,7 +65,6 @@ pub struct Sched<'a> {
     pub outages: Vec<OutageNote>,
     pub place: place::State,
     pub shortfalls: Vec<Shortfall>,
-    pub blocked: Vec<String>,
     /// Servers that count for rule 12: non-mailstores ordered before the mailstores.
     pub before_mailstores: Vec<usize>,
 }
@@ -180,7 +177,6 @@ impl<'a> Sched<'a> {
             outages: Vec::new(),
             place: place::State::new(inv, policy),
             shortfalls: Vec::new(),
-            blocked: Vec::new(),
             before_mailstores,
         }
     }
@@ -191,7 +187,7 @@ impl<'a> Sched<'a> {
         server.is_mailstore()
             && self.policy.evacuate == EvacuatePolicy::Always
             && server.evacuate != Some(false)
-            && self.inv.profile.role(MAILSTORE).is_none_or(|r| r.evacuate)
+            && self.inv.profile.role(MAILSTORE).is_some_and(|r| r.evacuate)
     }
 
     /// The first wave in which a switch onto a store at the target version may
@@ -240,7 +236,6 @@ impl<'a> Sched<'a> {
             parked: self.place.parked,
             moves,
             shortfalls: self.shortfalls,
-            blocked: self.blocked,
             table: self.table,
         }
     }
@@ -332,12 +327,11 @@ impl<'a> Sched<'a> {
         }
     }
 
-    fn book_backup(&mut self, s: usize, wave: usize, purpose: &str) {
+    fn book_backup(&mut self, s: usize, wave: usize, purpose: &str, count: usize) {
         if self.policy.backup == BackupPolicy::None {
             return;
         }
         let (full, reason) = self.full_backup(s);
-        let count = self.place.holds(s);
         let mut draft = Draft::on(
             StepKind::Backup,
             ServerId(s as u32),
@@ -361,7 +355,7 @@ impl<'a> Sched<'a> {
         };
         let why = self.upgrade_why(s, Some(format!("upgraded in place ({reason}): its {count} mailboxes are unavailable during the upgrade")));
         let wave = self.book_upgrade(s, earliest, why);
-        self.book_backup(s, wave - 1, "before the in-place upgrade");
+        self.book_backup(s, wave - 1, "before the in-place upgrade", count);
         self.outages.push(OutageNote {
             wave,
             server: ServerId(s as u32),
@@ -387,6 +381,7 @@ impl<'a> Sched<'a> {
         let sid = ServerId(s as u32);
         let name = self.inv.servers[s].name.clone();
         let start = self.mail_cursor.max(1);
+        let count = self.place.holds(s);
         let batches = match place::evacuate(self, s) {
             Ok(b) => b,
             Err(shortfall) => {
@@ -394,7 +389,7 @@ impl<'a> Sched<'a> {
                 return;
             }
         };
-        self.book_backup(s, start, &format!("before {name} is emptied"));
+        self.book_backup(s, start, &format!("before {name} is emptied"), count);
         self.table.push(
             start,
             Draft::on(
@@ -627,9 +622,10 @@ impl<'a> Sched<'a> {
             .get(w)
             .is_some_and(|slot| slot.upgrades >= self.policy.max_parallel_upgrades)
         {
+            let n = self.policy.max_parallel_upgrades;
             return Some(format!(
-                "at most {} upgrade(s) per wave",
-                self.policy.max_parallel_upgrades
+                "at most {n} upgrade{} per wave",
+                if n == 1 { "" } else { "s" }
             ));
         }
         if self.directory[s] && self.table.get(w).is_some_and(|slot| slot.has_switch) {

@@ -1476,7 +1476,10 @@ fn warn(raw: &RawInventory, inventory: &Inventory, ctx: &mut Ctx<'_>) {
         .hint = Some("capacity checks are only as good as this guess; `zmprov gqu SERVER` gives real sizes".into());
     }
     // System accounts on stores that will be emptied.
-    let mailstore_evacuates = inventory.profile.role(MAILSTORE).is_none_or(|r| r.evacuate);
+    let mailstore_evacuates = inventory
+        .profile
+        .role(MAILSTORE)
+        .is_some_and(|r| r.evacuate);
     for (i, server) in inventory.servers.iter().enumerate() {
         let emptied = server.is_mailstore()
             && server.needs_upgrade()

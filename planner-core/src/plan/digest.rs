@@ -28,11 +28,13 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
         inventory.profile.name.as_str()
     );
     emit(&mut hasher, &mut line);
-    // The policy and the profile with its overrides, as their debug forms:
-    // both are plain data with a fixed field order.
-    let _ = write!(line, "policy {:?}", inventory.policy);
+    // The policy and the profile with its overrides, as JSON: both are plain
+    // data whose fields serialize in a fixed order.
+    let policy = serde_json::to_string(&inventory.policy).unwrap_or_default();
+    let _ = write!(line, "policy {policy}");
     emit(&mut hasher, &mut line);
-    let _ = write!(line, "profile {:?}", inventory.profile);
+    let profile = serde_json::to_string(&inventory.profile).unwrap_or_default();
+    let _ = write!(line, "profile {profile}");
     emit(&mut hasher, &mut line);
     let mut servers: Vec<usize> = (0..inventory.servers.len()).collect();
     servers.sort_by(|a, b| inventory.servers[*a].name.cmp(&inventory.servers[*b].name));

@@ -79,9 +79,9 @@ pub struct PlanPolicy {
     pub cross_site_moves: bool,
     /// Roles or groups whose outage is accepted.
     pub allow_outage: Vec<String>,
-    /// Address for move notifications.
+    /// Address for move notifications; null when none is set.
     pub notify: Option<String>,
-    /// Rates for estimates, when given.
+    /// Rates for estimates; null when none are given.
     pub rates: Option<PlanRates>,
 }
 
@@ -289,7 +289,7 @@ pub struct Step {
     /// Upgrades: the servers whose upgrade this one waits for, and why (direct edges).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<Vec<Wait>>,
-    /// Switches: how long each account is unavailable, in seconds; null without rates.
+    /// Switches: how long each account is unavailable, in seconds; absent without rates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavailable_per_account_s: Option<u64>,
     /// Why this step is here, in this wave.
@@ -312,8 +312,12 @@ pub struct Wait {
 pub struct Candidate {
     /// The store.
     pub store: String,
-    /// `chosen`, or the rule that ruled it out (`full at max_fill`, `other site`,
-    /// `older version`, `down in that wave`, `source in that wave`, `less preferred`, ...).
+    /// `chosen`, `chosen for other mailboxes`, or why not: `full at max_fill 90%`,
+    /// `older version (9.0.0_P38)`, `above its ceiling`, `not at the target version
+    /// (strategy forward)`, `not a spare (strategy spare)`, `at the target version, but
+    /// the servers ordered before the mailstores are not all upgraded yet`, `less
+    /// preferred (higher fill or not yet upgraded)`. Stores of other sites are not
+    /// listed unless cross-site moves are allowed.
     pub verdict: String,
 }
 
