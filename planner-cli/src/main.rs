@@ -7,7 +7,7 @@ mod check;
 mod exit;
 mod load;
 mod output;
-mod render;
+mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use exit::Outcome;
 use load::{LoadError, load, print_diagnostics};
+use planner_cli::render;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -58,6 +59,39 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Draw the server dependency graph with waves as ranks and mailbox flows.
+    Graph {
+        /// The inventory file (YAML, format 1).
+        inventory: PathBuf,
+        #[command(flatten)]
+        options: PlanArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Write to this file instead of stdout (`-` is stdout).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Check a JSON plan against the safety rules and the inventory; exit 0 only if every rule holds.
+    Verify {
+        /// The plan (JSON, upgrade-plan/v1).
+        plan: PathBuf,
+        /// The inventory it was made from.
+        #[arg(long)]
+        inventory: PathBuf,
+        /// The policy overrides the plan was made with (never read from the plan).
+        #[command(flatten)]
+        options: PolicyArgs,
+    },
+    /// Explain why a server is in its wave, or where a mailbox goes and why.
+    Explain {
+        /// The inventory file (YAML, format 1).
+        inventory: PathBuf,
+        /// A server name or an account.
+        name: String,
+        #[command(flatten)]
+        options: PlanArgs,
+    },
     /// Print a JSON Schema.
     Schema {
         /// Which schema.
@@ -80,17 +114,57 @@ enum Format {
     Text,
     /// The plan contract (upgrade-plan/v1).
     Json,
+    /// The plan contract as YAML (the same data as json).
+    Yaml,
+    /// A change-approval document.
+    Markdown,
+    /// A POSIX shell script of the commands, run wave by wave.
+    Script,
+    /// The server dependency graph for Graphviz, waves as ranks.
+    Dot,
+    /// The server dependency graph as a Mermaid flowchart.
+    Mermaid,
+}
+
+/// Graph output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+impl Format {
+    fn render(self, plan: &planner_core::plan::Plan) -> String {
+        match self {
+            Format::Text => render::text::render(plan),
+            Format::Json => render::json::render(plan),
+            Format::Yaml => render::yaml::render(plan),
+            Format::Markdown => render::markdown::render(plan),
+            Format::Script => render::script::render(plan),
+            Format::Dot => render::dot::render(plan),
+            Format::Mermaid => render::mermaid::render(plan),
+        }
+    }
 }
 
 /// Options that override the inventory's policy for one run.
 #[derive(clap::Args, Debug)]
-struct PlanArgs {
+pub(crate) struct PolicyArgs {
     /// Override policy.strategy.
     #[arg(long, value_enum)]
     strategy: Option<StrategyArg>,
     /// Override policy.max_fill (`90%` or `0.9`).
     #[arg(long, value_name = "FRACTION")]
     max_fill: Option<String>,
+}
+
+/// The planning options: policy overrides and the reference time.
+#[derive(clap::Args, Debug)]
+struct PlanArgs {
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// The reference time for backup ages (RFC 3339); default: now.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
@@ -107,13 +181,20 @@ enum StrategyArg {
 impl PlanArgs {
     /// The core's options, or a usage error message.
     fn resolve(&self) -> Result<planner_core::plan::PlanOptions, String> {
-        use planner_core::inventory::{Fraction, Strategy};
         let now = match &self.now {
             Some(t) => t.parse::<jiff::Timestamp>().map_err(|_| {
                 format!("--now `{t}` is not an RFC 3339 time (such as 2026-11-29T00:00:00Z)")
             })?,
             None => jiff::Timestamp::now(),
         };
+        self.policy.resolve(now)
+    }
+}
+
+impl PolicyArgs {
+    /// The core's options at `now`, or a usage error message.
+    fn resolve(&self, now: jiff::Timestamp) -> Result<planner_core::plan::PlanOptions, String> {
+        use planner_core::inventory::{Fraction, Strategy};
         let max_fill = match &self.max_fill {
             Some(f) => {
                 let v = Fraction::parse(f).map_err(|m| format!("--max-fill: {m}"))?;
@@ -181,38 +262,51 @@ fn run(cli: Cli) -> Outcome {
             options,
             format,
             output,
-        } => {
-            let options = match options.resolve() {
-                Ok(o) => o,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return Outcome::Usage;
-                }
-            };
-            let checked = match load(&inventory) {
-                Ok(checked) => checked,
-                Err(e) => return load_failed(e),
-            };
-            match planner_core::engine::plan(&checked, &options) {
-                Ok(plan) => {
-                    let text = match format {
-                        Format::Text => render::text::render(&plan),
-                        Format::Json => render::json::render(&plan),
-                    };
-                    output::write(output.as_deref(), &text)
-                }
-                Err(refusal) => {
-                    eprintln!("error: no safe plan exists for {}", inventory.display());
-                    for reason in &refusal.reasons {
-                        eprintln!("error: {}", reason.message);
-                        if let Some(hint) = &reason.hint {
-                            eprintln!("  hint: {hint}");
+        } => match plan(&inventory, &options) {
+            Ok((_, plan)) => output::write(output.as_deref(), &format.render(&plan)),
+            Err(outcome) => outcome,
+        },
+        Command::Graph {
+            inventory,
+            options,
+            format,
+            output,
+        } => match plan(&inventory, &options) {
+            Ok((_, plan)) => {
+                let text = match format {
+                    GraphFormat::Dot => render::dot::render(&plan),
+                    GraphFormat::Mermaid => render::mermaid::render(&plan),
+                };
+                output::write(output.as_deref(), &text)
+            }
+            Err(outcome) => outcome,
+        },
+        Command::Verify {
+            plan,
+            inventory,
+            options,
+        } => verify::run(&plan, &inventory, &options),
+        Command::Explain {
+            inventory,
+            name,
+            options,
+        } => match plan(&inventory, &options) {
+            Ok((checked, plan)) => {
+                match planner_core::explain::explain(&checked.inventory, &plan, &name) {
+                    Ok(explanation) => emit(&explanation.to_string()),
+                    Err(unknown) => {
+                        eprintln!("error: {unknown}");
+                        if !unknown.closest.is_empty() {
+                            let names: Vec<String> =
+                                unknown.closest.iter().map(|n| format!("`{n}`")).collect();
+                            eprintln!("  hint: did you mean {}?", names.join(" or "));
                         }
+                        Outcome::Refused
                     }
-                    Outcome::Refused
                 }
             }
-        }
+            Err(outcome) => outcome,
+        },
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Inventory => planner_core::inventory::schema(),
@@ -225,8 +319,38 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// Loads and plans, reporting any failure on stderr.
+fn plan(
+    inventory: &std::path::Path,
+    options: &PlanArgs,
+) -> Result<(planner_core::inventory::Checked, planner_core::plan::Plan), Outcome> {
+    let options = options.resolve().map_err(|message| {
+        eprintln!("error: {message}");
+        Outcome::Usage
+    })?;
+    let checked = load(inventory).map_err(load_failed)?;
+    match planner_core::engine::plan(&checked, &options) {
+        Ok(plan) => Ok((checked, plan)),
+        Err(refusal) => {
+            report_refusal(inventory, &refusal);
+            Err(Outcome::Refused)
+        }
+    }
+}
+
+/// Prints why no safe plan exists.
+fn report_refusal(inventory: &std::path::Path, refusal: &planner_core::engine::NoSafePlan) {
+    eprintln!("error: no safe plan exists for {}", inventory.display());
+    for reason in &refusal.reasons {
+        eprintln!("error: {}", reason.message);
+        if let Some(hint) = &reason.hint {
+            eprintln!("  hint: {hint}");
+        }
+    }
+}
+
 /// Reports an inventory that could not be loaded.
-fn load_failed(error: LoadError) -> Outcome {
+pub(crate) fn load_failed(error: LoadError) -> Outcome {
     match error {
         LoadError::Unreadable(message) => {
             eprintln!("error: {message}");

@@ -41,5 +41,6 @@ pub mod inventory;
 
 pub use diagnostic::{Diagnostic, Refusal, Severity};
 pub mod engine;
+pub mod explain;
 pub mod plan;
 pub mod verify;

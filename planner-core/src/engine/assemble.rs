@@ -8,9 +8,9 @@ use super::schedule::Scheduled;
 use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
-    BackupMode, Candidate, ChosenStrategy, FORMAT, Outage, Placement, Plan, PlanOptions,
-    PlanPolicy, PlanRates, Step, StepKind, StoreLoad, StrategyChoice, Summary, Wait, Wave,
-    inventory_digest,
+    BackupMode, Candidate, ChosenStrategy, FORMAT, Outage, Placement, Plan, PlanCapacity,
+    PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad, StrategyChoice,
+    Summary, Wait, Wave, inventory_digest,
 };
 
 /// Bytes moved (each mailbox move counted once) and mailboxes moved more than once.
@@ -188,6 +188,27 @@ pub fn assemble(
             why,
         },
         summary,
+        servers: inv
+            .servers
+            .iter()
+            .map(|s| {
+                (
+                    s.name.to_string(),
+                    PlanServer {
+                        roles: s.roles.clone(),
+                        site: s.site.clone(),
+                        version: s.version.to_string(),
+                        upgraded: s.needs_upgrade(),
+                        capacity: s.capacity.map(|c| PlanCapacity {
+                            disk: c.disk.0,
+                            mailboxes: c.mailboxes,
+                            max_bytes: policy.max_fill.of(c.disk.0),
+                            max_mailboxes: c.mailboxes.map(|m| policy.max_fill.of(m)),
+                        }),
+                    },
+                )
+            })
+            .collect(),
         waves,
         placement,
     }
@@ -215,6 +236,7 @@ fn step(
         domains: None,
         bytes: None,
         candidates: None,
+        checks: None,
         waits_for: None,
         unavailable_per_account_s: None,
         why: d.why.clone(),
@@ -296,6 +318,19 @@ fn step(
                     .collect(),
             );
             s.estimated_duration_s = rates.map(|r| r.upgrade.0);
+        }
+        StepKind::HealthCheck => {
+            let profile = &inv.profile;
+            let directory = server.roles.iter().any(|r| {
+                r == profile.directory_master
+                    || profile.role(r).and_then(|d| d.group.as_deref())
+                        == Some(profile.directory_group)
+            });
+            let mut checks = vec!["zmcontrol status".to_string()];
+            if directory {
+                checks.push("zmreplchk".to_string());
+            }
+            s.checks = Some(checks);
         }
         _ => {}
     }

@@ -15,7 +15,7 @@ mod table;
 
 use std::fmt;
 
-use crate::inventory::{Bytes, Checked, Fraction, Strategy};
+use crate::inventory::{Bytes, Checked, Fraction, Inventory, Strategy};
 use crate::plan::{ChosenStrategy, Plan, PlanOptions, effective_policy};
 use place::Mode;
 use schedule::{Sched, Scheduled};
@@ -35,6 +35,23 @@ pub struct Reason {
     pub message: String,
     /// What would make it possible.
     pub hint: Option<String>,
+    /// For missing capacity: an empty store at the target version with this
+    /// much room, in this site, is enough.
+    pub missing: Option<Missing>,
+}
+
+/// Capacity that would make a refused plan feasible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The version the new store should run: the target, or the version of
+    /// a store that must be emptied before accounts may land on the target.
+    pub version: crate::inventory::Version,
+    /// The site that lacks it (`None`: the one unnamed site).
+    pub site: Option<String>,
+    /// Disk for a new empty store at the target version.
+    pub disk: Bytes,
+    /// Accounts that store must be able to serve.
+    pub mailboxes: u64,
 }
 
 impl fmt::Display for NoSafePlan {
@@ -52,7 +69,11 @@ impl fmt::Display for NoSafePlan {
 
 fn refuse(message: String, hint: Option<String>) -> NoSafePlan {
     NoSafePlan {
-        reasons: vec![Reason { message, hint }],
+        reasons: vec![Reason {
+            message,
+            hint,
+            missing: None,
+        }],
     }
 }
 
@@ -87,6 +108,7 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
                         "{}; remove the depends_on or role `after` that goes against the profile's order",
                         steps.join(", ")
                     )),
+                    missing: None,
                 }
             })
             .collect(),
@@ -129,41 +151,9 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         }
     };
 
-    let mut results: Vec<(Mode, Scheduled)> = Vec::new();
-    for mode in modes {
-        let scheduled = Sched::new(inv, &policy, &order, mode, options.now).run();
-        results.push((mode, scheduled));
-    }
-    let feasible: Vec<usize> = (0..results.len())
-        .filter(|&k| results[k].1.shortfalls.is_empty())
-        .collect();
-    // Fewest bytes moved, then fewest mailboxes moved twice; on a tie the
-    // earlier attempt wins, and auto's own order (which prefers upgraded
-    // targets) is tried first.
-    let cost = |s: &Scheduled| -> (u64, u64) { assemble::move_totals(inv, s) };
-    let Some(&best) = feasible.iter().min_by_key(|&&k| (cost(&results[k].1), k)) else {
-        // Report the first attempt's reasons: the requested strategy, or auto's own.
-        let (_, first) = &results[0];
-        let mut reasons: Vec<Reason> = Vec::new();
-        let mut by_site: std::collections::BTreeMap<Option<&str>, Vec<&place::Shortfall>> =
-            Default::default();
-        for f in &first.shortfalls {
-            by_site.entry(f.site.as_deref()).or_default().push(f);
-        }
-        for site in by_site.values() {
-            let (message, hint) = place::describe_shortfalls(inv, &policy, site);
-            reasons.push(Reason {
-                message,
-                hint: Some(hint),
-            });
-        }
-        if reasons.is_empty() {
-            reasons.push(Reason {
-                message: "no attempt produced a plan".to_string(),
-                hint: None,
-            });
-        }
-        return Err(NoSafePlan { reasons });
+    let results = attempts(inv, &policy, &order, &modes, options.now);
+    let Some(best) = cheapest(inv, &results) else {
+        return Err(refusal(inv, &policy, &modes, options.now, &results[0].1));
     };
 
     let (mode, scheduled) = &results[best];
@@ -203,6 +193,139 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         );
     }
     Ok(plan)
+}
+
+/// Runs one scheduling attempt per mode.
+fn attempts(
+    inv: &Inventory,
+    policy: &crate::inventory::Policy,
+    order: &graph::Order,
+    modes: &[Mode],
+    now: jiff::Timestamp,
+) -> Vec<(Mode, Scheduled)> {
+    modes
+        .iter()
+        .map(|&mode| (mode, Sched::new(inv, policy, order, mode, now).run()))
+        .collect()
+}
+
+/// The feasible attempt with the fewest bytes moved, then the fewest
+/// mailboxes moved twice; on a tie the earlier attempt wins (auto's own
+/// order, which prefers upgraded targets, is tried first).
+fn cheapest(inv: &Inventory, results: &[(Mode, Scheduled)]) -> Option<usize> {
+    (0..results.len())
+        .filter(|&k| results[k].1.shortfalls.is_empty())
+        .min_by_key(|&k| (assemble::move_totals(inv, &results[k].1), k))
+}
+
+/// The refusal of a schedule that could not empty every store: its
+/// shortfalls per site, and the capacity that would make the inventory plan.
+/// That capacity is tried before it is named: the inventory with the stores
+/// it names added is planned again (doubling them if needed), so the hint is
+/// one that works.
+fn refusal(
+    inv: &Inventory,
+    policy: &crate::inventory::Policy,
+    modes: &[Mode],
+    now: jiff::Timestamp,
+    first: &Scheduled,
+) -> NoSafePlan {
+    let mut by_site: std::collections::BTreeMap<Option<&str>, Vec<&place::Shortfall>> =
+        Default::default();
+    for f in &first.shortfalls {
+        by_site.entry(f.site.as_deref()).or_default().push(f);
+    }
+    let described: Vec<(String, Vec<String>, Option<Missing>)> = by_site
+        .values()
+        .map(|site| place::describe_shortfalls(inv, policy, site))
+        .collect();
+    let wanted: Vec<Missing> = described.iter().filter_map(|(_, _, m)| m.clone()).collect();
+    let found = if wanted.len() == described.len() && !wanted.is_empty() {
+        probe(inv, policy, modes, now, &wanted)
+    } else {
+        None
+    };
+    let mut reasons = Vec::new();
+    let mut found = found.into_iter().flatten();
+    for (message, options, missing) in described {
+        let mut hints = Vec::new();
+        let mut named = None;
+        if missing.is_some() {
+            match found.next() {
+                Some(m) => {
+                    hints.push(place::store_hint(&m));
+                    named = Some(m);
+                }
+                None => hints.push(
+                    "more room is needed in this site than the planner could size".to_string(),
+                ),
+            }
+        }
+        hints.extend(options);
+        reasons.push(Reason {
+            message,
+            hint: (!hints.is_empty()).then(|| hints.join(", or ")),
+            missing: named,
+        });
+    }
+    if reasons.is_empty() {
+        reasons.push(Reason {
+            message: "no attempt produced a plan".to_string(),
+            hint: None,
+            missing: None,
+        });
+    }
+    NoSafePlan { reasons }
+}
+
+/// Plans again with the missing stores added, growing them step by step
+/// (up to 16 times the first estimate, which packing may need: mailboxes do
+/// not split); returns the first amounts that make the inventory plan.
+fn probe(
+    inv: &Inventory,
+    policy: &crate::inventory::Policy,
+    modes: &[Mode],
+    now: jiff::Timestamp,
+    wanted: &[Missing],
+) -> Option<Vec<Missing>> {
+    // Scales in percent of the first estimate.
+    for scale in [100u128, 125, 150, 200, 400, 800, 1600] {
+        let grow =
+            |v: u64| u64::try_from((u128::from(v) * scale).div_ceil(100)).unwrap_or(u64::MAX);
+        let scaled: Vec<Missing> = wanted
+            .iter()
+            .map(|m| Missing {
+                disk: Bytes(grow(m.disk.0)),
+                mailboxes: grow(m.mailboxes).max(m.mailboxes + u64::from(scale > 100)),
+                ..m.clone()
+            })
+            .collect();
+        let mut with = inv.clone();
+        for (k, m) in scaled.iter().enumerate() {
+            let name =
+                crate::inventory::ServerName::parse(&format!("added-store-{k}.invalid")).ok()?;
+            with.servers.push(crate::inventory::Server {
+                name,
+                roles: vec![crate::inventory::MAILSTORE.to_string()],
+                version: m.version.clone(),
+                status: m.version.against(&inv.target_version),
+                site: m.site.clone(),
+                depends_on: Vec::new(),
+                capacity: Some(crate::inventory::Capacity {
+                    disk: m.disk,
+                    mailboxes: Some(m.mailboxes),
+                }),
+                spare: false,
+                evacuate: None,
+                last_backup: crate::inventory::LastBackup::default(),
+            });
+        }
+        let order = graph::build(&with).ok()?;
+        if cheapest(&with, &attempts(&with, policy, &order, modes, now)).is_some() {
+            return Some(scaled);
+        }
+    }
+    None
 }
 
 /// Why this strategy, with the figures of the alternatives.

@@ -147,6 +147,12 @@ pub struct Shortfall {
     pub limited_by: String,
     /// Whether stores of other sites have the room.
     pub other_sites_have_room: bool,
+    /// Set when stores at the target version could not take accounts yet
+    /// (the servers ordered before the mailstores are not all upgraded): a
+    /// new store must then be at the source's version to help.
+    pub tier_blocked: Option<Version>,
+    /// The attempt's mode.
+    pub mode: Mode,
 }
 
 /// A group of mailboxes that moves as one: a mailbox, or a domain's mailboxes.
@@ -336,6 +342,11 @@ pub fn evacuate(sched: &mut Sched<'_>, s: usize) -> Result<Vec<Batch>, Box<Short
                 .sum(),
             limited_by: limited_by.to_string(),
             other_sites_have_room: !sched.policy.cross_site_moves && other_room >= short_bytes,
+            tier_blocked: sched
+                .tier_ready()
+                .is_none()
+                .then(|| version_at(sched, s).clone()),
+            mode: sched.mode,
         }));
     }
 
@@ -481,6 +492,8 @@ pub fn return_from_spares(
                 "its own ceiling: it started above max_fill, so its mailboxes cannot all come back"
                     .to_string(),
             other_sites_have_room: false,
+            tier_blocked: None,
+            mode: sched.mode,
         }));
     }
     let name = inv.servers[s].name.as_str();
@@ -577,9 +590,9 @@ pub fn describe_shortfalls(
     inv: &Inventory,
     policy: &Policy,
     site: &[&Shortfall],
-) -> (String, String) {
+) -> (String, Vec<String>, Option<super::Missing>) {
     let Some(first) = site.first() else {
-        return (String::new(), String::new());
+        return (String::new(), Vec::new(), None);
     };
     let site_name = match &first.site {
         Some(site) => format!("site {site}"),
@@ -600,38 +613,50 @@ pub fn describe_shortfalls(
     let bytes: u64 = site.iter().map(|f| f.bytes).fold(0, u64::saturating_add);
     let mailboxes: u64 = site.iter().map(|f| f.mailboxes).sum();
     let message = format!(
-        "in {site_name}, {} cannot be emptied: {} mailbox{} ({}) find no room on {} at max_fill {}",
+        "in {site_name}, {} cannot be emptied: {} mailbox{} ({}) find{} no room on {} at max_fill {}",
         stores.join(", "),
         mailboxes,
         if mailboxes == 1 { "" } else { "es" },
         Bytes(bytes),
+        if mailboxes == 1 { "s" } else { "" },
         first.limited_by,
         policy.max_fill
     );
     let mut options = Vec::new();
+    if let Some(blocked) = site
+        .iter()
+        .find(|f| f.tier_blocked.is_some())
+        .filter(|f| f.mode == Mode::Forward)
+    {
+        let store = &inv.server(blocked.store).name;
+        options.push(format!(
+            "{store} must be emptied before the servers ordered before the mailstores are upgraded, when no account may switch onto a store at the target version; use strategy auto or spread, which park its mailboxes on stores not yet upgraded"
+        ));
+        return (message, options, None);
+    }
     if first.eligible.is_empty() && first.limited_by.contains("own ceiling") {
         options.push("use strategy auto or spread".to_string());
-        return (message, options.join(", or "));
+        return (message, options, None);
     }
-    // A new empty store at the target version in the site with room for it all.
-    let disk_needed = ceil_div(
-        u128::from(bytes) * 1_000_000,
-        u128::from(policy.max_fill.0).max(1),
-    );
-    let accounts_needed = ceil_div(
-        u128::from(mailboxes) * 1_000_000,
-        u128::from(policy.max_fill.0).max(1),
-    );
-    let in_site = match &first.site {
-        Some(site) => format!("in site {site} "),
-        None => String::new(),
-    };
-    options.push(format!(
-        "add an empty store at {} {in_site}with at least {} of disk and room for {} mailboxes",
-        inv.target_version,
-        at_least(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
-        accounts_needed
-    ));
+    // A new empty store at the target version in the site with room for what
+    // found no place; and, where the site as a whole holds more than all its
+    // stores may at max_fill (stores above their ceiling), for that excess
+    // too. The engine tries this amount (and more, if packing needs it)
+    // before it names it.
+    let (need_bytes, need_count, room_bytes, room_count) = site_balance(inv, policy, &first.site);
+    let bytes = u128::from(bytes).max(need_bytes.saturating_sub(room_bytes));
+    let mailboxes = u128::from(mailboxes).max(need_count.saturating_sub(room_count));
+    let disk_needed = ceil_div(bytes * 1_000_000, u128::from(policy.max_fill.0).max(1));
+    let accounts_needed = ceil_div(mailboxes * 1_000_000, u128::from(policy.max_fill.0).max(1));
+    // Stores at the target version cannot take accounts before the tiers
+    // ahead of the mailstores are upgraded; a store emptied before then needs
+    // room on a store at its own version.
+    let version = site
+        .iter()
+        .filter_map(|f| f.tier_blocked.clone())
+        .max()
+        .unwrap_or_else(|| inv.target_version.clone());
+
     // The max_fill at which the first store's eligible targets would hold it.
     let (used, disk) = (first.eligible_used, first.eligible_disk);
     if disk > 0 && site.len() == 1 {
@@ -646,7 +671,54 @@ pub fn describe_shortfalls(
     if site.iter().all(|f| f.other_sites_have_room) {
         options.push("allow cross-site moves (stores in other sites have the room)".to_string());
     }
-    (message, options.join(", or "))
+    let missing = super::Missing {
+        version,
+        site: first.site.clone(),
+        disk: Bytes(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
+        mailboxes: u64::try_from(accounts_needed).unwrap_or(u64::MAX),
+    };
+    (message, options, Some(missing))
+}
+
+/// "add an empty store ..." for capacity that makes the plan feasible.
+pub fn store_hint(m: &super::Missing) -> String {
+    let site = match &m.site {
+        Some(site) => format!("in site {site} "),
+        None => String::new(),
+    };
+    format!(
+        "add an empty store at {} {site}with at least {} of disk and room for {} mailboxes",
+        m.version,
+        at_least(m.disk.0),
+        m.mailboxes
+    )
+}
+
+/// What a site must hold at the end (bytes for capacity, accounts) and what
+/// all its stores may hold at max_fill.
+fn site_balance(
+    inv: &Inventory,
+    policy: &Policy,
+    site: &Option<String>,
+) -> (u128, u128, u128, u128) {
+    let in_site = |s: ServerId| policy.cross_site_moves || &inv.server(s).site == site;
+    let (mut need_bytes, mut need_count) = (0u128, 0u128);
+    for m in &inv.mailboxes {
+        if in_site(m.store) {
+            need_bytes += u128::from(m.size.with_overhead(policy.size_overhead).0);
+            need_count += 1;
+        }
+    }
+    let (mut room_bytes, mut room_count) = (0u128, 0u128);
+    for (i, s) in inv.servers.iter().enumerate() {
+        if let (true, Some(c)) = (s.is_mailstore() && in_site(ServerId(i as u32)), s.capacity) {
+            room_bytes += u128::from(policy.max_fill.of(c.disk.0));
+            room_count += c
+                .mailboxes
+                .map_or(u128::from(u64::MAX), |m| u128::from(policy.max_fill.of(m)));
+        }
+    }
+    (need_bytes, need_count, room_bytes, room_count)
 }
 
 /// A size for "at least": like `Bytes`' display, but rounded up, so that

@@ -46,6 +46,9 @@ pub struct Plan {
     pub strategy: StrategyChoice,
     /// Totals, outages and warnings.
     pub summary: Summary,
+    /// Every server of the inventory, by name: its roles, site and version.
+    #[serde(default)]
+    pub servers: BTreeMap<String, PlanServer>,
     /// The waves, run in order; the steps of one wave may run in any order.
     pub waves: Vec<Wave>,
     /// Per mailstore: what it holds before, at its peak, and after.
@@ -176,6 +179,35 @@ pub struct Outage {
     pub message: String,
 }
 
+/// A server as the plan sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanServer {
+    /// Its roles, in the profile's order.
+    pub roles: Vec<String>,
+    /// Its site; null for the one unnamed site.
+    pub site: Option<String>,
+    /// Its version before the plan.
+    pub version: String,
+    /// Whether the plan upgrades it (false: already at the target).
+    pub upgraded: bool,
+    /// Mailstores: disk capacity in bytes, and the accounts it can serve when limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<PlanCapacity>,
+}
+
+/// A mailstore's capacity, and the ceilings `max_fill` puts on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanCapacity {
+    /// Bytes usable for mailbox data.
+    pub disk: u64,
+    /// Accounts it can serve well, when limited.
+    pub mailboxes: Option<u64>,
+    /// The most bytes it may hold at `max_fill`.
+    pub max_bytes: u64,
+    /// The most accounts it may serve at `max_fill`, when limited.
+    pub max_mailboxes: Option<u64>,
+}
+
 /// One wave: steps that may run at the same time.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Wave {
@@ -286,6 +318,10 @@ pub struct Step {
     /// Moves: the stores considered as targets and why each was or was not chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
+    /// Health checks: the checks to run, by command: `zmcontrol status`, and
+    /// `zmreplchk` for directory servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Vec<String>>,
     /// Upgrades: the servers whose upgrade this one waits for, and why (direct edges).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waits_for: Option<Vec<Wait>>,

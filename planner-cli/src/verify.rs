@@ -1,0 +1,118 @@
+//! `planner verify`: reads a JSON plan and has the library's checker judge it
+//! against the inventory and the safety rules.
+
+use std::path::Path;
+
+use planner_core::plan::{FORMAT, Plan};
+
+use crate::exit::Outcome;
+use crate::load::{describe, load};
+use crate::{PolicyArgs, emit, load_failed};
+
+/// Only the format, read before the rest so that a plan of another format
+/// is named as such rather than reported as malformed.
+#[derive(serde::Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+}
+
+/// Runs the command.
+pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome {
+    let label = plan_path.display().to_string();
+    let bytes = match std::fs::read(plan_path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read plan `{label}`: {}", describe(&e));
+            return Outcome::Usage;
+        }
+    };
+    let header: Header = match serde_json::from_slice(&bytes) {
+        Ok(h) => h,
+        Err(e) => return malformed(&label, &e),
+    };
+    match header.format.as_ref().and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            eprintln!("{label}: error: unknown plan format `{other}`");
+            eprintln!("  hint: this planner reads `{FORMAT}`");
+            return Outcome::Refused;
+        }
+        None => {
+            eprintln!("{label}: error: the plan has no `format`");
+            eprintln!(
+                "  hint: a plan made by `planner plan --format json` starts with \"format\": \"{FORMAT}\""
+            );
+            return Outcome::Refused;
+        }
+    }
+    let plan: Plan = match serde_json::from_slice(&bytes) {
+        Ok(p) => p,
+        Err(e) => return malformed(&label, &e),
+    };
+    let now = match plan.now.parse::<jiff::Timestamp>() {
+        Ok(t) => t,
+        Err(_) => {
+            eprintln!(
+                "{label}: error: `now` is `{}`, not an RFC 3339 time",
+                plan.now
+            );
+            return Outcome::Refused;
+        }
+    };
+    let options = match options.resolve(now) {
+        Ok(o) => o,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return Outcome::Usage;
+        }
+    };
+    let checked = match load(inventory) {
+        Ok(c) => c,
+        Err(e) => return load_failed(e),
+    };
+    let violations = planner_core::verify::verify(&plan, &checked.inventory, &options);
+    if violations.is_empty() {
+        let steps: usize = plan.waves.iter().map(|w| w.steps.len()).sum();
+        return emit(&format!(
+            "{label}: every safety rule holds ({} waves, {steps} steps, {} servers upgraded, {} mailbox moves)\n",
+            plan.waves.len(),
+            plan.summary.servers_to_upgrade,
+            plan.summary.mailboxes_moved
+        ));
+    }
+    // A stale plan is judged against an inventory it was not made from:
+    // its other violations would only be noise.
+    if let Some(stale) = violations
+        .iter()
+        .find(|v| v.rule == planner_core::verify::Rule::Stale)
+    {
+        eprintln!("{label}: {stale}");
+        eprintln!(
+            "  hint: the inventory changed since the plan was made: plan again from the current inventory"
+        );
+        eprintln!("the plan is stale; it is refused");
+        return Outcome::Refused;
+    }
+    for v in &violations {
+        eprintln!("{label}: {v}");
+    }
+    eprintln!(
+        "{} violation{}; the plan is refused",
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" }
+    );
+    Outcome::Refused
+}
+
+fn malformed(label: &str, error: &serde_json::Error) -> Outcome {
+    let mut message = error.to_string();
+    if let Some(cut) = message.find(" at line ") {
+        message.truncate(cut);
+    }
+    eprintln!(
+        "{label}:{}:{}: error: the plan is not a valid upgrade-plan/v1 JSON document: {message}",
+        error.line(),
+        error.column()
+    );
+    Outcome::Refused
+}

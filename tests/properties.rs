@@ -1,0 +1,376 @@
+//! Property tests: random inventories (1 to 30 servers across roles and
+//! sites, 0 to 2,000 mailboxes, random capacities, fills, versions, policies
+//! and domains). For each, the planner either returns a plan the independent
+//! checker accepts, or refuses with reasons; and a refusal for missing
+//! capacity is honest: adding what it names makes the inventory plan.
+//!
+//! `PROPTEST_CASES` sets the number of cases (64 by default, so the suite
+//! stays quick); the docs give the command for a longer run.
+
+use std::fmt::Write as _;
+
+use planner_core::engine;
+use planner_core::inventory::{self, Checked};
+use planner_core::plan::PlanOptions;
+use planner_core::verify;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+fn now() -> jiff::Timestamp {
+    "2026-11-29T00:00:00Z".parse().expect("a fixed time")
+}
+
+#[derive(Clone, Debug)]
+struct Server {
+    role: &'static str,
+    extra_role: Option<&'static str>,
+    old: bool,
+    site: usize,
+    disk_gib: u64,
+    mailbox_cap: Option<u64>,
+    spare: bool,
+    in_place: bool,
+    last_full_days: Option<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct Mailbox {
+    store: usize,
+    size_mib: u64,
+    domain: usize,
+}
+
+#[derive(Clone, Debug)]
+struct Inv {
+    servers: Vec<Server>,
+    mailboxes: Vec<Mailbox>,
+    sites: usize,
+    strategy: &'static str,
+    max_fill: u32,
+    overhead: u32,
+    move_by: &'static str,
+    two_stage: bool,
+    backup: &'static str,
+    parallel_moves: u32,
+    parallel_upgrades: u32,
+    cross_site: bool,
+    evacuate_never: bool,
+}
+
+fn server(role: &'static str) -> impl Strategy<Value = Server> {
+    (
+        prop::option::weighted(
+            0.15,
+            prop::sample::select(vec!["logger", "memcached", "mta", "proxy", "mailstore"]),
+        ),
+        prop::bool::weighted(0.75),
+        0usize..3,
+        20u64..600,
+        prop::option::weighted(0.3, 5u64..300),
+        prop::bool::weighted(0.1),
+        prop::bool::weighted(0.05),
+        prop::option::weighted(0.7, 0u64..20),
+    )
+        .prop_map(
+            move |(
+                extra_role,
+                old,
+                site,
+                disk_gib,
+                mailbox_cap,
+                spare,
+                in_place,
+                last_full_days,
+            )| Server {
+                role,
+                extra_role: extra_role.filter(|r| *r != role),
+                old,
+                site,
+                disk_gib,
+                mailbox_cap,
+                spare,
+                in_place,
+                last_full_days,
+            },
+        )
+}
+
+fn inventory() -> impl Strategy<Value = Inv> {
+    let servers = (
+        prop::collection::vec(server("ldap-master"), 1..3),
+        prop::collection::vec(server("ldap-replica"), 0..3),
+        prop::collection::vec(server("mta"), 0..4),
+        prop::collection::vec(server("proxy"), 0..4),
+        prop::collection::vec(server("mailstore"), 1..12),
+        prop::collection::vec(server("logger"), 0..2),
+    )
+        .prop_map(|(a, b, c, d, e, f)| {
+            let mut all = Vec::new();
+            for group in [a, b, c, d, e, f] {
+                all.extend(group);
+            }
+            all.truncate(30);
+            all
+        });
+    let policy = (
+        prop::sample::select(vec!["auto", "auto", "spread", "spare", "forward"]),
+        70u32..=100,
+        prop::sample::select(vec![0u32, 0, 5, 15]),
+        prop::sample::select(vec!["account", "account", "domain"]),
+        any::<bool>(),
+        prop::sample::select(vec!["incremental", "full", "none"]),
+        1u32..6,
+        1u32..3,
+        prop::bool::weighted(0.2),
+        prop::bool::weighted(0.05),
+        1usize..4,
+    );
+    // Per store: a fill (0 to 105% of its disk), a number of mailboxes, and
+    // a seed for their sizes (most small, a few large) and domains.
+    let fills = prop::collection::vec((0u64..=105, 0usize..=200, any::<u64>(), 1usize..20), 12);
+    (servers, policy, fills).prop_flat_map(|(servers, policy, fills)| {
+        let mut mailboxes = Vec::new();
+        let stores: Vec<usize> = (0..servers.len())
+            .filter(|&i| is_mailstore(&servers[i]))
+            .collect();
+        for (k, &store) in stores.iter().enumerate() {
+            let (fill, count, seed, domains) = fills[k % fills.len()];
+            let count = count.min(2000usize.saturating_sub(mailboxes.len()));
+            if count == 0 {
+                continue;
+            }
+            let mut rng = seed | 1;
+            let mut next = || {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                rng
+            };
+            let weights: Vec<u64> = (0..count)
+                .map(|_| {
+                    let w = 1 + next() % 100;
+                    if next() % 20 == 0 { w * 20 } else { w }
+                })
+                .collect();
+            let total: u64 = weights.iter().sum();
+            let bytes_mib = servers[store].disk_gib * 1024 * fill / 100;
+            for w in weights {
+                mailboxes.push(Mailbox {
+                    store,
+                    size_mib: (bytes_mib * w / total).max(1),
+                    domain: (next() % domains as u64) as usize,
+                });
+            }
+        }
+        (Just(servers), Just(policy), Just(mailboxes)).prop_map(|(servers, p, mailboxes)| Inv {
+            servers,
+            mailboxes,
+            sites: p.10,
+            strategy: p.0,
+            max_fill: p.1,
+            overhead: p.2,
+            move_by: p.3,
+            two_stage: p.4,
+            backup: p.5,
+            parallel_moves: p.6,
+            parallel_upgrades: p.7,
+            cross_site: p.8,
+            evacuate_never: p.9,
+        })
+    })
+}
+
+fn is_mailstore(s: &Server) -> bool {
+    s.role == "mailstore" || s.extra_role == Some("mailstore")
+}
+
+/// The inventory as YAML, with `allow_outage` for every unit of a single
+/// server (the validator refuses those otherwise) and extra stores appended.
+fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
+    let mut out = String::new();
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in &inv.servers {
+        let unit = |r: &'static str| {
+            if r == "ldap-master" || r == "ldap-replica" {
+                "directory"
+            } else {
+                r
+            }
+        };
+        *counts.entry(unit(s.role)).or_default() += 1;
+        if let Some(r) = s.extra_role
+            && unit(r) != unit(s.role)
+        {
+            *counts.entry(unit(r)).or_default() += 1;
+        }
+    }
+    let allow: Vec<&str> = counts
+        .iter()
+        .filter(|(unit, n)| **n < 2 && !matches!(**unit, "logger" | "memcached"))
+        .map(|(u, _)| *u)
+        .collect();
+    let _ = writeln!(out, "format: 1\ntarget_version: \"10.1.5\"\npolicy:");
+    let _ = writeln!(
+        out,
+        "  strategy: {}\n  max_fill: {}%\n  size_overhead: {}%",
+        inv.strategy, inv.max_fill, inv.overhead
+    );
+    let _ = writeln!(
+        out,
+        "  move_by: {}\n  two_stage_moves: {}\n  backup: {}",
+        inv.move_by, inv.two_stage, inv.backup
+    );
+    let _ = writeln!(
+        out,
+        "  max_parallel_moves: {}\n  max_parallel_upgrades: {}\n  cross_site_moves: {}",
+        inv.parallel_moves, inv.parallel_upgrades, inv.cross_site
+    );
+    if inv.evacuate_never {
+        let _ = writeln!(out, "  evacuate: never");
+    }
+    let _ = writeln!(out, "  allow_outage: [{}]", allow.join(", "));
+    let _ = writeln!(out, "servers:");
+    for (i, s) in inv.servers.iter().enumerate() {
+        let roles = match s.extra_role {
+            Some(r) => format!("{}, {r}", s.role),
+            None => s.role.to_string(),
+        };
+        let version = if s.old { "9.0.0_P40" } else { "10.1.5_GA_4200" };
+        let _ = write!(
+            out,
+            "  - {{ name: s{i}.example.com, roles: [{roles}], version: \"{version}\", site: dc{}",
+            s.site % inv.sites
+        );
+        if is_mailstore(s) {
+            let _ = write!(out, ", capacity: {{ disk: {}GiB", s.disk_gib);
+            if let Some(m) = s.mailbox_cap {
+                let _ = write!(out, ", mailboxes: {m}");
+            }
+            let _ = write!(out, " }}");
+            if s.spare {
+                let _ = write!(out, ", spare: true");
+            }
+            if s.in_place {
+                let _ = write!(out, ", evacuate: false");
+            }
+            if let Some(days) = s.last_full_days {
+                let _ = write!(
+                    out,
+                    ", last_backup: {{ full: \"2026-11-{:02}T01:00:00Z\" }}",
+                    28 - days.min(27)
+                );
+            }
+        }
+        let _ = writeln!(out, " }}");
+    }
+    for (k, (site, disk, mailboxes, version)) in extra.iter().enumerate() {
+        let site = site
+            .as_deref()
+            .map_or(String::new(), |s| format!(", site: {s}"));
+        let _ = writeln!(
+            out,
+            "  - {{ name: added{k}.example.com, roles: [mailstore], version: \"{version}\"{site}, capacity: {{ disk: {disk}, mailboxes: {mailboxes} }} }}"
+        );
+    }
+    if !inv.mailboxes.is_empty() {
+        let _ = writeln!(out, "mailboxes:");
+        for (i, m) in inv.mailboxes.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "  - {{ account: u{i}@d{}.example.com, store: s{}.example.com, size: {}MiB }}",
+                m.domain, m.store, m.size_mib
+            );
+        }
+    }
+    out
+}
+
+fn check(text: &str) -> Result<Checked, String> {
+    let doc = inventory::parse("generated.yaml", text.as_bytes())
+        .map_err(|r| format!("{:?}", r.diagnostics))?;
+    doc.validate(&[])
+        .map_err(|r| format!("{:?}", r.diagnostics))
+}
+
+/// The property, for one inventory.
+fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
+    let text = yaml(inv, &[]);
+    let checked = check(&text)
+        .map_err(|e| TestCaseError::fail(format!("generated an invalid inventory: {e}\n{text}")))?;
+    let options = PlanOptions::at(now());
+    match engine::plan(&checked, &options) {
+        Ok(plan) => {
+            let violations = verify::verify(&plan, &checked.inventory, &options);
+            prop_assert!(violations.is_empty(), "unsafe plan: {violations:?}\n{text}");
+        }
+        Err(refusal) => {
+            prop_assert!(
+                !refusal.reasons.is_empty(),
+                "a refusal without a reason\n{text}"
+            );
+            let missing: Vec<_> = refusal
+                .reasons
+                .iter()
+                .filter_map(|r| r.missing.clone())
+                .collect();
+            if missing.len() == refusal.reasons.len() {
+                // Honest: adding what the refusal names makes it plan.
+                let extra: Vec<(Option<String>, u64, u64, String)> = missing
+                    .iter()
+                    .map(|m| (m.site.clone(), m.disk.0, m.mailboxes, m.version.to_string()))
+                    .collect();
+                let fixed = yaml(inv, &extra);
+                let checked = check(&fixed).map_err(TestCaseError::fail)?;
+                match engine::plan(&checked, &options) {
+                    Ok(plan) => {
+                        let violations = verify::verify(&plan, &checked.inventory, &options);
+                        prop_assert!(
+                            violations.is_empty(),
+                            "unsafe plan after adding capacity: {violations:?}"
+                        );
+                    }
+                    Err(again) => {
+                        let dump = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+                        let _ = std::fs::write(dump.join("refused.yaml"), &text);
+                        let _ = std::fs::write(dump.join("refused-fixed.yaml"), &fixed);
+                        return Err(TestCaseError::fail(format!(
+                            "refused:\n{refusal}\nand after adding {missing:?}, refused again:\n{again}\n{text}"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn every_plan_is_safe_and_every_refusal_honest() {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(64);
+    // A fixed seed keeps the suite reproducible; PROPTEST_SEED explores others.
+    let seed: u64 = std::env::var("PROPTEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_2026);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = proptest::test_runner::TestRng::from_seed(
+        proptest::test_runner::RngAlgorithm::ChaCha,
+        &seed_bytes,
+    );
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        rng,
+    );
+    let result = runner.run(&inventory(), |inv| planner_is_safe_or_honest(&inv));
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
