@@ -426,3 +426,52 @@ fn committed_plan_schema_is_current_and_example_plans_validate() {
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
     }
 }
+
+#[test]
+fn text_is_plain_when_piped_and_coloured_only_on_request() {
+    // stdout is a pipe here: no escape codes, whatever NO_COLOR says.
+    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .args(["plan", "tests/plans/one-mta.yaml", "--now", NOW])
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        !output.stdout.contains(&0x1b),
+        "no ANSI escape codes in piped output"
+    );
+    // The renderer colours only when asked, and the coloured text says the same.
+    let plan_json = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .args([
+            "plan",
+            "tests/plans/one-mta.yaml",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+        ])
+        .current_dir(root())
+        .output()
+        .expect("runs");
+    let plan: planner_core::plan::Plan = serde_json::from_slice(&plan_json.stdout).expect("plan");
+    let plain = planner_cli::render::text::render(&plan);
+    let coloured = planner_cli::render::text::render_with(&plan, true);
+    assert!(coloured.contains("\x1b["), "colour was asked for");
+    assert!(
+        coloured.contains("OUTAGE"),
+        "the accepted MTA outage is shown"
+    );
+    let stripped: String = {
+        let mut out = String::new();
+        let mut rest = coloured.as_str();
+        while let Some(at) = rest.find('\x1b') {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at..];
+            rest = tail.find('m').map_or("", |m| &tail[m + 1..]);
+        }
+        out.push_str(rest);
+        out
+    };
+    assert_eq!(stripped, plain);
+}

@@ -136,9 +136,10 @@ enum GraphFormat {
 }
 
 impl Format {
-    fn render(self, plan: &planner_core::plan::Plan) -> String {
+    /// Renders the plan; `colour` applies to the text format only.
+    fn render(self, plan: &planner_core::plan::Plan, colour: bool) -> String {
         match self {
-            Format::Text => render::text::render(plan),
+            Format::Text => render::text::render_with(plan, colour),
             Format::Json => render::json::render(plan),
             Format::Yaml => render::yaml::render(plan),
             Format::Markdown => render::markdown::render(plan),
@@ -263,7 +264,10 @@ fn run(cli: Cli) -> Outcome {
             format,
             output,
         } => match plan(&inventory, &options) {
-            Ok((_, plan)) => output::write(output.as_deref(), &format.render(&plan)),
+            Ok((_, plan)) => {
+                let colour = output::colour(output.as_deref());
+                output::write(output.as_deref(), &format.render(&plan, colour))
+            }
             Err(outcome) => outcome,
         },
         Command::Graph {

@@ -5,6 +5,15 @@ use std::path::Path;
 
 use crate::exit::Outcome;
 
+/// Whether to colour output for this destination: only stdout, only a
+/// terminal, and never when `NO_COLOR` is set to anything non-empty.
+pub fn colour(path: Option<&Path>) -> bool {
+    use std::io::IsTerminal;
+    let to_stdout = path.is_none_or(|p| p.as_os_str() == "-");
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    to_stdout && !no_color && std::io::stdout().is_terminal()
+}
+
 /// Writes `text` to `path` (stdout for `None` or `-`). A file is written to a
 /// temporary name beside it and renamed, so a failed run leaves nothing behind.
 pub fn write(path: Option<&Path>, text: &str) -> Outcome {

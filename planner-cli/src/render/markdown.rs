@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use planner_core::inventory::Bytes;
-use planner_core::plan::{BackupMode, Plan, Step, StepKind};
+use planner_core::inventory::{Bytes, MAILSTORE};
+use planner_core::plan::{BackupMode, Plan, PlanCapacity, Step, StepKind};
 
 /// Names shown per move before the rest are counted.
 const NAMES_SHOWN: usize = 3;
@@ -359,12 +359,37 @@ fn prechecks(out: &mut String, plan: &Plan, roles: &Roles) {
             escape(&plan.now)
         ));
     }
+    let capacities = capacities(plan);
     if !plan.placement.before.is_empty() {
+        let against = match &capacities {
+            None => "Capacities come from the inventory: check that each store really has at \
+                     least the disk and mailbox room of table 3.2."
+                .to_string(),
+            Some(caps) => {
+                let over: Vec<String> = over_ceiling(plan, caps)
+                    .into_iter()
+                    .map(escape)
+                    .collect();
+                format!(
+                    "Table 3.2 sets each store's peak against its ceiling: {}. Capacities come \
+                     from the inventory: check that each store really has the disk and mailbox \
+                     room given there.",
+                    if over.is_empty() {
+                        "every store stays within it".to_string()
+                    } else {
+                        format!(
+                            "**{} over it** ({}); do not start until the inventory or the \
+                             plan is put right",
+                            count(over.len() as u64, "store is", "stores are"),
+                            over.join(", ")
+                        )
+                    }
+                )
+            }
+        };
         items.push(format!(
             "**Capacity headroom.** The planner keeps every store at or below max\\_fill {} of \
-             its disk and mailbox capacity at every moment, stage-1 copies included. \
-             Capacities come from the inventory: check that each store really has at least \
-             the disk and mailbox room of table 3.2.",
+             its disk and mailbox capacity at every moment, stage-1 copies included. {against}",
             percent(plan.policy.max_fill)
         ));
     }
@@ -429,56 +454,172 @@ fn prechecks(out: &mut String, plan: &Plan, roles: &Roles) {
     }
     if !plan.placement.before.is_empty() {
         put!(out, "### 3.2 Capacity headroom\n");
-        let max_fill = plan.policy.max_fill;
-        paragraph(
-            out,
-            &format!(
-                "Peak: the most each store holds at any moment (bytes with the size overhead \
-                 and stage-1 copies; mailboxes). Needed: the peak divided by max\\_fill {}, \
-                 the least capacity at which the peak stays within the ceiling.",
-                percent(max_fill)
-            ),
-        );
-        let mut t = Table::new(&[
-            "Store",
-            "Peak bytes",
-            "Disk needed",
-            "Peak mailboxes",
-            "Mailbox room needed",
-        ]);
-        t.align(&[false, true, true, true, true]);
-        for (store, peak) in &plan.placement.peak {
-            t.row(vec![
-                escape(store),
-                Bytes(peak.bytes).to_string(),
-                Bytes(needed(peak.bytes, max_fill)).to_string(),
-                peak.mailboxes.to_string(),
-                needed(peak.mailboxes, max_fill).to_string(),
-            ]);
+        match &capacities {
+            Some(caps) => headroom(out, plan, caps),
+            None => headroom_needed(out, plan),
         }
-        t.write(out);
     }
+    versions(out, plan);
+}
+
+/// Table 3.2 when the plan gives capacities: each store's peak against the
+/// ceilings `max_fill` puts on its disk and on the accounts it can serve.
+fn headroom(out: &mut String, plan: &Plan, caps: &BTreeMap<&str, PlanCapacity>) {
+    paragraph(
+        out,
+        &format!(
+            "Peak: the most each store holds at any moment (bytes with the size overhead and \
+             stage-1 copies, and as a share of its disk; mailboxes). Ceiling: max\\_fill {} of \
+             the store's disk and of the accounts it can serve, as the inventory gives them; a \
+             store without an account limit has no mailbox ceiling. OK: the peak is at or below \
+             the ceiling.",
+            percent(plan.policy.max_fill)
+        ),
+    );
+    let mut t = Table::new(&[
+        "Store",
+        "Disk",
+        "Peak bytes",
+        "Byte ceiling",
+        "Bytes",
+        "Peak mailboxes",
+        "Mailbox ceiling",
+        "Mailboxes",
+    ]);
+    t.align(&[false, true, true, true, false, true, true, false]);
+    for (store, cap) in caps {
+        let peak = plan.placement.peak.get(*store).copied().unwrap_or_default();
+        t.row(vec![
+            escape(store),
+            Bytes(cap.disk).to_string(),
+            format!("{} ({})", Bytes(peak.bytes), share(peak.bytes, cap.disk)),
+            format!("{} ({})", Bytes(cap.max_bytes), share(cap.max_bytes, cap.disk)),
+            verdict(peak.bytes, cap.max_bytes, |b| Bytes(b).to_string()),
+            peak.mailboxes.to_string(),
+            match (cap.max_mailboxes, cap.mailboxes) {
+                (Some(max), Some(all)) => format!("{max} of {all}"),
+                (Some(max), None) => max.to_string(),
+                (None, _) => "no limit".to_string(),
+            },
+            match cap.max_mailboxes {
+                Some(max) => verdict(peak.mailboxes, max, |m| m.to_string()),
+                None => "OK (no limit)".to_string(),
+            },
+        ]);
+    }
+    t.write(out);
+}
+
+/// `OK (25 GiB below)`, `OK (at the ceiling)` or `**over** by 3 GiB`.
+fn verdict(peak: u64, ceiling: u64, show: impl Fn(u64) -> String) -> String {
+    match peak.cmp(&ceiling) {
+        std::cmp::Ordering::Less => format!("OK ({} below)", show(ceiling - peak)),
+        std::cmp::Ordering::Equal => "OK (at the ceiling)".to_string(),
+        std::cmp::Ordering::Greater => format!("**over** by {}", show(peak - ceiling)),
+    }
+}
+
+/// The stores whose peak bytes or mailboxes exceed their ceiling.
+fn over_ceiling<'a>(plan: &Plan, caps: &BTreeMap<&'a str, PlanCapacity>) -> Vec<&'a str> {
+    caps.iter()
+        .filter(|(store, cap)| {
+            let peak = plan.placement.peak.get(**store).copied().unwrap_or_default();
+            peak.bytes > cap.max_bytes || cap.max_mailboxes.is_some_and(|m| peak.mailboxes > m)
+        })
+        .map(|(store, _)| *store)
+        .collect()
+}
+
+/// Table 3.2 for plans without capacities: the least capacity each peak needs.
+fn headroom_needed(out: &mut String, plan: &Plan) {
+    let max_fill = plan.policy.max_fill;
+    paragraph(
+        out,
+        &format!(
+            "Peak: the most each store holds at any moment (bytes with the size overhead \
+             and stage-1 copies; mailboxes). Needed: the peak divided by max\\_fill {}, \
+             the least capacity at which the peak stays within the ceiling.",
+            percent(max_fill)
+        ),
+    );
+    let mut t = Table::new(&[
+        "Store",
+        "Peak bytes",
+        "Disk needed",
+        "Peak mailboxes",
+        "Mailbox room needed",
+    ]);
+    t.align(&[false, true, true, true, true]);
+    for (store, peak) in &plan.placement.peak {
+        t.row(vec![
+            escape(store),
+            Bytes(peak.bytes).to_string(),
+            Bytes(needed(peak.bytes, max_fill)).to_string(),
+            peak.mailboxes.to_string(),
+            needed(peak.mailboxes, max_fill).to_string(),
+        ]);
+    }
+    t.write(out);
+}
+
+/// Table 3.3: each upgrade with the server's roles and site (when the plan
+/// lists its servers), and the servers left alone.
+fn versions(out: &mut String, plan: &Plan) {
     put!(out, "### 3.3 Versions\n");
     let upgrades: Vec<(u32, &Step)> = steps(plan)
         .filter(|(_, s)| s.kind == StepKind::Upgrade)
         .collect();
+    let known = !plan.servers.is_empty();
+    let roles_of = |name: &str| -> String {
+        plan.servers
+            .get(name)
+            .filter(|s| !s.roles.is_empty())
+            .map_or_else(
+                || "—".to_string(),
+                |s| {
+                    s.roles
+                        .iter()
+                        .map(|r| escape(r))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            )
+    };
     if upgrades.is_empty() {
         paragraph(out, "No server is upgraded: every server is at the target.");
     } else {
-        // The outage column only when there is one to show.
+        // The site column only when the installation names its sites, the
+        // outage column only when there is one to show.
+        let sites = plan.servers.values().any(|s| s.site.is_some());
         let outages = upgrades.iter().any(|(_, s)| s.outage == Some(true));
-        let mut header = vec!["Wave", "Server", "From", "To"];
+        let mut header = vec!["Wave", "Server"];
+        if known {
+            header.push("Roles");
+        }
+        if sites {
+            header.push("Site");
+        }
+        header.extend(["From", "To"]);
         if outages {
             header.push("Outage");
         }
         let mut t = Table::new(&header);
         for (wave, s) in &upgrades {
-            let mut row = vec![
-                wave.to_string(),
-                escape(s.server.as_deref().unwrap_or("?")),
-                escape(s.from_version.as_deref().unwrap_or("?")),
-                escape(s.to_version.as_deref().unwrap_or("?")),
-            ];
+            let name = s.server.as_deref().unwrap_or("?");
+            let mut row = vec![wave.to_string(), escape(name)];
+            if known {
+                row.push(roles_of(name));
+            }
+            if sites {
+                row.push(
+                    plan.servers
+                        .get(name)
+                        .and_then(|s| s.site.as_deref())
+                        .map_or_else(|| "—".to_string(), escape),
+                );
+            }
+            row.push(escape(s.from_version.as_deref().unwrap_or("?")));
+            row.push(escape(s.to_version.as_deref().unwrap_or("?")));
             if outages && s.outage == Some(true) {
                 row.push("**yes**".to_string());
             }
@@ -487,16 +628,27 @@ fn prechecks(out: &mut String, plan: &Plan, roles: &Roles) {
         t.write(out);
     }
     if plan.summary.servers_at_target > 0 {
+        let left: Vec<String> = plan
+            .servers
+            .iter()
+            .filter(|(_, s)| !s.upgraded)
+            .map(|(name, _)| format!("{} ({})", escape(name), roles_of(name)))
+            .collect();
         paragraph(
             out,
             &format!(
-                "{} already at {} and not touched.",
+                "{} already at {} and not touched{}.",
                 count(
                     u64::from(plan.summary.servers_at_target),
                     "server is",
                     "servers are"
                 ),
-                escape(&plan.target_version)
+                escape(&plan.target_version),
+                if left.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", left.join(", "))
+                }
             ),
         );
     }
@@ -1042,14 +1194,13 @@ fn rollback(out: &mut String, plan: &Plan, roles: &Roles) {
             .filter(|(_, n)| filter(n))
             .collect()
     };
-    let stores = &plan.placement.before;
     // A server with several roles belongs to each of their phases.
     let directory = upgrade_waves(&|n| roles.directory.contains(n));
     let rotation = upgrade_waves(&|n| roles.edge.contains(n));
     let others = upgrade_waves(&|n| {
-        !roles.edge.contains(n) && !roles.directory.contains(n) && !stores.contains_key(n)
+        !roles.edge.contains(n) && !roles.directory.contains(n) && !roles.mailstore.contains(n)
     });
-    let mailstores = upgrade_waves(&|n| stores.contains_key(n));
+    let mailstores = upgrade_waves(&|n| roles.mailstore.contains(n));
     let moves: Vec<u32> = steps(plan)
         .filter(|(_, s)| s.kind.is_move())
         .map(|(w, _)| w)
@@ -1444,19 +1595,27 @@ fn signoff(out: &mut String, plan: &Plan) {
 
 // ---------------------------------------------------------------- roles
 
-/// What the plan tells about servers' roles, pending a `roles` field in the
-/// plan. Mailstores are the stores of `placement`, and nodes in rotation have
-/// a drain step: both are structural. Directory servers, MTAs and proxies are
-/// read from the planner's own wording, since nothing else in the plan says: a
-/// directory server's health check runs `zmreplchk`; an MTA's upgrade is in the
-/// `mta tier` or its drain lists `mta` among the roles drained; a proxy's
-/// upgrade is in the `proxy tier`. A server the wording misses falls back to
-/// the generic "other servers" notes, never to wrong ones.
+/// The roles that make a server a directory server, in either profile.
+const DIRECTORY_ROLES: [&str; 4] = [
+    "ldap-master",
+    "ldap-replica",
+    "directory-master",
+    "directory-replica",
+];
+
+/// Which servers play which part, for the pre-checks, the rollback phases and
+/// the commands. They come from `plan.servers` (each server's roles). A plan
+/// written before that field deserializes with no servers; for it they are
+/// read as before: mailstores are the stores of `placement`, a directory
+/// server's health check runs `zmreplchk` (its `checks`, or its `why`), an
+/// MTA's upgrade is in the `mta tier` or its drain lists `mta` among the roles
+/// drained, a proxy's upgrade is in the `proxy tier`. A server the wording
+/// misses falls back to the generic "other servers" notes, never to wrong ones.
+/// Nodes with a drain step are in rotation either way.
 struct Roles<'a> {
     directory: BTreeSet<&'a str>,
     mta: BTreeSet<&'a str>,
-    /// Nodes with a drain step.
-    drained: BTreeSet<&'a str>,
+    mailstore: BTreeSet<&'a str>,
     /// MTAs, proxies and drained nodes: the servers users reach through a
     /// load balancer or MX rotation.
     edge: BTreeSet<&'a str>,
@@ -1467,40 +1626,72 @@ impl<'a> Roles<'a> {
         let mut roles = Roles {
             directory: BTreeSet::new(),
             mta: BTreeSet::new(),
-            drained: BTreeSet::new(),
+            mailstore: plan.placement.before.keys().map(String::as_str).collect(),
             edge: BTreeSet::new(),
         };
+        for (_, s) in steps(plan) {
+            if let (StepKind::Drain, Some(server)) = (s.kind, s.server.as_deref()) {
+                roles.edge.insert(server);
+            }
+        }
+        if plan.servers.is_empty() {
+            roles.read_wording(plan);
+            return roles;
+        }
+        for (name, server) in &plan.servers {
+            let has = |role: &str| server.roles.iter().any(|r| r == role);
+            if DIRECTORY_ROLES.iter().any(|r| has(r)) {
+                roles.directory.insert(name);
+            }
+            if has("mta") {
+                roles.mta.insert(name);
+                roles.edge.insert(name);
+            }
+            if has("proxy") {
+                roles.edge.insert(name);
+            }
+            if has(MAILSTORE) {
+                roles.mailstore.insert(name);
+            }
+        }
+        roles
+    }
+
+    /// The fallback for plans without `servers`: the planner's own wording.
+    fn read_wording(&mut self, plan: &'a Plan) {
         for (_, s) in steps(plan) {
             let Some(server) = s.server.as_deref() else {
                 continue;
             };
             match s.kind {
-                StepKind::HealthCheck if s.why.contains("zmreplchk") => {
-                    roles.directory.insert(server);
+                StepKind::HealthCheck
+                    if s.checks
+                        .as_ref()
+                        .is_some_and(|c| c.iter().any(|c| c == "zmreplchk"))
+                        || s.why.contains("zmreplchk") =>
+                {
+                    self.directory.insert(server);
                 }
                 StepKind::Upgrade if s.why.starts_with("mta tier") => {
-                    roles.mta.insert(server);
-                    roles.edge.insert(server);
+                    self.mta.insert(server);
+                    self.edge.insert(server);
                 }
                 StepKind::Upgrade if s.why.starts_with("proxy tier") => {
-                    roles.edge.insert(server);
+                    self.edge.insert(server);
                 }
                 StepKind::Drain => {
-                    roles.drained.insert(server);
-                    roles.edge.insert(server);
                     let drained = s
                         .why
                         .split_once('(')
                         .and_then(|(_, rest)| rest.split_once(" drained)"))
                         .map_or("", |(list, _)| list);
                     if drained.split(", ").any(|r| r == "mta") {
-                        roles.mta.insert(server);
+                        self.mta.insert(server);
                     }
                 }
                 _ => {}
             }
         }
-        roles
     }
 
     /// The wave and server of the last MTA upgrade, if the plan shows one.

@@ -1,34 +1,72 @@
-//! `--format text` (the default): the summary first, then one line per step.
+//! `--format text` (the default): the summary first, then one line per step,
+//! the wave number in the first column, so a small installation's plan fits
+//! on one screen. Colour only when the caller asks for it (a terminal, and no
+//! `NO_COLOR`).
 
 use std::fmt::Write as _;
 
 use planner_core::inventory::Bytes;
-use planner_core::plan::{Plan, Step, StepKind};
+use planner_core::plan::{BackupMode, Plan, Step, StepKind};
 
 /// Names shown per move line before the rest are counted.
-const NAMES_SHOWN: usize = 3;
+const NAMES_SHOWN: usize = 2;
 
-/// The plan for a person at a terminal.
+/// ANSI styles, or nothing.
+struct Style {
+    bold: &'static str,
+    red: &'static str,
+    yellow: &'static str,
+    dim: &'static str,
+    reset: &'static str,
+}
+
+const PLAIN: Style = Style {
+    bold: "",
+    red: "",
+    yellow: "",
+    dim: "",
+    reset: "",
+};
+
+const ANSI: Style = Style {
+    bold: "\x1b[1m",
+    red: "\x1b[31m",
+    yellow: "\x1b[33m",
+    dim: "\x1b[2m",
+    reset: "\x1b[0m",
+};
+
+/// The plan for a person, without colour.
 pub fn render(plan: &Plan) -> String {
+    render_with(plan, false)
+}
+
+/// The plan for a person; `colour` adds ANSI colours.
+pub fn render_with(plan: &Plan, colour: bool) -> String {
+    let st = if colour { &ANSI } else { &PLAIN };
     let mut out = String::new();
     let s = &plan.summary;
     let _ = writeln!(
         out,
-        "Upgrade {} server{} to {} ({} profile) in {} wave{}",
+        "{}Upgrade {} server{} to {} ({} profile) in {} wave{}{}",
+        st.bold,
         s.servers_to_upgrade,
         plural(u64::from(s.servers_to_upgrade)),
         plan.target_version,
         plan.profile,
         s.waves,
-        plural(u64::from(s.waves))
+        plural(u64::from(s.waves)),
+        st.reset
     );
     let _ = writeln!(
         out,
-        "Strategy: {} (requested {}): {}",
+        "Strategy: {} (requested {})",
         plan.strategy.chosen.as_str(),
-        strategy_name(plan),
-        plan.strategy.why
+        format!("{:?}", plan.strategy.requested).to_lowercase(),
     );
+    for line in wrap(&plan.strategy.why, 96) {
+        let _ = writeln!(out, "  {line}");
+    }
     let _ = writeln!(
         out,
         "Moves: {} mailbox move{}, {}{}",
@@ -61,7 +99,7 @@ pub fn render(plan: &Plan) -> String {
     if s.outages.is_empty() {
         let _ = writeln!(out, "Outages: none");
     } else {
-        let _ = writeln!(out, "Outages:");
+        let _ = writeln!(out, "{}Outages:{}", st.red, st.reset);
         for o in &s.outages {
             let _ = writeln!(
                 out,
@@ -71,30 +109,69 @@ pub fn render(plan: &Plan) -> String {
         }
     }
     if !s.warnings.is_empty() {
-        let _ = writeln!(out, "Warnings:");
+        let _ = writeln!(out, "{}Warnings:{}", st.yellow, st.reset);
         for w in &s.warnings {
             let _ = writeln!(out, "  - {w}");
         }
     }
+    out.push('\n');
+    let _ = writeln!(out, "{}Wave    ~  Step          What{}", st.bold, st.reset);
     for wave in &plan.waves {
-        out.push('\n');
-        let estimate = wave
-            .estimated_duration_s
-            .filter(|d| *d > 0)
-            .map_or(String::new(), |d| format!(" (~{})", duration(d)));
-        let _ = writeln!(out, "Wave {}{estimate}", wave.index);
-        for step in &wave.steps {
-            let _ = writeln!(out, "  {:<12} {}", step.kind.as_str(), describe(step));
+        for (k, step) in wave.steps.iter().enumerate() {
+            let (number, estimate) = if k == 0 {
+                let estimate = wave
+                    .estimated_duration_s
+                    .filter(|d| *d > 0)
+                    .map_or(String::new(), compact);
+                (wave.index.to_string(), estimate)
+            } else {
+                (String::new(), String::new())
+            };
+            let what = describe(step, st);
+            let _ = writeln!(
+                out,
+                "{number:>4} {}{estimate:>5}{}  {:<12}  {what}",
+                st.dim,
+                st.reset,
+                step.kind.as_str()
+            );
         }
     }
     out
 }
 
-fn strategy_name(plan: &Plan) -> String {
-    format!("{:?}", plan.strategy.requested).to_lowercase()
+/// A wave's estimate in at most five characters: `12s`, `40m`, `2h05`.
+fn compact(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m", seconds.div_ceil(60)),
+        _ => {
+            let minutes = seconds.div_ceil(60);
+            format!("{}h{:02}", minutes / 60, minutes % 60)
+        }
+    }
 }
 
-fn describe(step: &Step) -> String {
+/// Words of `text` in lines of at most `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn describe(step: &Step, st: &Style) -> String {
     let server = step.server.as_deref().unwrap_or("");
     match step.kind {
         StepKind::Upgrade => format!(
@@ -102,50 +179,51 @@ fn describe(step: &Step) -> String {
             step.from_version.as_deref().unwrap_or("?"),
             step.to_version.as_deref().unwrap_or("?"),
             if step.outage == Some(true) {
-                "  OUTAGE"
+                format!("  {}OUTAGE{}", st.red, st.reset)
             } else {
-                ""
+                String::new()
             }
         ),
         StepKind::Backup => format!(
             "{server}  {}",
-            step.mode.map_or("", |m| match m {
-                planner_core::plan::BackupMode::Full => "full",
-                planner_core::plan::BackupMode::Incremental => "incremental",
-            })
+            match step.mode {
+                Some(BackupMode::Full) => "full",
+                Some(BackupMode::Incremental) => "incremental",
+                None => "",
+            }
         ),
         StepKind::MoveData | StepKind::MoveSwitch => {
             let accounts = step.accounts.as_deref().unwrap_or(&[]);
-            let mut names: Vec<&str> = accounts
-                .iter()
-                .take(NAMES_SHOWN)
-                .map(String::as_str)
-                .collect();
-            let more = accounts.len().saturating_sub(NAMES_SHOWN);
             let domains = step.domains.as_deref().unwrap_or(&[]);
-            let what = if domains.is_empty() {
-                format!(
-                    "{} mailbox{}",
-                    accounts.len(),
-                    if accounts.len() == 1 { "" } else { "es" }
+            let (what, names, hidden) = if domains.is_empty() {
+                (
+                    format!(
+                        "{} mailbox{}",
+                        accounts.len(),
+                        if accounts.len() == 1 { "" } else { "es" }
+                    ),
+                    accounts
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                    accounts.len().saturating_sub(NAMES_SHOWN),
                 )
             } else {
-                names = domains
-                    .iter()
-                    .take(NAMES_SHOWN)
-                    .map(String::as_str)
-                    .collect();
-                format!(
-                    "{} domain{} ({} mailboxes)",
-                    domains.len(),
-                    plural(domains.len() as u64),
-                    accounts.len()
+                (
+                    format!(
+                        "{} domain{} ({} mailboxes)",
+                        domains.len(),
+                        plural(domains.len() as u64),
+                        accounts.len()
+                    ),
+                    domains
+                        .iter()
+                        .take(NAMES_SHOWN)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>(),
+                    domains.len().saturating_sub(NAMES_SHOWN),
                 )
-            };
-            let hidden = if domains.is_empty() {
-                more
-            } else {
-                domains.len().saturating_sub(NAMES_SHOWN)
             };
             format!(
                 "{} -> {}  {what}, {}: {}{}",
@@ -168,12 +246,32 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `2h05m`, `40m`, `12s`.
+/// `2h05m`, `40m00s`, `12s`.
 fn duration(seconds: u64) -> String {
     let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
     match (h, m) {
         (0, 0) => format!("{s}s"),
         (0, _) => format!("{m}m{s:02}s"),
         _ => format!("{h}h{m:02}m"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_estimates() {
+        assert_eq!(compact(12), "12s");
+        assert_eq!(compact(2400), "40m");
+        assert_eq!(compact(7500), "2h05");
+        assert_eq!(wrap("a bb ccc", 4), vec!["a bb", "ccc"]);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(12), "12s");
+        assert_eq!(duration(2400), "40m00s");
+        assert_eq!(duration(7500), "2h05m");
     }
 }
