@@ -8,11 +8,13 @@
 //! escaped so that no account or hostname can break a table or turn into
 //! emphasis, and the same plan always gives the same bytes.
 //!
-//! The plan does not carry each server's roles or each store's disk capacity.
-//! Mailstores are the stores of `placement`; nodes in rotation are those with
-//! a drain step; directory servers and MTAs are recognised from the planner's
-//! own `why` texts (see [`Roles`]). Fill is shown in bytes, with bars that
-//! compare stores with one another rather than with a disk.
+//! Servers' roles and sites come from the plan's `servers`, and so do the
+//! mailstores' disks and the ceilings `max_fill` puts on them: fill is shown
+//! as a share of each store's disk, the ceiling marked, and the capacity
+//! pre-check sets each peak against its ceiling. Plans written before
+//! `servers` existed still render: their roles are read from the planner's
+//! own wording (see [`Roles`]) and their fill is shown in bytes, with bars
+//! that compare stores with one another.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -43,6 +45,9 @@ const PALETTE: [(&str, &str); 10] = [
     ("#bcbd22", "olive"),
     ("#17becf", "cyan"),
 ];
+
+/// The colour of the ceiling's line on the fill chart, and its name.
+const CEILING_COLOUR: (&str, &str) = ("#000000", "black");
 
 /// Writes one line (or several) to a `String`; writing to a `String` cannot fail.
 macro_rules! put {
@@ -366,10 +371,7 @@ fn prechecks(out: &mut String, plan: &Plan, roles: &Roles) {
                      least the disk and mailbox room of table 3.2."
                 .to_string(),
             Some(caps) => {
-                let over: Vec<String> = over_ceiling(plan, caps)
-                    .into_iter()
-                    .map(escape)
-                    .collect();
+                let over: Vec<String> = over_ceiling(plan, caps).into_iter().map(escape).collect();
                 format!(
                     "Table 3.2 sets each store's peak against its ceiling: {}. Capacities come \
                      from the inventory: check that each store really has the disk and mailbox \
@@ -481,10 +483,10 @@ fn headroom(out: &mut String, plan: &Plan, caps: &BTreeMap<&str, PlanCapacity>) 
         "Disk",
         "Peak bytes",
         "Byte ceiling",
-        "Bytes",
+        "Byte headroom",
         "Peak mailboxes",
         "Mailbox ceiling",
-        "Mailboxes",
+        "Mailbox headroom",
     ]);
     t.align(&[false, true, true, true, false, true, true, false]);
     for (store, cap) in caps {
@@ -493,11 +495,15 @@ fn headroom(out: &mut String, plan: &Plan, caps: &BTreeMap<&str, PlanCapacity>) 
             escape(store),
             Bytes(cap.disk).to_string(),
             format!("{} ({})", Bytes(peak.bytes), share(peak.bytes, cap.disk)),
-            format!("{} ({})", Bytes(cap.max_bytes), share(cap.max_bytes, cap.disk)),
+            format!(
+                "{} ({})",
+                Bytes(cap.max_bytes),
+                share(cap.max_bytes, cap.disk)
+            ),
             verdict(peak.bytes, cap.max_bytes, |b| Bytes(b).to_string()),
             peak.mailboxes.to_string(),
             match (cap.max_mailboxes, cap.mailboxes) {
-                (Some(max), Some(all)) => format!("{max} of {all}"),
+                (Some(max), Some(all)) => format!("{max} ({} of {all})", share(max, all)),
                 (Some(max), None) => max.to_string(),
                 (None, _) => "no limit".to_string(),
             },
@@ -523,7 +529,12 @@ fn verdict(peak: u64, ceiling: u64, show: impl Fn(u64) -> String) -> String {
 fn over_ceiling<'a>(plan: &Plan, caps: &BTreeMap<&'a str, PlanCapacity>) -> Vec<&'a str> {
     caps.iter()
         .filter(|(store, cap)| {
-            let peak = plan.placement.peak.get(**store).copied().unwrap_or_default();
+            let peak = plan
+                .placement
+                .peak
+                .get(**store)
+                .copied()
+                .unwrap_or_default();
             peak.bytes > cap.max_bytes || cap.max_mailboxes.is_some_and(|m| peak.mailboxes > m)
         })
         .map(|(store, _)| *store)
@@ -637,7 +648,7 @@ fn versions(out: &mut String, plan: &Plan) {
         paragraph(
             out,
             &format!(
-                "{} already at {} and not touched{}.",
+                "{} already at {} and not upgraded{}.",
                 count(
                     u64::from(plan.summary.servers_at_target),
                     "server is",
@@ -783,57 +794,101 @@ fn fill(out: &mut String, plan: &Plan) {
         return;
     }
     put!(out, "## 5. Mailstore fill\n");
-    let scale = placement
-        .peak
-        .values()
-        .chain(placement.before.values())
-        .chain(placement.after.values())
-        .map(|l| l.bytes)
-        .max()
-        .unwrap_or(0);
-    paragraph(
-        out,
-        &format!(
-            "Bytes each store holds (mailbox sizes{}, and stage-1 copies while they exist) and \
-             its mailboxes, before the first wave, at its peak, and after the last. A full \
-             bar is the largest figure in the table ({}): the bars compare stores with one \
-             another. The plan does not carry disk capacities, so they are not a share of a \
-             disk; the planner keeps every store within max\\_fill {} of its own (table 3.2).",
-            if plan.policy.size_overhead > 0.0 {
-                format!(" plus the {} overhead", percent(plan.policy.size_overhead))
-            } else {
-                String::new()
-            },
-            Bytes(scale),
-            percent(plan.policy.max_fill)
-        ),
-    );
-    let mut t = Table::new(&["Store", "Before", "Peak", "After"]);
-    for (store, before) in &placement.before {
-        let peak = placement.peak.get(store).copied().unwrap_or_default();
-        let after = placement.after.get(store).copied().unwrap_or_default();
-        let cell = |b: u64, m: u64| {
-            format!(
-                "`{}` {} · {}",
-                bar(b, scale),
-                Bytes(b),
-                count(m, "mailbox", "mailboxes")
-            )
-        };
-        t.row(vec![
-            escape(store),
-            cell(before.bytes, before.mailboxes),
-            cell(peak.bytes, peak.mailboxes),
-            cell(after.bytes, after.mailboxes),
-        ]);
+    let overhead = if plan.policy.size_overhead > 0.0 {
+        format!(" plus the {} overhead", percent(plan.policy.size_overhead))
+    } else {
+        String::new()
+    };
+    let caps = capacities(plan);
+    let mut t;
+    if let Some(caps) = &caps {
+        paragraph(
+            out,
+            &format!(
+                "What each store holds before the first wave, at its peak, and after the last: \
+                 bytes (mailbox sizes{overhead}, and stage-1 copies while they exist) as a share \
+                 of its disk, and its mailboxes. A full bar is the store's whole disk; `│` marks \
+                 its ceiling, max\\_fill {} of the disk, which the planner keeps every store \
+                 within (table 3.2).",
+                percent(plan.policy.max_fill)
+            ),
+        );
+        t = Table::new(&["Store", "Disk", "Before", "Peak", "After"]);
+        t.align(&[false, true, false, false, false]);
+        for (store, before) in &placement.before {
+            let Some(cap) = caps.get(store.as_str()) else {
+                continue;
+            };
+            let peak = placement.peak.get(store).copied().unwrap_or_default();
+            let after = placement.after.get(store).copied().unwrap_or_default();
+            let cell = |b: u64, m: u64| {
+                format!(
+                    "`{}` {} (ceiling {}) · {} · {}",
+                    disk_bar(b, cap),
+                    share(b, cap.disk),
+                    share(cap.max_bytes, cap.disk),
+                    Bytes(b),
+                    count(m, "mailbox", "mailboxes")
+                )
+            };
+            t.row(vec![
+                escape(store),
+                Bytes(cap.disk).to_string(),
+                cell(before.bytes, before.mailboxes),
+                cell(peak.bytes, peak.mailboxes),
+                cell(after.bytes, after.mailboxes),
+            ]);
+        }
+    } else {
+        let scale = placement
+            .peak
+            .values()
+            .chain(placement.before.values())
+            .chain(placement.after.values())
+            .map(|l| l.bytes)
+            .max()
+            .unwrap_or(0);
+        paragraph(
+            out,
+            &format!(
+                "Bytes each store holds (mailbox sizes{overhead}, and stage-1 copies while they \
+                 exist) and its mailboxes, before the first wave, at its peak, and after the \
+                 last. A full bar is the largest figure in the table ({}): the bars compare \
+                 stores with one another. This plan does not carry disk capacities, so they are \
+                 not a share of a disk; the planner keeps every store within max\\_fill {} of \
+                 its own (table 3.2).",
+                Bytes(scale),
+                percent(plan.policy.max_fill)
+            ),
+        );
+        t = Table::new(&["Store", "Before", "Peak", "After"]);
+        for (store, before) in &placement.before {
+            let peak = placement.peak.get(store).copied().unwrap_or_default();
+            let after = placement.after.get(store).copied().unwrap_or_default();
+            let cell = |b: u64, m: u64| {
+                format!(
+                    "`{}` {} · {}",
+                    bar(b, scale),
+                    Bytes(b),
+                    count(m, "mailbox", "mailboxes")
+                )
+            };
+            t.row(vec![
+                escape(store),
+                cell(before.bytes, before.mailboxes),
+                cell(peak.bytes, peak.mailboxes),
+                cell(after.bytes, after.mailboxes),
+            ]);
+        }
     }
     t.write(out);
-    chart(out, plan);
+    chart(out, plan, caps.as_ref());
 }
 
-/// The fill chart: one line per store, its bytes at the start, the most it
-/// holds during each wave, and at the end.
-fn chart(out: &mut String, plan: &Plan) {
+/// The fill chart: one line per store, what it holds at the start, the most it
+/// holds during each wave, and at the end; in percent of its disk with the
+/// ceiling as one more line when the plan gives capacities, else in bytes.
+fn chart(out: &mut String, plan: &Plan, caps: Option<&BTreeMap<&str, PlanCapacity>>) {
     put!(out, "### Fill across the waves\n");
     let series = replay(plan);
     if !steps(plan).any(|(_, s)| s.kind.is_move()) {
@@ -854,18 +909,67 @@ fn chart(out: &mut String, plan: &Plan) {
         );
         return;
     }
-    let max = series.values().flatten().copied().max().unwrap_or(0);
-    let (unit, div) = chart_unit(max);
-    let top = nice_ceiling(max as f64 / div);
+    // Each store's points, in the chart's unit.
+    let (title, unit, lines, top): (String, &str, Vec<Vec<f64>>, f64) = match caps {
+        Some(caps) => {
+            let lines: Vec<Vec<f64>> = series
+                .iter()
+                .map(|(store, values)| {
+                    let disk = caps.get(store).map_or(1, |c| c.disk.max(1));
+                    values
+                        .iter()
+                        .map(|&b| b as f64 * 100.0 / disk as f64)
+                        .collect()
+                })
+                .collect();
+            let max = lines.iter().flatten().copied().fold(0.0, f64::max);
+            let top = if max <= 100.0 {
+                100.0
+            } else {
+                nice_ceiling(max)
+            };
+            (
+                "Fill per store (% of disk)".to_string(),
+                "% of disk",
+                lines,
+                top,
+            )
+        }
+        None => {
+            let max = series.values().flatten().copied().max().unwrap_or(0);
+            let (unit, div) = chart_unit(max);
+            let lines: Vec<Vec<f64>> = series
+                .values()
+                .map(|values| values.iter().map(|&b| b as f64 / div).collect())
+                .collect();
+            (
+                format!("Bytes per store ({unit})"),
+                unit,
+                lines,
+                nice_ceiling(max as f64 / div),
+            )
+        }
+    };
     let mut labels = vec!["\"start\"".to_string()];
     labels.extend(plan.waves.iter().map(|w| format!("\"{}\"", w.index)));
     labels.push("\"end\"".to_string());
-    let colours: Vec<&str> = PALETTE.iter().take(series.len()).map(|p| p.0).collect();
+    let mut colours: Vec<&str> = PALETTE.iter().take(series.len()).map(|p| p.0).collect();
+    let ceiling = caps.map(|_| plan.policy.max_fill * 100.0);
+    if ceiling.is_some() {
+        colours.push(CEILING_COLOUR.0);
+    }
     paragraph(
         out,
-        "One line per store: what it holds at the start, the most it holds during each wave \
-         (a copy lands on its target before the switch frees its source), and at the end, \
-         replayed from the move steps.",
+        &format!(
+            "One line per store: what it holds at the start, the most it holds during each wave \
+             (a copy lands on its target before the switch frees its source), and at the end, \
+             replayed from the move steps{}.",
+            if ceiling.is_some() {
+                ", as a share of its disk; one more line marks the max\\_fill ceiling"
+            } else {
+                ""
+            }
+        ),
     );
     put!(out, "```mermaid");
     put!(
@@ -874,19 +978,30 @@ fn chart(out: &mut String, plan: &Plan) {
         colours.join(", ")
     );
     put!(out, "xychart-beta");
-    put!(out, "    title \"Bytes per store ({unit})\"");
+    put!(out, "    title \"{title}\"");
     put!(out, "    x-axis \"Wave\" [{}]", labels.join(", "));
     put!(out, "    y-axis \"{unit}\" 0 --> {}", number(top));
-    for values in series.values() {
-        let v: Vec<String> = values.iter().map(|&b| number(b as f64 / div)).collect();
+    for values in &lines {
+        let v: Vec<String> = values.iter().map(|&x| number(x)).collect();
+        put!(out, "    line [{}]", v.join(", "));
+    }
+    if let Some(c) = ceiling {
+        let v = vec![number(c); labels.len()];
         put!(out, "    line [{}]", v.join(", "));
     }
     put!(out, "```\n");
-    let legend: Vec<String> = series
+    let mut legend: Vec<String> = series
         .keys()
         .zip(PALETTE.iter())
         .map(|(store, (_, name))| format!("{} {name}", escape(store)))
         .collect();
+    if let Some(c) = ceiling {
+        legend.push(format!(
+            "the ceiling (max\\_fill {}) {}",
+            percent(c / 100.0),
+            CEILING_COLOUR.1
+        ));
+    }
     paragraph(out, &format!("Lines: {}.", legend.join(", ")));
 }
 
@@ -1498,18 +1613,7 @@ fn commands(out: &mut String, plan: &Plan, roles: &Roles) {
                     tools.upgrade(&escape(&plan.target_version))
                 ),
             ),
-            StepKind::HealthCheck => (
-                "the server",
-                if roles.directory.is_empty() {
-                    code("zmcontrol status", true)
-                } else {
-                    format!(
-                        "{}, and {} on directory servers",
-                        code("zmcontrol status", true),
-                        code("zmreplchk", true)
-                    )
-                },
-            ),
+            StepKind::HealthCheck => ("the server", health_commands(plan, roles)),
         };
         t.row(vec![
             kind.as_str().to_string(),
@@ -1535,6 +1639,68 @@ fn commands(out: &mut String, plan: &Plan, roles: &Roles) {
         bullet(out, &format!("Wave {}: {}.", wave.index, ids.join(", ")));
     }
     put!(out);
+}
+
+/// The health checks the plan runs, from its steps' `checks`: those run on
+/// every checked server, then the others with where they run. Plans without
+/// `checks` get `zmcontrol status`, and `zmreplchk` on directory servers.
+fn health_commands(plan: &Plan, roles: &Roles) -> String {
+    let mut checked: BTreeSet<&str> = BTreeSet::new();
+    // Each check with the servers it runs on, in the order first met.
+    let mut runs: Vec<(&str, BTreeSet<&str>)> = Vec::new();
+    for (_, s) in steps(plan).filter(|(_, s)| s.kind == StepKind::HealthCheck) {
+        let (Some(server), Some(checks)) = (s.server.as_deref(), s.checks.as_deref()) else {
+            continue;
+        };
+        checked.insert(server);
+        for check in checks {
+            match runs.iter_mut().find(|(c, _)| c == check) {
+                Some((_, on)) => {
+                    on.insert(server);
+                }
+                None => runs.push((check, BTreeSet::from([server]))),
+            }
+        }
+    }
+    if runs.is_empty() {
+        return if roles.directory.is_empty() {
+            code("zmcontrol status", true)
+        } else {
+            format!(
+                "{}, and {} on directory servers",
+                code("zmcontrol status", true),
+                code("zmreplchk", true)
+            )
+        };
+    }
+    // Checks run everywhere first; the sort is stable.
+    runs.sort_by_key(|(_, on)| *on != checked);
+    let parts: Vec<String> = runs
+        .iter()
+        .map(|(check, on)| {
+            let command = code(check, true);
+            if *on == checked {
+                command
+            } else if on.iter().all(|n| roles.directory.contains(n))
+                && checked
+                    .iter()
+                    .filter(|n| roles.directory.contains(*n))
+                    .count()
+                    == on.len()
+            {
+                format!("{command} on directory servers")
+            } else {
+                format!(
+                    "{command} on {}",
+                    count(on.len() as u64, "server", "servers")
+                )
+            }
+        })
+        .collect();
+    match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{}, and {last}", rest.join(", ")),
+        _ => parts.join(""),
+    }
 }
 
 /// The backup commands of the modes the plan uses.
@@ -1924,6 +2090,78 @@ fn bar(value: u64, scale: u64) -> String {
     let mut s = "█".repeat(filled as usize);
     s.push_str(&"░".repeat((BAR_CELLS - filled) as usize));
     s
+}
+
+/// `████████░│░`: `value` as a share of the store's disk, rounded to the
+/// nearest cell, with `│` after the cell its ceiling (`max_bytes`) falls on.
+/// Rounding never puts a store on the wrong side of the mark: a store within
+/// its ceiling stops at the mark, one above it crosses it, and anything above
+/// zero shows at least one cell.
+fn disk_bar(value: u64, cap: &PlanCapacity) -> String {
+    let cells_of = |v: u64| -> u64 {
+        if cap.disk == 0 {
+            return 0;
+        }
+        let cells = (u128::from(v) * u128::from(BAR_CELLS) * 2 + u128::from(cap.disk))
+            / (u128::from(cap.disk) * 2);
+        (cells.min(u128::from(BAR_CELLS))) as u64
+    };
+    let mark = cells_of(cap.max_bytes);
+    let mut filled = cells_of(value);
+    if value > 0 {
+        filled = filled.max(1);
+    }
+    if value <= cap.max_bytes {
+        filled = filled.min(mark.max(u64::from(value > 0)));
+    } else {
+        filled = filled.max(mark + 1).min(BAR_CELLS);
+    }
+    let mut s = String::new();
+    for i in 0..BAR_CELLS {
+        if i == mark {
+            s.push('│');
+        }
+        s.push(if i < filled { '█' } else { '░' });
+    }
+    if mark == BAR_CELLS {
+        s.push('│');
+    }
+    s
+}
+
+/// `part` as a percentage of `whole`, to one decimal: `74.1%`, `90%`.
+fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "—".to_string();
+    }
+    let p = format!("{:.1}", part as f64 * 100.0 / whole as f64);
+    format!("{}%", p.strip_suffix(".0").unwrap_or(&p))
+}
+
+/// Each mailstore's capacity, by name, when the plan gives one with a disk
+/// for every store of `placement`; `None` for plans without them.
+fn capacities(plan: &Plan) -> Option<BTreeMap<&str, PlanCapacity>> {
+    let p = &plan.placement;
+    let stores: BTreeSet<&str> = p
+        .before
+        .keys()
+        .chain(p.peak.keys())
+        .chain(p.after.keys())
+        .map(String::as_str)
+        .collect();
+    if stores.is_empty() {
+        return None;
+    }
+    stores
+        .into_iter()
+        .map(|store| {
+            plan.servers
+                .get(store)
+                .and_then(|s| s.capacity)
+                .filter(|c| c.disk > 0)
+                .map(|c| (store, c))
+        })
+        .collect()
 }
 
 /// The unit of the fill chart: the largest binary unit in which the largest

@@ -10,7 +10,7 @@ use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
     BackupMode, Candidate, ChosenStrategy, FORMAT, Outage, Placement, Plan, PlanCapacity,
     PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad, StrategyChoice,
-    Summary, Wait, Wave, inventory_digest,
+    Summary, Wait, Wave,
 };
 
 /// Bytes moved (each mailbox move counted once) and mailboxes moved more than once.
@@ -47,6 +47,13 @@ pub fn assemble(
 ) -> Plan {
     let inv = &checked.inventory;
     let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
+    // The mailboxes in account order, once: move steps list their accounts
+    // sorted, and the digest hashes them in this order.
+    let by_account = crate::plan::account_order(inv);
+    let mut rank = vec![0u32; inv.mailboxes.len()];
+    for (position, &m) in by_account.iter().enumerate() {
+        rank[m as usize] = position as u32;
+    }
     let rates = policy.rates;
     let mut waves = Vec::new();
     let mut total: Option<u64> = rates.map(|_| 0);
@@ -64,7 +71,7 @@ pub fn assemble(
         let mut steps: Vec<Step> = slot
             .steps
             .iter()
-            .map(|d| step(inv, policy, order, d, &name))
+            .map(|d| step(inv, policy, order, &rank, d, &name))
             .collect();
         steps.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.id.cmp(&b.id)));
         for s in &mut steps {
@@ -91,7 +98,7 @@ pub fn assemble(
         });
     }
 
-    let placement = replay(inv, policy, &waves);
+    let placement = replay(inv, policy, scheduled);
     let (bytes_moved, twice) = move_totals(inv, scheduled);
     let bytes_again: u64 = scheduled
         .moves
@@ -157,7 +164,7 @@ pub fn assemble(
     Plan {
         format: FORMAT.to_string(),
         planner_version: env!("CARGO_PKG_VERSION").to_string(),
-        inventory_digest: inventory_digest(inv),
+        inventory_digest: crate::plan::digest_in_order(inv, &by_account),
         now: options.now.to_string(),
         target_version: inv.target_version.to_string(),
         profile: inv.profile.name.as_str().to_string(),
@@ -218,6 +225,7 @@ fn step(
     inv: &Inventory,
     policy: &Policy,
     order: &Order,
+    rank: &[u32],
     d: &Draft,
     name: &dyn Fn(crate::inventory::ServerId) -> String,
 ) -> Step {
@@ -248,12 +256,14 @@ fn step(
         s.id = format!("{}:{}>{}", kind.as_str(), name(d.server), target);
         s.source = Some(name(d.server));
         s.target = Some(target);
-        let mut accounts: Vec<String> = d
-            .mailboxes
+        // Sorted by account: the mailbox indices by their rank in the
+        // inventory's account order, then the names.
+        let mut sorted: Vec<u32> = d.mailboxes.clone();
+        sorted.sort_unstable_by_key(|&m| rank[m as usize]);
+        let accounts: Vec<String> = sorted
             .iter()
             .map(|&m| inv.mailboxes[m as usize].account.to_string())
             .collect();
-        accounts.sort_unstable();
         let bytes: u64 = d
             .mailboxes
             .iter()
@@ -337,54 +347,38 @@ fn step(
     s
 }
 
-/// Replays the moves to find each store's load before, at its peak, and after.
-fn replay(inv: &Inventory, policy: &Policy, waves: &[Wave]) -> Placement {
+/// Replays the moves to find each store's load before, at its peak, and
+/// after, from the schedule's own records (mailbox indices, no lookups).
+fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement {
     let n = inv.servers.len();
     let mut bytes = vec![0u64; n];
     let mut count = vec![0u64; n];
-    let mut by_account: std::collections::HashMap<&str, u32> =
-        std::collections::HashMap::with_capacity(inv.mailboxes.len());
+    let footprint = |m: u32| inv.mailboxes[m as usize].size.with_overhead(policy.size_overhead).0;
     for (i, m) in inv.mailboxes.iter().enumerate() {
-        by_account.insert(m.account.as_str(), i as u32);
-        bytes[m.store.index()] += m.size.with_overhead(policy.size_overhead).0;
+        bytes[m.store.index()] += footprint(i as u32);
         count[m.store.index()] += 1;
     }
-    let ids: std::collections::HashMap<&str, usize> = inv
-        .servers
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.name.as_str(), i))
-        .collect();
     let before = (bytes.clone(), count.clone());
     let mut peak = (bytes.clone(), count.clone());
     let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
-    for wave in waves {
+    for slot in scheduled.table.slots() {
         let mut releases: Vec<(usize, u64)> = Vec::new();
-        for step in wave.steps.iter().filter(|s| s.kind.is_move()) {
-            let (Some(src), Some(tgt)) = (
-                step.source.as_deref().and_then(|x| ids.get(x)),
-                step.target.as_deref().and_then(|x| ids.get(x)),
-            ) else {
+        for d in slot.steps.iter().filter(|d| d.kind.is_move()) {
+            let (src, Some(tgt)) = (d.server.index(), d.target.map(|t| t.index())) else {
                 continue;
             };
-            for account in step.accounts.iter().flatten() {
-                let Some(&m) = by_account.get(account.as_str()) else {
-                    continue;
-                };
-                let fp = inv.mailboxes[m as usize]
-                    .size
-                    .with_overhead(policy.size_overhead)
-                    .0;
-                if step.kind == StepKind::MoveData {
-                    bytes[*tgt] += fp;
-                    pending[m as usize] = *tgt as u32;
+            for &m in &d.mailboxes {
+                let fp = footprint(m);
+                if d.kind == StepKind::MoveData {
+                    bytes[tgt] += fp;
+                    pending[m as usize] = tgt as u32;
                 } else {
-                    if pending[m as usize] != *tgt as u32 {
-                        bytes[*tgt] += fp;
+                    if pending[m as usize] != tgt as u32 {
+                        bytes[tgt] += fp;
                     }
                     pending[m as usize] = u32::MAX;
-                    count[*tgt] += 1;
-                    releases.push((*src, fp));
+                    count[tgt] += 1;
+                    releases.push((src, fp));
                 }
             }
         }

@@ -203,10 +203,20 @@ fn attempts(
     modes: &[Mode],
     now: jiff::Timestamp,
 ) -> Vec<(Mode, Scheduled)> {
-    modes
-        .iter()
-        .map(|&mode| (mode, Sched::new(inv, policy, order, mode, now).run()))
-        .collect()
+    let mut results = Vec::with_capacity(modes.len());
+    for &mode in modes {
+        let scheduled = Sched::new(inv, policy, order, mode, now).run();
+        // Auto's own order moving every mailbox at most once is as cheap as
+        // any plan can be (each mailbox of a store to empty moves at least
+        // once): the other attempts cannot beat it.
+        let optimal =
+            mode == Mode::Greedy && scheduled.shortfalls.is_empty() && assemble::move_totals(inv, &scheduled).1 == 0;
+        results.push((mode, scheduled));
+        if optimal {
+            break;
+        }
+    }
+    results
 }
 
 /// The feasible attempt with the fewest bytes moved, then the fewest
@@ -383,7 +393,9 @@ fn strategy_why(
                 others.push(format!("{name} is not feasible"));
             }
         }
-        if let Some(p) = spare_problem {
+        if results.len() == 1 && assemble::move_totals(inv, &results[best].1).1 == 0 {
+            others.push("no plan can move less: every mailbox of a store to empty moves at least once".to_string());
+        } else if let Some(p) = spare_problem {
             others.push(format!("spare is impossible: {p}"));
         }
         if !others.is_empty() {

@@ -98,11 +98,14 @@ impl State {
     }
 
     fn fill_ppm(&self, t: usize, bytes: u64, count: u64) -> u64 {
+        // Millionths of the ceiling; in 64 bits when they fit (128-bit
+        // division is several times slower, and this runs for every
+        // mailbox and candidate).
         let ratio = |v: u64, c: u64| -> u64 {
-            if c == 0 {
-                u64::MAX
-            } else {
-                u64::try_from(u128::from(v) * 1_000_000 / u128::from(c)).unwrap_or(u64::MAX)
+            match (v.checked_mul(1_000_000), c) {
+                (_, 0) => u64::MAX,
+                (Some(scaled), _) => scaled / c,
+                (None, _) => u64::try_from(u128::from(v) * 1_000_000 / u128::from(c)).unwrap_or(u64::MAX),
             }
         };
         ratio(bytes, self.ceil_bytes[t]).max(ratio(count, self.ceil_count[t]))
@@ -156,12 +159,14 @@ pub struct Shortfall {
 }
 
 /// A group of mailboxes that moves as one: a mailbox, or a domain's mailboxes.
-struct Unit {
-    mailboxes: Vec<u32>,
+struct Unit<'a> {
+    /// Its mailboxes, as a range of the phase's member list.
+    members: std::ops::Range<usize>,
     bytes: u64,
     count: u64,
     moved_before: bool,
-    key: String,
+    /// The account or the domain, for ties.
+    key: &'a str,
 }
 
 fn version_at<'a>(sched: &'a Sched<'_>, t: usize) -> &'a Version {
@@ -220,56 +225,71 @@ fn candidates(sched: &Sched<'_>, s: usize) -> Vec<(usize, Result<u8, String>)> {
     out
 }
 
-/// The units of a store, in placement order.
-fn units_of(sched: &Sched<'_>, s: usize) -> Vec<Unit> {
-    let inv = sched.inv;
+/// The units of a store, in placement order, with the member list their
+/// ranges point into (no allocation per unit: a million mailboxes are a
+/// million units).
+fn units_of<'a>(inv: &'a Inventory, sched: &Sched<'_>, s: usize) -> (Vec<u32>, Vec<Unit<'a>>) {
     let st = &sched.place;
-    let mut units: Vec<Unit> = match sched.policy.move_by {
-        MoveBy::Account => st.on_store[s]
-            .iter()
-            .map(|&m| Unit {
-                mailboxes: vec![m],
-                bytes: st.footprint[m as usize],
-                count: 1,
-                moved_before: st.moves[m as usize] > 0,
-                key: inv.mailboxes[m as usize].account.as_str().to_string(),
-            })
-            .collect(),
-        MoveBy::Domain => {
-            let mut by_domain: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-            for &m in &st.on_store[s] {
-                by_domain
-                    .entry(inv.mailboxes[m as usize].account.domain())
-                    .or_default()
-                    .push(m);
+    let mut members: Vec<u32> = st.on_store[s].clone();
+    let mut units: Vec<Unit<'a>> = Vec::new();
+    match sched.policy.move_by {
+        MoveBy::Account => {
+            units.reserve(members.len());
+            for (k, &m) in members.iter().enumerate() {
+                units.push(Unit {
+                    members: k..k + 1,
+                    bytes: st.footprint[m as usize],
+                    count: 1,
+                    moved_before: st.moves[m as usize] > 0,
+                    key: inv.mailboxes[m as usize].account.as_str(),
+                });
             }
-            by_domain
-                .into_iter()
-                .map(|(domain, mailboxes)| Unit {
-                    bytes: mailboxes.iter().map(|&m| st.footprint[m as usize]).sum(),
-                    count: mailboxes.len() as u64,
-                    moved_before: mailboxes.iter().any(|&m| st.moves[m as usize] > 0),
-                    key: domain.to_string(),
-                    mailboxes,
-                })
-                .collect()
         }
-    };
+        MoveBy::Domain => {
+            members.sort_by(|a, b| {
+                inv.mailboxes[*a as usize]
+                    .account
+                    .domain()
+                    .cmp(inv.mailboxes[*b as usize].account.domain())
+                    .then(a.cmp(b))
+            });
+            let mut start = 0;
+            while start < members.len() {
+                let domain = inv.mailboxes[members[start] as usize].account.domain();
+                let mut end = start;
+                let (mut bytes, mut moved_before) = (0u64, false);
+                while end < members.len() && inv.mailboxes[members[end] as usize].account.domain() == domain {
+                    let m = members[end] as usize;
+                    bytes = bytes.saturating_add(st.footprint[m]);
+                    moved_before |= st.moves[m] > 0;
+                    end += 1;
+                }
+                units.push(Unit {
+                    members: start..end,
+                    bytes,
+                    count: (end - start) as u64,
+                    moved_before,
+                    key: domain,
+                });
+                start = end;
+            }
+        }
+    }
     let greedy = sched.mode == Mode::Greedy;
     units.sort_by(|a, b| {
         (greedy && b.moved_before)
             .cmp(&(greedy && a.moved_before))
             .then(b.bytes.cmp(&a.bytes))
-            .then_with(|| a.key.cmp(&b.key))
+            .then_with(|| a.key.cmp(b.key))
     });
-    units
+    (members, units)
 }
 
 /// Plans where every mailbox of `s` goes; commits it only if all find room.
 pub fn evacuate(sched: &mut Sched<'_>, s: usize) -> Result<Vec<Batch>, Box<Shortfall>> {
     let inv = sched.inv;
     let cands = candidates(sched, s);
-    let units = units_of(sched, s);
+    let (members, units) = units_of(inv, sched, s);
     let eligible: Vec<(usize, u8)> = cands
         .iter()
         .filter_map(|(t, v)| v.as_ref().ok().map(|c| (*t, *c)))
@@ -358,11 +378,12 @@ pub fn evacuate(sched: &mut Sched<'_>, s: usize) -> Result<Vec<Batch>, Box<Short
         let entry = per_target
             .entry(t)
             .or_insert_with(|| (Vec::new(), Vec::new(), class));
-        entry.0.extend_from_slice(&unit.mailboxes);
+        let mailboxes = &members[unit.members.clone()];
+        entry.0.extend_from_slice(mailboxes);
         if sched.policy.move_by == MoveBy::Domain {
-            entry.1.push(unit.key.clone());
+            entry.1.push(unit.key.to_string());
         }
-        for &m in &unit.mailboxes {
+        for &m in mailboxes {
             let st = &mut sched.place;
             st.loc[m as usize] = t as u32;
             st.moves[m as usize] = st.moves[m as usize].saturating_add(1);

@@ -1451,7 +1451,15 @@ fn warn(raw: &RawInventory, inventory: &Inventory, ctx: &mut Ctx<'_>) {
             .hint = Some("it receives no mailbox until it is below its ceiling".into());
         }
     }
-    // Sizes assumed from accounts lists.
+    // Sizes assumed from accounts lists, counted per store in one pass.
+    let mut assumed_on: Vec<(usize, Bytes)> = vec![(0, Bytes::ZERO); inventory.servers.len()];
+    for m in inventory.mailboxes.iter().filter(|m| m.assumed) {
+        let entry = &mut assumed_on[m.store.index()];
+        if entry.0 == 0 {
+            entry.1 = m.size;
+        }
+        entry.0 += 1;
+    }
     for (i, entry) in raw.mailbox_files.iter().enumerate() {
         if entry.format != MailboxFileFormat::Accounts {
             continue;
@@ -1459,17 +1467,11 @@ fn warn(raw: &RawInventory, inventory: &Inventory, ctx: &mut Ctx<'_>) {
         let Some(store) = entry.store.as_deref().and_then(|s| inventory.server_id(s)) else {
             continue;
         };
-        let assumed: Vec<&Mailbox> = inventory
-            .mailboxes
-            .iter()
-            .filter(|m| m.assumed && m.store == store)
-            .collect();
-        let size = assumed.first().map_or(Bytes::ZERO, |m| m.size);
+        let (count, size) = assumed_on[store.index()];
         ctx.warning(
             format!("mailbox_files[{i}].assumed_size"),
             format!(
-                "the sizes of the {} mailboxes listed for `{}` are assumed ({size} each), not measured",
-                assumed.len(),
+                "the sizes of the {count} mailboxes listed for `{}` are assumed ({size} each), not measured",
                 inventory.server(store).name
             ),
         )
@@ -1480,6 +1482,14 @@ fn warn(raw: &RawInventory, inventory: &Inventory, ctx: &mut Ctx<'_>) {
         .profile
         .role(MAILSTORE)
         .is_some_and(|r| r.evacuate);
+    // One pass over the mailboxes: a million of them on 200 stores must not
+    // be scanned once per store.
+    let mut system_on: Vec<Vec<&str>> = vec![Vec::new(); inventory.servers.len()];
+    for m in &inventory.mailboxes {
+        if m.account.is_system() {
+            system_on[m.store.index()].push(m.account.as_str());
+        }
+    }
     for (i, server) in inventory.servers.iter().enumerate() {
         let emptied = server.is_mailstore()
             && server.needs_upgrade()
@@ -1489,13 +1499,7 @@ fn warn(raw: &RawInventory, inventory: &Inventory, ctx: &mut Ctx<'_>) {
         if !emptied {
             continue;
         }
-        let id = ServerId(i as u32);
-        let system: Vec<&str> = inventory
-            .mailboxes
-            .iter()
-            .filter(|m| m.store == id && m.account.is_system())
-            .map(|m| m.account.as_str())
-            .collect();
+        let system = &system_on[i];
         if system.is_empty() {
             continue;
         }

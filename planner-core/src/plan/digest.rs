@@ -14,6 +14,22 @@ use crate::inventory::Inventory;
 
 /// `sha256:` followed by the hex digest of the normalized inventory.
 pub fn inventory_digest(inventory: &Inventory) -> String {
+    digest_in_order(inventory, &account_order(inventory))
+}
+
+/// The mailboxes' indices sorted by account.
+pub(crate) fn account_order(inventory: &Inventory) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
+    order.sort_unstable_by(|a, b| {
+        inventory.mailboxes[*a as usize]
+            .account
+            .cmp(&inventory.mailboxes[*b as usize].account)
+    });
+    order
+}
+
+/// The digest, with the mailboxes already sorted by account.
+pub(crate) fn digest_in_order(inventory: &Inventory, by_account: &[u32]) -> String {
     let mut hasher = Sha256::new();
     let mut line = String::new();
     let emit = |hasher: &mut Sha256, line: &mut String| {
@@ -65,13 +81,7 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
         );
         emit(&mut hasher, &mut line);
     }
-    let mut mailboxes: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
-    mailboxes.sort_unstable_by(|a, b| {
-        inventory.mailboxes[*a as usize]
-            .account
-            .cmp(&inventory.mailboxes[*b as usize].account)
-    });
-    for i in mailboxes {
+    for &i in by_account {
         let m = &inventory.mailboxes[i as usize];
         let _ = write!(
             line,

@@ -17,6 +17,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use digest::inventory_digest;
+pub(crate) use digest::{account_order, digest_in_order};
 pub use options::{PlanOptions, effective_policy};
 
 use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
