@@ -475,3 +475,109 @@ fn text_is_plain_when_piped_and_coloured_only_on_request() {
     };
     assert_eq!(stripped, plain);
 }
+
+/// Runs a tool on `input`; `None` when the tool is not installed (which
+/// fails the test under CI, where `.ci/run` installs it).
+fn tool(program: &str, args: &[&str], input: &[u8]) -> Option<std::process::Output> {
+    use std::io::Write as _;
+    let child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "`{program}` is missing on CI: .ci/run must install it"
+            );
+            panic!(
+                "`{program}` is not installed: install it (it ships with Debian's groff-base and bash)"
+            );
+        }
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    Some(child.wait_with_output().expect("runs"))
+}
+
+#[test]
+fn shell_completions_and_the_man_page_parse() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(output.stdout).expect("utf-8");
+        for command in [
+            "check",
+            "plan",
+            "verify",
+            "explain",
+            "graph",
+            "schema",
+            "completions",
+            "man",
+        ] {
+            assert!(
+                text.contains(command),
+                "{shell} completion knows `{command}`"
+            );
+        }
+        if shell == "bash" {
+            let checked = tool("bash", &["-n"], text.as_bytes()).expect("bash");
+            assert!(
+                checked.status.success(),
+                "bash -n: {}",
+                String::from_utf8_lossy(&checked.stderr)
+            );
+        }
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .arg("man")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let page = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(page.contains(".TH planner 1"), "a section 1 manual page");
+    assert!(
+        page.contains("Exit codes"),
+        "the manual page lists the exit codes"
+    );
+    let checked = tool("groff", &["-man", "-Tascii", "-ww", "-z"], page.as_bytes()).expect("groff");
+    assert!(checked.status.success());
+    assert!(
+        checked.stderr.is_empty(),
+        "groff warnings: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}
+
+#[test]
+fn quiet_silences_warnings_and_verbose_reports() {
+    let (code, quiet) = run(&root(), &["check", "--quiet", "examples/enterprise.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        quiet.ends_with("--- stderr\n"),
+        "no warnings with --quiet:\n{quiet}"
+    );
+    let (code, verbose) = run(
+        &root(),
+        &["plan", "-v", "examples/enterprise.yaml", "--now", NOW],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        verbose.contains("read examples/enterprise.yaml: 11 servers, 104 mailboxes"),
+        "{verbose}"
+    );
+    assert!(verbose.contains("planned 11 servers in"), "{verbose}");
+    let (code, both) = run(&root(), &["check", "-q", "-v", "examples/enterprise.yaml"]);
+    assert_eq!(code, 2, "--quiet and --verbose conflict: {both}");
+}

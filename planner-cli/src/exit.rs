@@ -10,6 +10,13 @@ pub const REFUSED: u8 = 1;
 /// A usage error, or an input file that does not exist or cannot be opened.
 pub const USAGE: u8 = 2;
 
+/// The exit codes in words, for `--help` and the manual page.
+pub fn help() -> String {
+    format!(
+        "Exit codes:\n  {OK}  success\n  {REFUSED}  the input was read but is refused: invalid inventory, no safe plan, a plan that fails verify or is stale\n  {USAGE}  usage error, or an input file that does not exist or cannot be opened"
+    )
+}
+
 /// How a command ended.
 #[derive(Debug)]
 pub enum Outcome {

@@ -45,7 +45,18 @@ pub fn load(path: &Path) -> Result<Checked, LoadError> {
             content: content.as_ref().map(Vec::as_slice).map_err(Clone::clone),
         })
         .collect();
-    document.validate(&lists).map_err(LoadError::Refused)
+    let checked = document.validate(&lists).map_err(LoadError::Refused)?;
+    if verbose() {
+        let inv = &checked.inventory;
+        eprintln!(
+            "read {label}: {} servers, {} mailboxes from {} mailbox list{}",
+            inv.servers.len(),
+            inv.mailboxes.len(),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(checked)
 }
 
 /// An I/O error in words, without Rust's `(os error 2)` suffix.
@@ -57,9 +68,41 @@ pub fn describe(error: &std::io::Error) -> String {
     }
 }
 
-/// Prints diagnostics to stderr, errors and warnings alike, in order.
+/// How much the command says on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// Errors and warnings.
+    Normal,
+    /// Also what was read and what was planned.
+    Verbose,
+}
+
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+/// Sets the verbosity for the run (once, at start).
+pub fn set_verbosity(v: Verbosity) {
+    let level = match v {
+        Verbosity::Quiet => 0,
+        Verbosity::Normal => 1,
+        Verbosity::Verbose => 2,
+    };
+    VERBOSITY.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `--verbose` is on.
+pub fn verbose() -> bool {
+    VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) >= 2
+}
+
+/// Prints diagnostics to stderr in order: errors always, warnings unless `--quiet`.
 pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let quiet = VERBOSITY.load(std::sync::atomic::Ordering::Relaxed) == 0;
     for d in diagnostics {
+        if quiet && d.severity == planner_core::Severity::Warning {
+            continue;
+        }
         eprintln!("{d}");
     }
 }

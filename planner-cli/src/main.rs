@@ -13,30 +13,45 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use exit::Outcome;
 use load::{LoadError, load, print_diagnostics};
 use planner_cli::render;
 
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  success
-  1  the input was read but is refused (invalid inventory, no safe plan)
-  2  usage error, or an input file that cannot be read
-
+const EXAMPLES: &str = "\
 Examples:
   planner check examples/enterprise.yaml
   planner plan examples/enterprise.yaml
+  planner plan examples/enterprise.yaml --format markdown --output change.md
   planner plan examples/saas.yaml --format json --output plan.json --now 2026-11-29T00:00:00Z
-  planner schema inventory > schemas/inventory.schema.json";
+  planner verify plan.json --inventory examples/saas.yaml
+  planner explain examples/enterprise.yaml mbx2.corp.example.com
+  planner plan examples/enterprise.yaml --format script --output upgrade.sh
+  planner completions bash > /etc/bash_completion.d/planner";
 
 /// Plans safe rolling upgrades of multi-server mail installations.
+///
+/// The planner reads an inventory of servers, roles, versions, capacities and
+/// mailboxes, and writes a plan that upgrades every server without losing mail:
+/// redundant roles one node at a time, mailstores after they are backed up and
+/// emptied. It never touches a server.
 #[derive(Parser, Debug)]
-#[command(name = "planner", version, about, after_help = AFTER_HELP)]
+#[command(name = "planner", version)]
 struct Cli {
+    /// Print errors only: no warnings on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Say on stderr what was read and what was planned.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The command line's definition, with the exit codes and examples in `--help`.
+fn command() -> clap::Command {
+    Cli::command().after_help(format!("{}\n\n{EXAMPLES}", exit::help()))
 }
 
 #[derive(Subcommand, Debug)]
@@ -92,6 +107,13 @@ enum Command {
         #[command(flatten)]
         options: PlanArgs,
     },
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
     /// Print a JSON Schema.
     Schema {
         /// Which schema.
@@ -223,7 +245,10 @@ impl PolicyArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -238,26 +263,36 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Outcome {
+    load::set_verbosity(if cli.quiet {
+        load::Verbosity::Quiet
+    } else if cli.verbose {
+        load::Verbosity::Verbose
+    } else {
+        load::Verbosity::Normal
+    });
     match cli.command {
         Command::Check { inventory } => match load(&inventory) {
             Ok(checked) => {
                 print_diagnostics(&checked.warnings);
                 emit(&check::render(&inventory.display().to_string(), &checked))
             }
-            Err(LoadError::Unreadable(message)) => {
-                eprintln!("error: {message}");
-                Outcome::Usage
-            }
-            Err(LoadError::Refused(refusal)) => {
-                print_diagnostics(&refusal.diagnostics);
-                let errors = refusal.errors().count();
-                eprintln!(
-                    "{errors} error{} found; the inventory is refused",
-                    if errors == 1 { "" } else { "s" }
-                );
-                Outcome::Refused
-            }
+            Err(e) => load_failed(e),
         },
+        Command::Completions { shell } => {
+            let mut buffer = Vec::new();
+            clap_complete::generate(shell, &mut command(), "planner", &mut buffer);
+            emit(&String::from_utf8_lossy(&buffer))
+        }
+        Command::Man => {
+            let mut buffer = Vec::new();
+            match clap_mangen::Man::new(command()).render(&mut buffer) {
+                Ok(()) => emit(&String::from_utf8_lossy(&buffer)),
+                Err(e) => {
+                    eprintln!("error: cannot render the manual page: {e}");
+                    Outcome::Refused
+                }
+            }
+        }
         Command::Plan {
             inventory,
             options,
@@ -334,7 +369,19 @@ fn plan(
     })?;
     let checked = load(inventory).map_err(load_failed)?;
     match planner_core::engine::plan(&checked, &options) {
-        Ok(plan) => Ok((checked, plan)),
+        Ok(plan) => {
+            if load::verbose() {
+                let s = &plan.summary;
+                eprintln!(
+                    "planned {} servers in {} waves: strategy {}, {} mailbox moves",
+                    s.servers_to_upgrade,
+                    s.waves,
+                    plan.strategy.chosen.as_str(),
+                    s.mailboxes_moved
+                );
+            }
+            Ok((checked, plan))
+        }
         Err(refusal) => {
             report_refusal(inventory, &refusal);
             Err(Outcome::Refused)

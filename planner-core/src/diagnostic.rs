@@ -122,6 +122,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 
 /// The refusal of an input: every error found, sorted, with the warnings.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 #[error("{} error(s) in the inventory", self.errors().count())]
 pub struct Refusal {
     /// Errors and warnings, sorted.

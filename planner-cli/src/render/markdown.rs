@@ -13,7 +13,7 @@
 //! as a share of each store's disk, the ceiling marked, and the capacity
 //! pre-check sets each peak against its ceiling. Plans written before
 //! `servers` existed still render: their roles are read from the planner's
-//! own wording (see [`Roles`]) and their fill is shown in bytes, with bars
+//! own wording (see `Roles`) and their fill is shown in bytes, with bars
 //! that compare stores with one another.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -353,7 +353,12 @@ fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement 
     let n = inv.servers.len();
     let mut bytes = vec![0u64; n];
     let mut count = vec![0u64; n];
-    let footprint = |m: u32| inv.mailboxes[m as usize].size.with_overhead(policy.size_overhead).0;
+    let footprint = |m: u32| {
+        inv.mailboxes[m as usize]
+            .size
+            .with_overhead(policy.size_overhead)
+            .0
+    };
     for (i, m) in inv.mailboxes.iter().enumerate() {
         bytes[m.store.index()] += footprint(i as u32);
         count[m.store.index()] += 1;

@@ -209,8 +209,9 @@ fn attempts(
         // Auto's own order moving every mailbox at most once is as cheap as
         // any plan can be (each mailbox of a store to empty moves at least
         // once): the other attempts cannot beat it.
-        let optimal =
-            mode == Mode::Greedy && scheduled.shortfalls.is_empty() && assemble::move_totals(inv, &scheduled).1 == 0;
+        let optimal = mode == Mode::Greedy
+            && scheduled.shortfalls.is_empty()
+            && assemble::move_totals(inv, &scheduled).1 == 0;
         results.push((mode, scheduled));
         if optimal {
             break;
@@ -394,7 +395,10 @@ fn strategy_why(
             }
         }
         if results.len() == 1 && assemble::move_totals(inv, &results[best].1).1 == 0 {
-            others.push("no plan can move less: every mailbox of a store to empty moves at least once".to_string());
+            others.push(
+                "no plan can move less: every mailbox of a store to empty moves at least once"
+                    .to_string(),
+            );
         } else if let Some(p) = spare_problem {
             others.push(format!("spare is impossible: {p}"));
         }

@@ -105,7 +105,9 @@ impl State {
             match (v.checked_mul(1_000_000), c) {
                 (_, 0) => u64::MAX,
                 (Some(scaled), _) => scaled / c,
-                (None, _) => u64::try_from(u128::from(v) * 1_000_000 / u128::from(c)).unwrap_or(u64::MAX),
+                (None, _) => {
+                    u64::try_from(u128::from(v) * 1_000_000 / u128::from(c)).unwrap_or(u64::MAX)
+                }
             }
         };
         ratio(bytes, self.ceil_bytes[t]).max(ratio(count, self.ceil_count[t]))
@@ -258,7 +260,9 @@ fn units_of<'a>(inv: &'a Inventory, sched: &Sched<'_>, s: usize) -> (Vec<u32>, V
                 let domain = inv.mailboxes[members[start] as usize].account.domain();
                 let mut end = start;
                 let (mut bytes, mut moved_before) = (0u64, false);
-                while end < members.len() && inv.mailboxes[members[end] as usize].account.domain() == domain {
+                while end < members.len()
+                    && inv.mailboxes[members[end] as usize].account.domain() == domain
+                {
                     let m = members[end] as usize;
                     bytes = bytes.saturating_add(st.footprint[m]);
                     moved_before |= st.moves[m] > 0;

@@ -37,6 +37,11 @@ pub struct Inventory {
     pub servers: Vec<Server>,
     /// Every mailbox, inline ones first, then each file's in file order.
     pub mailboxes: Vec<Mailbox>,
+    /// The mailboxes' indices sorted by account, computed once by validation
+    /// (a million accounts are expensive to sort twice). Only validation
+    /// builds an `Inventory`, so this is always present; planning checks
+    /// that it still covers every mailbox before it relies on it.
+    pub(crate) by_account: Vec<u32>,
 }
 
 /// The effective planning policy.

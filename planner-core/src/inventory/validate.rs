@@ -535,13 +535,14 @@ fn build(raw: &RawInventory, lists: &[MailboxList<'_>], ctx: &mut Ctx<'_>) -> Op
     check_availability(&profile, &policy, &servers, ctx);
     check_cycles(&servers, ctx);
     let (mailboxes, origins) = resolve_mailboxes(raw, &servers, lists, ctx);
-    check_duplicates(raw, lists, &mailboxes, &origins, ctx);
+    let by_account = check_duplicates(raw, lists, &mailboxes, &origins, ctx);
     let inventory = Inventory {
         target_version,
         profile,
         policy,
         servers,
         mailboxes,
+        by_account,
     };
     if !ctx.has_errors() {
         warn(raw, &inventory, ctx);
@@ -1347,13 +1348,15 @@ fn resolve_mailboxes(
 }
 
 /// Accounts listed more than once, wherever they are listed.
+/// Reports accounts listed more than once; returns the mailboxes sorted by
+/// account, which planning reuses.
 fn check_duplicates(
     raw: &RawInventory,
     lists: &[MailboxList<'_>],
     mailboxes: &[Mailbox],
     origins: &[Origin],
     ctx: &mut Ctx<'_>,
-) {
+) -> Vec<u32> {
     const SHOWN: usize = 50;
     let mut order: Vec<u32> = (0..mailboxes.len() as u32).collect();
     order.sort_unstable_by(|a, b| {
@@ -1412,6 +1415,7 @@ fn check_duplicates(
             format!("{more} more accounts listed twice are not shown"),
         );
     }
+    order
 }
 
 /// The warnings of a valid inventory.

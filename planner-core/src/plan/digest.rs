@@ -17,8 +17,17 @@ pub fn inventory_digest(inventory: &Inventory) -> String {
     digest_in_order(inventory, &account_order(inventory))
 }
 
-/// The mailboxes' indices sorted by account.
+/// The mailboxes' indices sorted by account: validation's order when it
+/// still fits the mailboxes, else sorted afresh.
 pub(crate) fn account_order(inventory: &Inventory) -> Vec<u32> {
+    let cached = &inventory.by_account;
+    let fits = cached.len() == inventory.mailboxes.len()
+        && cached.windows(2).all(|w| {
+            inventory.mailboxes[w[0] as usize].account <= inventory.mailboxes[w[1] as usize].account
+        });
+    if fits {
+        return cached.clone();
+    }
     let mut order: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
     order.sort_unstable_by(|a, b| {
         inventory.mailboxes[*a as usize]
@@ -81,17 +90,17 @@ pub(crate) fn digest_in_order(inventory: &Inventory, by_account: &[u32]) -> Stri
         );
         emit(&mut hasher, &mut line);
     }
+    // Mailboxes as fields fed to the hash directly (no formatting: there
+    // may be a million of them): account, store, size, assumed.
     for &i in by_account {
         let m = &inventory.mailboxes[i as usize];
-        let _ = write!(
-            line,
-            "mailbox {} {} {}{}",
-            m.account,
-            inventory.server(m.store).name,
-            m.size.0,
-            if m.assumed { " assumed" } else { "" }
-        );
-        emit(&mut hasher, &mut line);
+        hasher.update(b"mailbox\0");
+        hasher.update(m.account.as_str().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(inventory.server(m.store).name.as_str().as_bytes());
+        hasher.update(b"\0");
+        hasher.update(m.size.0.to_le_bytes());
+        hasher.update([u8::from(m.assumed)]);
     }
     let digest = hasher.finalize();
     let mut out = String::with_capacity(7 + 64);
