@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end timings of `planner plan --format json` on generated inventories (issue 6).
+# End-to-end timings of `planner plan --format json` on generated inventories.
 #
 # usage: bench/run-end-to-end.sh [MAILBOXESxSTORES ...]
 #
