@@ -581,3 +581,46 @@ fn quiet_silences_warnings_and_verbose_reports() {
     let (code, both) = run(&root(), &["check", "-q", "-v", "examples/enterprise.yaml"]);
     assert_eq!(code, 2, "--quiet and --verbose conflict: {both}");
 }
+
+#[test]
+fn json_and_yaml_of_every_example_carry_the_same_data() {
+    let root = root();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("schemas/plan.schema.json")).expect("schema"),
+    )
+    .expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    insta::glob!("../examples", "*.yaml", |path| {
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("file name");
+        let name = format!("examples/{file}");
+        let render = |format: &str| -> String {
+            let output = Command::new(env!("CARGO_BIN_EXE_planner"))
+                .args(["plan", &name, "--format", format, "--now", NOW])
+                .current_dir(&root)
+                .output()
+                .expect("runs");
+            assert_eq!(output.status.code(), Some(0), "{name} {format}");
+            String::from_utf8(output.stdout).expect("utf-8")
+        };
+        let json = render("json");
+        let yaml = render("yaml");
+        let from_json: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        let from_yaml: serde_json::Value = serde_yaml::from_str(&yaml).expect("YAML");
+        assert_eq!(
+            from_json, from_yaml,
+            "{name}: the YAML carries exactly the JSON's data"
+        );
+        for value in [&from_json, &from_yaml] {
+            let errors: Vec<String> = validator
+                .iter_errors(value)
+                .map(|e| format!("{e} at {}", e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:#?}");
+        }
+        insta::assert_snapshot!("json", json);
+        insta::assert_snapshot!("yaml", yaml);
+    });
+}
