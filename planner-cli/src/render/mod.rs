@@ -7,3 +7,14 @@ pub mod mermaid;
 pub mod script;
 pub mod text;
 pub mod yaml;
+
+/// A duration for people: `2h05m`, `40m`, `10m08s`, `12s`.
+pub(crate) fn duration(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) if s == 0 => format!("{m}m"),
+        (0, _) => format!("{m}m{s:02}s"),
+        _ => format!("{h}h{m:02}m"),
+    }
+}

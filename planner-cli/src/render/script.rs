@@ -26,6 +26,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::duration;
 use planner_core::inventory::Bytes;
 use planner_core::plan::{BackupMode, Plan, Step, StepKind, Wave};
 
@@ -1021,17 +1022,6 @@ fn digest_prefix(digest: &str) -> String {
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-/// `2h05m`, `40m`, `10m08s`, `12s`.
-fn duration(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) if s == 0 => format!("{m}m"),
-        (0, _) => format!("{m}m{s:02}s"),
-        _ => format!("{h}h{m:02}m"),
-    }
 }
 
 #[cfg(test)]

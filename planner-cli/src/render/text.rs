@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::duration;
 use planner_core::inventory::Bytes;
 use planner_core::plan::{BackupMode, Plan, Step, StepKind};
 
@@ -246,16 +247,6 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `2h05m`, `40m00s`, `12s`.
-fn duration(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
-    match (h, m) {
-        (0, 0) => format!("{s}s"),
-        (0, _) => format!("{m}m{s:02}s"),
-        _ => format!("{h}h{m:02}m"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,7 +262,8 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(duration(12), "12s");
-        assert_eq!(duration(2400), "40m00s");
+        assert_eq!(duration(2400), "40m");
+        assert_eq!(duration(608), "10m08s");
         assert_eq!(duration(7500), "2h05m");
     }
 }

@@ -80,35 +80,20 @@ impl<'a> Sched<'a> {
         let profile = &inv.profile;
         let mut units: Vec<Unit> = Vec::new();
         let mut unit_of_role: BTreeMap<String, usize> = BTreeMap::new();
-        for role in &profile.roles {
-            let (name, min, max) = match &role.group {
-                Some(g) => {
-                    let group = profile.group(g);
-                    (
-                        g.clone(),
-                        group.map_or(1, |g| g.min_available),
-                        group.map_or(1, |g| g.max_unavailable),
-                    )
-                }
-                None => (role.name.clone(), role.min_available, role.max_unavailable),
-            };
-            let index = match units.iter().position(|u| u.name == name) {
-                Some(i) => i,
-                None => {
-                    units.push(Unit {
-                        name: name.clone(),
-                        members: 0,
-                        min_available: min,
-                        max_unavailable: max,
-                        allowed: policy.allow_outage.contains(&name),
-                    });
-                    units.len() - 1
-                }
-            };
-            if policy.allow_outage.contains(&role.name) {
-                units[index].allowed = true;
+        for (index, u) in profile.availability_units().into_iter().enumerate() {
+            // Accepted for the unit by name, or by any of its roles.
+            let allowed = policy.allow_outage.contains(&u.name)
+                || u.roles.iter().any(|r| policy.allow_outage.contains(r));
+            for role in &u.roles {
+                unit_of_role.insert(role.clone(), index);
             }
-            unit_of_role.insert(role.name.clone(), index);
+            units.push(Unit {
+                name: u.name,
+                members: 0,
+                min_available: u.min_available,
+                max_unavailable: u.max_unavailable,
+                allowed,
+            });
         }
         let units_of: Vec<Vec<usize>> = inv
             .servers

@@ -18,7 +18,7 @@ mod version;
 
 pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
 pub use names::{Account, ServerName};
-pub use profile::{GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
+pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
 pub use raw::{BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, RawInventory, Strategy};
 pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};
 pub use validate::{Checked, Document, MailboxFile, MailboxList, parse};

@@ -78,6 +78,20 @@ pub struct GroupDef {
     pub max_unavailable: u32,
 }
 
+/// A unit of availability: a group, or a role without a group; its servers
+/// share one rule on how many may be down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AvailabilityUnit {
+    /// The group's or the role's name.
+    pub name: String,
+    /// Its roles, in the profile's order.
+    pub roles: Vec<String>,
+    /// Servers that must stay up.
+    pub min_available: u32,
+    /// Servers that may be down at once.
+    pub max_unavailable: u32,
+}
+
 /// A complete profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Profile {
@@ -114,6 +128,35 @@ impl Profile {
     /// The group of that name.
     pub fn group(&self, name: &str) -> Option<&GroupDef> {
         self.groups.iter().find(|g| g.name == name)
+    }
+
+    /// The units of availability, in the profile's order: each group, and
+    /// each role without a group.
+    pub fn availability_units(&self) -> Vec<AvailabilityUnit> {
+        let mut units: Vec<AvailabilityUnit> = Vec::new();
+        for role in &self.roles {
+            let (name, min_available, max_unavailable) = match &role.group {
+                Some(g) => {
+                    let group = self.group(g);
+                    (
+                        g.clone(),
+                        group.map_or(1, |g| g.min_available),
+                        group.map_or(1, |g| g.max_unavailable),
+                    )
+                }
+                None => (role.name.clone(), role.min_available, role.max_unavailable),
+            };
+            match units.iter_mut().find(|u| u.name == name) {
+                Some(u) => u.roles.push(role.name.clone()),
+                None => units.push(AvailabilityUnit {
+                    name,
+                    roles: vec![role.name.clone()],
+                    min_available,
+                    max_unavailable,
+                }),
+            }
+        }
+        units
     }
 
     /// The position of a role in the profile's order (tiers, then auxiliary roles).

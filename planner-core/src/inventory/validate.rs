@@ -1056,32 +1056,9 @@ fn check_unused_roles(
 
 /// Roles or groups that cannot upgrade one server at a time and keep enough up.
 fn check_availability(profile: &Profile, policy: &Policy, servers: &[Server], ctx: &mut Ctx<'_>) {
-    // Units of availability: each group, and each role without a group, in
-    // the profile's order.
-    let mut units: Vec<(String, Vec<String>, u32, u32)> = Vec::new();
-    for role in &profile.roles {
-        let (unit, min_available, max_unavailable) = match &role.group {
-            Some(g) => {
-                let group = profile.group(g);
-                (
-                    g.clone(),
-                    group.map_or(1, |g| g.min_available),
-                    group.map_or(1, |g| g.max_unavailable),
-                )
-            }
-            None => (role.name.clone(), role.min_available, role.max_unavailable),
-        };
-        match units.iter_mut().find(|u| u.0 == unit) {
-            Some(u) => u.1.push(role.name.clone()),
-            None => units.push((
-                unit,
-                vec![role.name.clone()],
-                min_available,
-                max_unavailable,
-            )),
-        }
-    }
-    for (unit, roles, min_available, max_unavailable) in units {
+    for u in profile.availability_units() {
+        let (unit, roles, min_available, max_unavailable) =
+            (u.name, u.roles, u.min_available, u.max_unavailable);
         let members: Vec<(usize, &Server)> = servers
             .iter()
             .enumerate()
