@@ -624,3 +624,43 @@ fn json_and_yaml_of_every_example_carry_the_same_data() {
         insta::assert_snapshot!("yaml", yaml);
     });
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read as _;
+    // The enterprise plan's JSON is larger than a pipe's buffer, so the
+    // planner is still writing when the reader goes away.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_planner"))
+        .args([
+            "plan",
+            "examples/enterprise.yaml",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // Dropping the read end closes the pipe.
+    let output = child.wait_with_output().expect("ends");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "a closed pipe is not an error"
+    );
+    assert!(
+        output.stderr.is_empty(),
+        "nothing on stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
