@@ -1335,13 +1335,31 @@ fn check_duplicates(
     ctx: &mut Ctx<'_>,
 ) -> Vec<u32> {
     const SHOWN: usize = 50;
-    let mut order: Vec<u32> = (0..mailboxes.len() as u32).collect();
-    order.sort_unstable_by(|a, b| {
-        mailboxes[*a as usize]
-            .account
-            .cmp(&mailboxes[*b as usize].account)
-            .then(a.cmp(b))
+    // Sort by account. The first 16 bytes of each account, big-endian in a
+    // u128, decide most comparisons without following a pointer; the whole
+    // names break the ties (zero padding sorts a shorter prefix first, as
+    // string order does).
+    let prefix = |m: &Mailbox| -> u128 {
+        let mut key = [0u8; 16];
+        let bytes = m.account.as_str().as_bytes();
+        let n = bytes.len().min(16);
+        key[..n].copy_from_slice(&bytes[..n]);
+        u128::from_be_bytes(key)
+    };
+    let mut keyed: Vec<(u128, u32)> = mailboxes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (prefix(m), i as u32))
+        .collect();
+    keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb).then_with(|| {
+            mailboxes[*a as usize]
+                .account
+                .cmp(&mailboxes[*b as usize].account)
+                .then(a.cmp(b))
+        })
     });
+    let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
     let describe = |o: &Origin| -> String {
         if o.source == 0 {
             format!("mailboxes[{}]", o.line)
