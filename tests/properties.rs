@@ -134,6 +134,11 @@ fn inventory() -> impl Strategy<Value = Inv> {
             .filter(|&i| is_mailstore(&servers[i]))
             .collect();
         for (k, &store) in stores.iter().enumerate() {
+            // Spares are kept empty, as operators keep them, so that the
+            // spare strategy is exercised.
+            if servers[store].spare {
+                continue;
+            }
             let (fill, count, seed, domains) = fills[k % fills.len()];
             let count = count.min(2000usize.saturating_sub(mailboxes.len()));
             if count == 0 {

@@ -225,7 +225,7 @@ fn attempts(
 /// order, which prefers upgraded targets, is tried first).
 fn cheapest(inv: &Inventory, results: &[(Mode, Scheduled)]) -> Option<usize> {
     (0..results.len())
-        .filter(|&k| results[k].1.shortfalls.is_empty())
+        .filter(|&k| results[k].1.shortfalls.is_empty() && results[k].1.stuck.is_empty())
         .min_by_key(|&k| (assemble::move_totals(inv, &results[k].1), k))
 }
 
@@ -256,7 +256,15 @@ fn refusal(
     } else {
         None
     };
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<Reason> = first
+        .stuck
+        .iter()
+        .map(|message| Reason {
+            message: message.clone(),
+            hint: None,
+            missing: None,
+        })
+        .collect();
     let mut found = found.into_iter().flatten();
     for (message, options, missing) in described {
         let mut hints = Vec::new();
@@ -388,7 +396,7 @@ fn strategy_why(
                 Mode::Spare => "spare",
                 Mode::Forward => "forward",
             };
-            if s.shortfalls.is_empty() {
+            if s.shortfalls.is_empty() && s.stuck.is_empty() {
                 others.push(format!("{name} {}", figures(s)));
             } else {
                 others.push(format!("{name} is not feasible"));

@@ -46,6 +46,8 @@ pub struct Scheduled {
     /// Whether any mailbox was parked on a store not at the target version.
     pub parked: bool,
     pub shortfalls: Vec<Shortfall>,
+    /// Moves that fit in no wave, in words.
+    pub stuck: Vec<String>,
 }
 
 /// The working state of one attempt.
@@ -65,6 +67,8 @@ pub struct Sched<'a> {
     pub outages: Vec<OutageNote>,
     pub place: place::State,
     pub shortfalls: Vec<Shortfall>,
+    /// Moves that fit in no wave, in words.
+    pub stuck: Vec<String>,
     /// Servers that count for rule 12: non-mailstores ordered before the mailstores.
     pub before_mailstores: Vec<usize>,
 }
@@ -162,6 +166,7 @@ impl<'a> Sched<'a> {
             outages: Vec::new(),
             place: place::State::new(inv, policy),
             shortfalls: Vec::new(),
+            stuck: Vec::new(),
             before_mailstores,
         }
     }
@@ -221,6 +226,7 @@ impl<'a> Sched<'a> {
             parked: self.place.parked,
             moves,
             shortfalls: self.shortfalls,
+            stuck: self.stuck,
             table: self.table,
         }
     }
@@ -383,7 +389,12 @@ impl<'a> Sched<'a> {
                 format!("no new accounts land on {name} while it is emptied"),
             ),
         );
-        let last = self.book_moves(&batches, start + 1);
+        let Some(last) = self.book_moves(&batches, start + 1) else {
+            self.stuck.push(format!(
+                "the mailboxes of {name} cannot switch in any wave: the stores they would go to take accounts only once the servers ordered before the mailstores are upgraded, and {name} must be emptied before then"
+            ));
+            return;
+        };
         let earliest = self.ready_wave(s).max(last + 1).max(start + 1);
         let why = self.upgrade_why(
             s,
@@ -404,23 +415,25 @@ impl<'a> Sched<'a> {
         if self.mode == Mode::Spare {
             let back = place::return_from_spares(self, s, &batches);
             match back {
-                Ok(back) => {
-                    let last_back = self.book_moves(&back, wave + 2);
-                    self.mail_cursor = self.mail_cursor.max(last_back + 1);
-                }
+                Ok(back) => match self.book_moves(&back, wave + 2) {
+                    Some(last_back) => self.mail_cursor = self.mail_cursor.max(last_back + 1),
+                    None => self.stuck.push(format!(
+                        "the spare strategy cannot bring the mailboxes of {name} back: once upgraded it is at the target version, which takes accounts only after the servers ordered before the mailstores are upgraded, and {name} is upgraded before them; use strategy auto or spread"
+                    )),
+                },
                 Err(shortfall) => self.shortfalls.push(*shortfall),
             }
         }
     }
 
     /// Books the copies and switches of a phase's batches from `start` on;
-    /// returns the last wave used.
-    fn book_moves(&mut self, batches: &[Batch], start: usize) -> usize {
+    /// returns the last wave used, or `None` when a move fits in no wave.
+    fn book_moves(&mut self, batches: &[Batch], start: usize) -> Option<usize> {
         let two_stage = self.policy.two_stage_moves;
         let mut data_waves = Vec::with_capacity(batches.len());
         if two_stage {
             for b in batches {
-                let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, start);
+                let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, start)?;
                 let mut draft = Draft::on(StepKind::MoveData, b.source, b.why_data.clone());
                 draft.target = Some(b.target);
                 draft.mailboxes = b.mailboxes.clone();
@@ -433,7 +446,7 @@ impl<'a> Sched<'a> {
         let mut last = start;
         for (k, b) in batches.iter().enumerate() {
             let from = if two_stage { data_waves[k] + 1 } else { start };
-            let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, from);
+            let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, from)?;
             let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
             draft.target = Some(b.target);
             draft.mailboxes = b.mailboxes.clone();
@@ -442,7 +455,7 @@ impl<'a> Sched<'a> {
             self.table.push(w, draft);
             last = last.max(w);
         }
-        last
+        Some(last)
     }
 
     /// The earliest wave from `from` on where a move step fits.
@@ -452,14 +465,19 @@ impl<'a> Sched<'a> {
         source: ServerId,
         target: ServerId,
         from: usize,
-    ) -> usize {
-        let mut w = from.max(1);
-        loop {
-            if self.move_fits(w, kind, source, target) {
-                return w;
-            }
-            w += 1;
-        }
+    ) -> Option<usize> {
+        // Past the last booked wave nothing else is in the way, except the
+        // target's upgrade and, for a switch onto the target version, the
+        // tiers before the mailstores: a move that fits nowhere up to there
+        // never will.
+        let tier = if kind == StepKind::MoveSwitch && self.at_target_in(target, usize::MAX) {
+            self.tier_ready()?
+        } else {
+            0
+        };
+        let target_up = self.upgrade_wave[target.index()].unwrap_or(0);
+        let limit = from.max(self.table.slots().len()).max(target_up).max(tier) + 2;
+        (from.max(1)..=limit).find(|&w| self.move_fits(w, kind, source, target))
     }
 
     fn move_fits(&self, w: usize, kind: StepKind, source: ServerId, target: ServerId) -> bool {
@@ -496,10 +514,21 @@ impl<'a> Sched<'a> {
         let drain = self.drains[s];
         let mut w = earliest.max(if drain { 2 } else { 1 });
         let mut delays: Vec<String> = Vec::new();
+        // Past the last booked wave only an availability rule no wave can
+        // meet blocks an upgrade (validation refuses those, but an embedder
+        // may hand over a changed profile): give up there, refusing the plan.
+        let limit = w.max(self.table.slots().len()) + 4;
         loop {
             match self.upgrade_blocker(s, w) {
                 None => break,
                 Some(reason) => {
+                    if w > limit {
+                        self.stuck.push(format!(
+                            "{} cannot be upgraded in any wave: {reason}",
+                            self.inv.servers[s].name
+                        ));
+                        break;
+                    }
                     if !delays.contains(&reason) {
                         delays.push(reason);
                     }
