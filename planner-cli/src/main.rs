@@ -298,28 +298,19 @@ fn run(cli: Cli) -> Outcome {
             options,
             format,
             output,
-        } => match plan(&inventory, &options) {
-            Ok((_, plan)) => {
-                let colour = output::colour(output.as_deref());
-                output::write(output.as_deref(), &format.render(&plan, colour))
-            }
-            Err(outcome) => outcome,
-        },
+        } => plan_and_render(&inventory, &options, format, output.as_deref()),
         Command::Graph {
             inventory,
             options,
             format,
             output,
-        } => match plan(&inventory, &options) {
-            Ok((_, plan)) => {
-                let text = match format {
-                    GraphFormat::Dot => render::dot::render(&plan),
-                    GraphFormat::Mermaid => render::mermaid::render(&plan),
-                };
-                output::write(output.as_deref(), &text)
-            }
-            Err(outcome) => outcome,
-        },
+        } => {
+            let format = match format {
+                GraphFormat::Dot => Format::Dot,
+                GraphFormat::Mermaid => Format::Mermaid,
+            };
+            plan_and_render(&inventory, &options, format, output.as_deref())
+        }
         Command::Verify {
             plan,
             inventory,
@@ -386,6 +377,19 @@ fn plan(
             report_refusal(inventory, &refusal);
             Err(Outcome::Refused)
         }
+    }
+}
+
+/// Plans, then writes the plan in `format` to `output` (stdout by default).
+fn plan_and_render(
+    inventory: &std::path::Path,
+    options: &PlanArgs,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> Outcome {
+    match plan(inventory, options) {
+        Ok((_, plan)) => output::write(output, &format.render(&plan, output::colour(output))),
+        Err(outcome) => outcome,
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::graph::Order;
-use super::schedule::Scheduled;
+use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
@@ -12,24 +12,6 @@ use crate::plan::{
     PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad, StrategyChoice,
     Summary, Wait, Wave,
 };
-
-/// Bytes moved (each mailbox move counted once) and mailboxes moved more than once.
-pub fn move_totals(inv: &Inventory, s: &Scheduled) -> (u64, u64) {
-    let mut bytes = 0u64;
-    let mut twice = 0u64;
-    for (i, &n) in s.moves.iter().enumerate() {
-        bytes = bytes.saturating_add(inv.mailboxes[i].size.0.saturating_mul(u64::from(n)));
-        if n >= 2 {
-            twice += 1;
-        }
-    }
-    (bytes, twice)
-}
-
-/// Mailbox moves in all.
-pub fn mailboxes_moved(s: &Scheduled) -> u64 {
-    s.moves.iter().map(|&n| u64::from(n)).sum()
-}
 
 fn fraction(f: crate::inventory::Fraction) -> f64 {
     f64::from(f.0) / 1_000_000.0
@@ -99,18 +81,12 @@ pub fn assemble(
     }
 
     let placement = replay(inv, policy, scheduled);
-    let (bytes_moved, twice) = move_totals(inv, scheduled);
-    let bytes_again: u64 = scheduled
-        .moves
-        .iter()
-        .enumerate()
-        .map(|(i, &n)| {
-            inv.mailboxes[i]
-                .size
-                .0
-                .saturating_mul(u64::from(n.saturating_sub(1)))
-        })
-        .sum();
+    let Totals {
+        moved,
+        bytes: bytes_moved,
+        twice,
+        bytes_again,
+    } = scheduled.totals;
     let mut warnings: Vec<String> = checked.warnings.iter().map(|d| d.message.clone()).collect();
     if twice > 0 {
         let because = match chosen {
@@ -152,7 +128,7 @@ pub fn assemble(
     let summary = Summary {
         servers_to_upgrade: inv.servers.iter().filter(|s| s.needs_upgrade()).count() as u32,
         servers_at_target: inv.servers.iter().filter(|s| !s.needs_upgrade()).count() as u32,
-        mailboxes_moved: mailboxes_moved(scheduled),
+        mailboxes_moved: moved,
         bytes_moved,
         mailboxes_moved_twice: twice,
         bytes_moved_again: bytes_again,

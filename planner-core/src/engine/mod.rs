@@ -18,7 +18,7 @@ use std::fmt;
 use crate::inventory::{Bytes, Checked, Fraction, Inventory, Strategy};
 use crate::plan::{ChosenStrategy, Plan, PlanOptions, effective_policy};
 use place::Mode;
-use schedule::{Sched, Scheduled};
+use schedule::{Sched, Scheduled, Totals};
 
 /// Why no safe plan exists, with what would make one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -120,15 +120,17 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     let spare_problem = if spares.is_empty() {
         Some("no store is marked `spare: true`".to_string())
     } else {
-        spares
-            .iter()
-            .find(|&&i| inv.mailboxes.iter().any(|m| m.store.index() == i))
-            .map(|&i| {
-                format!(
-                    "the spare store {} holds mailboxes; the spare strategy needs empty spares",
-                    inv.servers[i].name
-                )
-            })
+        // One pass over the mailboxes, whatever the number of spares.
+        let mut holds = vec![false; inv.servers.len()];
+        for m in &inv.mailboxes {
+            holds[m.store.index()] = true;
+        }
+        spares.iter().find(|&&i| holds[i]).map(|&i| {
+            format!(
+                "the spare store {} holds mailboxes; the spare strategy needs empty spares",
+                inv.servers[i].name
+            )
+        })
     };
     let modes: Vec<Mode> = match policy.strategy {
         Strategy::Auto => {
@@ -152,7 +154,7 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     };
 
     let results = attempts(inv, &policy, &order, &modes, options.now);
-    let Some(best) = cheapest(inv, &results) else {
+    let Some(best) = cheapest(&results) else {
         return Err(refusal(inv, &policy, &modes, options.now, &results[0].1));
     };
 
@@ -164,12 +166,11 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         Mode::Greedy if scheduled.parked => ChosenStrategy::SpreadThenForward,
         Mode::Greedy => ChosenStrategy::Forward,
     };
-    let why = if assemble::mailboxes_moved(scheduled) == 0 {
+    let why = if scheduled.totals.moved == 0 {
         "no mailbox has to move: every mailstore to upgrade is empty, or upgraded in place"
             .to_string()
     } else {
         strategy_why(
-            inv,
             policy.strategy,
             chosen,
             &results,
@@ -209,9 +210,8 @@ fn attempts(
         // Auto's own order moving every mailbox at most once is as cheap as
         // any plan can be (each mailbox of a store to empty moves at least
         // once): the other attempts cannot beat it.
-        let optimal = mode == Mode::Greedy
-            && scheduled.shortfalls.is_empty()
-            && assemble::move_totals(inv, &scheduled).1 == 0;
+        let optimal =
+            mode == Mode::Greedy && scheduled.shortfalls.is_empty() && scheduled.totals.twice == 0;
         results.push((mode, scheduled));
         if optimal {
             break;
@@ -223,10 +223,10 @@ fn attempts(
 /// The feasible attempt with the fewest bytes moved, then the fewest
 /// mailboxes moved twice; on a tie the earlier attempt wins (auto's own
 /// order, which prefers upgraded targets, is tried first).
-fn cheapest(inv: &Inventory, results: &[(Mode, Scheduled)]) -> Option<usize> {
+fn cheapest(results: &[(Mode, Scheduled)]) -> Option<usize> {
     (0..results.len())
         .filter(|&k| results[k].1.shortfalls.is_empty() && results[k].1.stuck.is_empty())
-        .min_by_key(|&k| (assemble::move_totals(inv, &results[k].1), k))
+        .min_by_key(|&k| (results[k].1.totals.bytes, results[k].1.totals.twice, k))
 }
 
 /// The refusal of a schedule that could not empty every store: its
@@ -340,7 +340,7 @@ fn probe(
             });
         }
         let order = graph::build(&with).ok()?;
-        if cheapest(&with, &attempts(&with, policy, &order, modes, now)).is_some() {
+        if cheapest(&attempts(&with, policy, &order, modes, now)).is_some() {
             return Some(scaled);
         }
     }
@@ -349,7 +349,6 @@ fn probe(
 
 /// Why this strategy, with the figures of the alternatives.
 fn strategy_why(
-    inv: &crate::inventory::Inventory,
     requested: Strategy,
     chosen: ChosenStrategy,
     results: &[(Mode, Scheduled)],
@@ -357,8 +356,12 @@ fn strategy_why(
     spare_problem: Option<&str>,
 ) -> String {
     let figures = |s: &Scheduled| -> String {
-        let (bytes, twice) = assemble::move_totals(inv, s);
-        let moved = assemble::mailboxes_moved(s);
+        let Totals {
+            moved,
+            bytes,
+            twice,
+            ..
+        } = s.totals;
         if twice > 0 {
             format!(
                 "makes {moved} mailbox moves ({}), {twice} mailbox{} moving more than once",
@@ -402,7 +405,7 @@ fn strategy_why(
                 others.push(format!("{name} is not feasible"));
             }
         }
-        if results.len() == 1 && assemble::move_totals(inv, &results[best].1).1 == 0 {
+        if results.len() == 1 && results[best].1.totals.twice == 0 {
             others.push(
                 "no plan can move less: every mailbox of a store to empty moves at least once"
                     .to_string(),

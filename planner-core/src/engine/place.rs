@@ -171,19 +171,19 @@ struct Unit<'a> {
     key: &'a str,
 }
 
+/// The version a store has when it receives mailboxes: moves onto a store
+/// whose upgrade is booked come after that upgrade.
 fn version_at<'a>(sched: &'a Sched<'_>, t: usize) -> &'a Version {
-    if sched.inv.servers[t].status == crate::inventory::AgainstTarget::At
-        || sched.upgrade_wave[t].is_some()
-    {
+    if at_target(sched, t) {
         &sched.inv.target_version
     } else {
         &sched.inv.servers[t].version
     }
 }
 
+/// Whether a store is at the target version by the time it receives anything.
 fn at_target(sched: &Sched<'_>, t: usize) -> bool {
-    sched.inv.servers[t].status == crate::inventory::AgainstTarget::At
-        || sched.upgrade_wave[t].is_some()
+    sched.at_target_in(ServerId(t as u32), usize::MAX)
 }
 
 fn same_site(inv: &Inventory, a: usize, b: usize) -> bool {

@@ -41,13 +41,44 @@ pub struct OutageNote {
 pub struct Scheduled {
     pub table: Table,
     pub outages: Vec<OutageNote>,
-    /// How many times each mailbox moves.
-    pub moves: Vec<u8>,
+    /// What the schedule moves, counted once.
+    pub totals: Totals,
     /// Whether any mailbox was parked on a store not at the target version.
     pub parked: bool,
     pub shortfalls: Vec<Shortfall>,
     /// Moves that fit in no wave, in words.
     pub stuck: Vec<String>,
+}
+
+/// What a schedule moves, counted once when the attempt ends (the strategy
+/// choice, the summary and the reasons all read it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    /// Mailbox moves (a copy and its switch are one move).
+    pub moved: u64,
+    /// Bytes of those moves, as listed.
+    pub bytes: u64,
+    /// Mailboxes that move more than once.
+    pub twice: u64,
+    /// Bytes of the moves beyond each mailbox's first.
+    pub bytes_again: u64,
+}
+
+impl Totals {
+    fn of(inv: &Inventory, moves: &[u8]) -> Totals {
+        let mut t = Totals::default();
+        for (m, &n) in moves.iter().enumerate() {
+            let size = inv.mailboxes[m].size.0;
+            let n = u64::from(n);
+            t.moved += n;
+            t.bytes = t.bytes.saturating_add(size.saturating_mul(n));
+            t.bytes_again = t
+                .bytes_again
+                .saturating_add(size.saturating_mul(n.saturating_sub(1)));
+            t.twice += u64::from(n >= 2);
+        }
+        t
+    }
 }
 
 /// The working state of one attempt.
@@ -220,11 +251,11 @@ impl<'a> Sched<'a> {
             self.schedule(pick);
             done[pick] = true;
         }
-        let moves = self.place.moves.clone();
+        let totals = Totals::of(self.inv, &self.place.moves);
         Scheduled {
             outages: self.outages,
             parked: self.place.parked,
-            moves,
+            totals,
             shortfalls: self.shortfalls,
             stuck: self.stuck,
             table: self.table,
