@@ -307,11 +307,7 @@ fn step(
         }
         StepKind::HealthCheck => {
             let profile = &inv.profile;
-            let directory = server.roles.iter().any(|r| {
-                r == profile.directory_master
-                    || profile.role(r).and_then(|d| d.group.as_deref())
-                        == Some(profile.directory_group)
-            });
+            let directory = server.roles.iter().any(|r| profile.is_directory_role(r));
             let mut checks = vec!["zmcontrol status".to_string()];
             if directory {
                 checks.push("zmreplchk".to_string());

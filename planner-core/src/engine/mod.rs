@@ -323,21 +323,11 @@ fn probe(
         for (k, m) in scaled.iter().enumerate() {
             let name =
                 crate::inventory::ServerName::parse(&format!("added-store-{k}.invalid")).ok()?;
-            with.servers.push(crate::inventory::Server {
-                name,
-                roles: vec![crate::inventory::MAILSTORE.to_string()],
-                version: m.version.clone(),
-                status: m.version.against(&inv.target_version),
-                site: m.site.clone(),
-                depends_on: Vec::new(),
-                capacity: Some(crate::inventory::Capacity {
-                    disk: m.disk,
-                    mailboxes: Some(m.mailboxes),
-                }),
-                spare: false,
-                evacuate: None,
-                last_backup: crate::inventory::LastBackup::default(),
-            });
+            let capacity = crate::inventory::Capacity {
+                disk: m.disk,
+                mailboxes: Some(m.mailboxes),
+            };
+            with = with.with_added_store(name, m.version.clone(), m.site.clone(), capacity);
         }
         let order = graph::build(&with).ok()?;
         if cheapest(&attempts(&with, policy, &order, modes, now)).is_some() {

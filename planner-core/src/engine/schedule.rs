@@ -161,13 +161,7 @@ impl<'a> Sched<'a> {
         let directory = inv
             .servers
             .iter()
-            .map(|s| {
-                s.roles.iter().any(|r| {
-                    r == profile.directory_master
-                        || profile.role(r).and_then(|d| d.group.as_deref())
-                            == Some(profile.directory_group)
-                })
-            })
+            .map(|s| s.roles.iter().any(|r| profile.is_directory_role(r)))
             .collect();
         let mailstore_tier = profile
             .role(MAILSTORE)

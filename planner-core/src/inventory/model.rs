@@ -178,6 +178,33 @@ impl Inventory {
             .map(|i| ServerId(i as u32))
     }
 
+    /// A copy of this inventory with one more mailstore, empty, at the end of
+    /// the servers: how a refusal's hint is tried before it is given (the
+    /// engine plans the copy again). The new store holds no mailbox, so every
+    /// existing id and the account order stay valid.
+    pub fn with_added_store(
+        &self,
+        name: ServerName,
+        version: Version,
+        site: Option<String>,
+        capacity: Capacity,
+    ) -> Inventory {
+        let mut with = self.clone();
+        with.servers.push(Server {
+            name,
+            roles: vec![super::profile::MAILSTORE.to_string()],
+            status: version.against(&self.target_version),
+            version,
+            site,
+            depends_on: Vec::new(),
+            capacity: Some(capacity),
+            spare: false,
+            evacuate: None,
+            last_backup: LastBackup::default(),
+        });
+        with
+    }
+
     /// A mailbox's size for capacity: its size plus the policy's overhead.
     pub fn footprint(&self, mailbox: &Mailbox) -> Bytes {
         mailbox.size.with_overhead(self.policy.size_overhead)

@@ -125,6 +125,15 @@ impl Profile {
         self.roles.iter().find(|r| r.name == name)
     }
 
+    /// Whether the role serves the directory: the profile's directory master,
+    /// or any role of its directory group (replicas). Directory servers get a
+    /// replication check after their upgrade, and no account switch runs
+    /// while one of them upgrades.
+    pub fn is_directory_role(&self, role: &str) -> bool {
+        role == self.directory_master
+            || self.role(role).and_then(|d| d.group.as_deref()) == Some(self.directory_group)
+    }
+
     /// The group of that name.
     pub fn group(&self, name: &str) -> Option<&GroupDef> {
         self.groups.iter().find(|g| g.name == name)

@@ -195,11 +195,11 @@ fn directory_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
     let mut waves = HashMap::new();
     for (i, upgrades) in t.upgrades_in.iter().enumerate() {
         for &(id, _) in upgrades {
-            let directory = ctx.server(id).roles.iter().any(|r| {
-                r == profile.directory_master
-                    || profile.role(r).and_then(|d| d.group.as_deref())
-                        == Some(profile.directory_group)
-            });
+            let directory = ctx
+                .server(id)
+                .roles
+                .iter()
+                .any(|r| profile.is_directory_role(r));
             if directory {
                 waves.entry(i as u32 + 1).or_insert(id);
             }
