@@ -470,7 +470,7 @@ fn check_run(name: &str, inventory: &Path, via: Via, shell: &str) {
 
 #[test]
 fn script_of_every_example() {
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         let name = path.file_name().expect("file name");
         let script = planner(&Path::new("examples").join(name), "script");
         insta::assert_snapshot!(script);

@@ -72,7 +72,7 @@ servers:
 #[test]
 fn bad_input_corpus() {
     let dir = root().join("tests/bad-input");
-    insta::glob!("bad-input/*.yaml", |path| {
+    insta::glob!("../bad-input", "*.yaml", |path| {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -161,7 +161,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn examples_check() {
     let root = root();
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         let file = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -240,7 +240,7 @@ const NOW: &str = "2026-11-29T00:00:00Z";
 #[test]
 fn plan_text_of_every_example() {
     let root = root();
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         let file = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -255,7 +255,7 @@ fn plan_text_of_every_example() {
 #[test]
 fn plan_text_of_test_inventories() {
     let dir = root().join("tests/plans");
-    insta::glob!("plans/*.yaml", |path| {
+    insta::glob!("../plans", "*.yaml", |path| {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
@@ -590,7 +590,7 @@ fn json_and_yaml_of_every_example_carry_the_same_data() {
     )
     .expect("JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         let file = path
             .file_name()
             .and_then(|n| n.to_str())

@@ -287,14 +287,14 @@ use support::{
 
 #[test]
 fn dot_of_every_example() {
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         insta::assert_snapshot!(graph(&support::example_arg(path), "dot"));
     });
 }
 
 #[test]
 fn mermaid_of_every_example() {
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         insta::assert_snapshot!(graph(&support::example_arg(path), "mermaid"));
     });
 }

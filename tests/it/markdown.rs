@@ -199,7 +199,7 @@ fn cells(row: &str) -> usize {
 #[test]
 fn markdown_of_every_example() {
     let root = root();
-    insta::glob!("../examples", "*.yaml", |path| {
+    insta::glob!("../../examples", "*.yaml", |path| {
         let file = path
             .file_name()
             .and_then(|n| n.to_str())

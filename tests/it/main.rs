@@ -1,0 +1,15 @@
+//! The workspace's integration tests, as one test binary (`cargo test -p
+//! planner-cli --test it`): one module per feature, built and linked once.
+//!
+//! It belongs to planner-cli because only the tests of the crate that builds
+//! the `planner` binary can find it (`CARGO_BIN_EXE_planner`); the library
+//! tests (`engine`, `properties`) use planner-core directly.
+
+mod cli;
+mod docs;
+mod engine;
+mod graph;
+mod markdown;
+mod properties;
+mod script;
+mod trust;
