@@ -6,68 +6,30 @@
 //! one transcript (exit code, stdout, stderr), so a reviewer sees exactly what
 //! an operator would.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-mod support {
-    use super::*;
+use crate::util::{NOW, planner, root, scratch, six_servers};
 
-    /// The workspace root.
-    pub fn root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-    }
-
-    /// Runs `planner` with `args` in `cwd` and returns the transcript.
-    pub fn run(cwd: &Path, args: &[&str]) -> (i32, String) {
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args(args)
-            .current_dir(cwd)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the planner binary runs");
-        let code = output.status.code().unwrap_or(-1);
-        let transcript = format!(
-            "exit: {code}\n--- stdout\n{}--- stderr\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (code, transcript)
-    }
-
-    /// A fresh scratch directory for generated inputs.
-    pub fn scratch(name: &str) -> PathBuf {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        dir
-    }
-
-    /// A small deterministic pseudo-random generator (xorshift64*), so that
-    /// generated inputs are the same on every run.
-    pub struct Rng(pub u64);
-
-    impl Rng {
-        pub fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-    }
+/// Runs `planner` with `args` in `cwd` and returns the exit code and the
+/// transcript.
+fn run(cwd: &Path, args: &[&str]) -> (i32, String) {
+    let output = planner(args).current_dir(cwd).output();
+    (output.code, output.transcript())
 }
 
-use support::{Rng, root, run, scratch};
+/// A small deterministic pseudo-random generator (xorshift64*), so that
+/// generated inputs are the same on every run.
+struct Rng(u64);
 
-const VALID_HEAD: &str = "format: 1
-target_version: \"10.1.5\"
-servers:
-  - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }
-  - { name: ldap2.example.com, roles: [ldap-replica], version: \"9.0.0_P40\" }
-  - { name: mx1.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }
-  - { name: mx2.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }
-  - { name: mbx1.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100TiB } }
-  - { name: mbx2.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100TiB } }
-";
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
 
 #[test]
 fn bad_input_corpus() {
@@ -85,7 +47,7 @@ fn bad_input_corpus() {
 
 #[test]
 fn generated_bad_inputs() {
-    let dir = scratch("generated-bad-inputs");
+    let dir = scratch!("generated-bad-inputs");
     let mut rng = Rng(0x5eed_1234_abcd_0001);
 
     // Nesting 100,000 deep.
@@ -102,7 +64,7 @@ fn generated_bad_inputs() {
     let binary: Vec<u8> = (0..4096).map(|_| (rng.next() >> 56) as u8).collect();
     std::fs::write(dir.join("binary.yaml"), binary).expect("write");
     // Valid YAML with one byte that is not UTF-8 on line 3.
-    let mut latin1 = VALID_HEAD.as_bytes().to_vec();
+    let mut latin1 = six_servers().text().into_bytes();
     latin1.splice(30..30, b"# caf\xe9\n".iter().copied());
     std::fs::write(dir.join("latin1.yaml"), latin1).expect("write");
 
@@ -117,7 +79,7 @@ fn generated_bad_inputs() {
 
 #[test]
 fn million_line_mailbox_file_with_one_bad_line() {
-    let dir = scratch("million-lines");
+    let dir = scratch!("million-lines");
     let mut rng = Rng(0x5eed_0000_0000_0002);
     let bad_line = 765_432;
     let mut list = String::with_capacity(40 * 1_000_000);
@@ -130,9 +92,9 @@ fn million_line_mailbox_file_with_one_bad_line() {
         }
     }
     std::fs::write(dir.join("mbx1.gqu"), list).expect("write");
-    let inventory = format!(
-        "{VALID_HEAD}mailbox_files:\n  - {{ path: mbx1.gqu, format: zmprov-gqu, store: mbx1.example.com }}\n"
-    );
+    let inventory = six_servers()
+        .mailbox_file("mbx1.gqu", "zmprov-gqu", "mbx1.example.com")
+        .text();
     std::fs::write(dir.join("big.yaml"), inventory).expect("write");
     let (code, transcript) = run(&dir, &["check", "big.yaml"]);
     assert_eq!(code, 1, "{transcript}");
@@ -176,16 +138,10 @@ fn examples_check() {
 #[test]
 fn committed_inventory_schema_is_current() {
     let (code, generated) = {
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args(["schema", "inventory"])
-            .output()
-            .expect("runs");
-        (
-            output.status.code(),
-            String::from_utf8(output.stdout).expect("utf-8"),
-        )
+        let output = planner(["schema", "inventory"]).output();
+        (output.code, output.stdout())
     };
-    assert_eq!(code, Some(0));
+    assert_eq!(code, 0);
     let committed = std::fs::read_to_string(root().join("schemas/inventory.schema.json"))
         .expect("schemas/inventory.schema.json is committed");
     assert!(
@@ -235,8 +191,6 @@ fn examples_validate_against_the_inventory_schema() {
     );
 }
 
-const NOW: &str = "2026-11-29T00:00:00Z";
-
 #[test]
 fn plan_text_of_every_example() {
     let root = root();
@@ -268,7 +222,7 @@ fn plan_text_of_test_inventories() {
 
 #[test]
 fn a_refused_plan_leaves_no_output_file() {
-    let dir = scratch("refused-output");
+    let dir = scratch!("refused-output");
     let out = dir.join("plan.json");
     let inventory = root().join("tests/plans/full-installation.yaml");
     let (code, transcript) = run(
@@ -308,23 +262,16 @@ fn a_refused_plan_leaves_no_output_file() {
     );
     assert_eq!(code, 0, "{transcript}");
     let written = std::fs::read_to_string(&out).expect("the plan file");
-    let (_, stdout) = {
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args([
-                "plan",
-                inventory.to_str().expect("utf-8"),
-                "--format",
-                "json",
-                "--now",
-                NOW,
-            ])
-            .output()
-            .expect("runs");
-        (
-            output.status.code(),
-            String::from_utf8(output.stdout).expect("utf-8"),
-        )
-    };
+    let stdout = planner([
+        "plan",
+        inventory.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ])
+    .output()
+    .stdout();
     assert_eq!(
         written, stdout,
         "--output writes exactly what stdout would show"
@@ -356,29 +303,21 @@ fn plan_options_that_do_not_parse_are_usage_errors() {
 
 #[test]
 fn command_line_overrides_are_recorded_in_the_plan() {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args([
-            "plan",
-            "examples/enterprise.yaml",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-            "--max-fill",
-            "85%",
-            "--strategy",
-            "spread",
-        ])
-        .current_dir(root())
-        .output()
-        .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let output = planner([
+        "plan",
+        "examples/enterprise.yaml",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+        "--max-fill",
+        "85%",
+        "--strategy",
+        "spread",
+    ])
+    .output()
+    .success();
+    let plan: serde_json::Value = serde_json::from_slice(output.stdout_bytes()).expect("JSON");
     assert_eq!(plan["policy"]["max_fill"], serde_json::json!(0.85));
     assert_eq!(plan["policy"]["strategy"], "spread");
     assert_eq!(plan["strategy"]["chosen"], "spread");
@@ -387,12 +326,9 @@ fn command_line_overrides_are_recorded_in_the_plan() {
 
 #[test]
 fn committed_plan_schema_is_current_and_example_plans_validate() {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(["schema", "plan"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
-    let generated = String::from_utf8(output.stdout).expect("utf-8");
+    let output = planner(["schema", "plan"]).output();
+    assert_eq!(output.code, 0);
+    let generated = output.stdout();
     let committed =
         std::fs::read_to_string(root().join("schemas/plan.schema.json")).expect("committed schema");
     assert!(
@@ -406,19 +342,17 @@ fn committed_plan_schema_is_current_and_example_plans_validate() {
         if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
             continue;
         }
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args([
-                "plan",
-                path.to_str().expect("utf-8"),
-                "--format",
-                "json",
-                "--now",
-                NOW,
-            ])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0));
-        let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let output = planner([
+            "plan",
+            path.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--now",
+            NOW,
+        ])
+        .output();
+        assert_eq!(output.code, 0);
+        let plan: serde_json::Value = serde_json::from_slice(output.stdout_bytes()).expect("JSON");
         let errors: Vec<String> = validator
             .iter_errors(&plan)
             .map(|e| format!("{e} at {}", e.instance_path()))
@@ -430,31 +364,26 @@ fn committed_plan_schema_is_current_and_example_plans_validate() {
 #[test]
 fn text_is_plain_when_piped_and_coloured_only_on_request() {
     // stdout is a pipe here: no escape codes, whatever NO_COLOR says.
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(["plan", "tests/plans/one-mta.yaml", "--now", NOW])
-        .current_dir(root())
+    let output = planner(["plan", "tests/plans/one-mta.yaml", "--now", NOW])
         .env_remove("NO_COLOR")
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+        .output();
+    assert_eq!(output.code, 0);
     assert!(
-        !output.stdout.contains(&0x1b),
+        !output.stdout_bytes().contains(&0x1b),
         "no ANSI escape codes in piped output"
     );
     // The renderer colours only when asked, and the coloured text says the same.
-    let plan_json = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args([
-            "plan",
-            "tests/plans/one-mta.yaml",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-        ])
-        .current_dir(root())
-        .output()
-        .expect("runs");
-    let plan: planner_core::plan::Plan = serde_json::from_slice(&plan_json.stdout).expect("plan");
+    let plan_json = planner([
+        "plan",
+        "tests/plans/one-mta.yaml",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ])
+    .output();
+    let plan: planner_core::plan::Plan =
+        serde_json::from_slice(plan_json.stdout_bytes()).expect("plan");
     let plain = planner_cli::render::text::render(&plan);
     let coloured = planner_cli::render::text::render_with(&plan, true);
     assert!(coloured.contains("\x1b["), "colour was asked for");
@@ -510,12 +439,9 @@ fn tool(program: &str, args: &[&str], input: &[u8]) -> Option<std::process::Outp
 #[test]
 fn shell_completions_and_the_man_page_parse() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args(["completions", shell])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{shell}");
-        let text = String::from_utf8(output.stdout).expect("utf-8");
+        let output = planner(["completions", shell]).output();
+        assert_eq!(output.code, 0, "{shell}");
+        let text = output.stdout();
         for command in [
             "check",
             "plan",
@@ -540,12 +466,9 @@ fn shell_completions_and_the_man_page_parse() {
             );
         }
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .arg("man")
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
-    let page = String::from_utf8(output.stdout).expect("utf-8");
+    let output = planner(["man"]).output();
+    assert_eq!(output.code, 0);
+    let page = output.stdout();
     assert!(page.contains(".TH planner 1"), "a section 1 manual page");
     assert!(
         page.contains("Exit codes"),
@@ -597,13 +520,11 @@ fn json_and_yaml_of_every_example_carry_the_same_data() {
             .expect("file name");
         let name = format!("examples/{file}");
         let render = |format: &str| -> String {
-            let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-                .args(["plan", &name, "--format", format, "--now", NOW])
+            let output = planner(["plan", &name, "--format", format, "--now", NOW])
                 .current_dir(&root)
-                .output()
-                .expect("runs");
-            assert_eq!(output.status.code(), Some(0), "{name} {format}");
-            String::from_utf8(output.stdout).expect("utf-8")
+                .output();
+            assert_eq!(output.code, 0, "{name} {format}");
+            output.stdout()
         };
         let json = render("json");
         let yaml = render("yaml");
@@ -630,20 +551,19 @@ fn a_closed_pipe_ends_quietly() {
     use std::io::Read as _;
     // The enterprise plan's JSON is larger than a pipe's buffer, so the
     // planner is still writing when the reader goes away.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args([
-            "plan",
-            "examples/enterprise.yaml",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-        ])
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("runs");
+    let mut child = planner([
+        "plan",
+        "examples/enterprise.yaml",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ])
+    .into_command()
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("runs");
     let mut first = [0u8; 16];
     child
         .stdout

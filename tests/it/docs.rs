@@ -28,10 +28,11 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use serde_json::Value;
+
+use crate::util::{Scratch, planner, root, scratch};
 
 /// The documents whose commands are run.
 const DOCS: &[&str] = &["README.md", "docs/guide.md"];
@@ -76,10 +77,6 @@ const EDITS: &[Edit] = &[Edit {
         ),
     ],
 }];
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn read(path: &str) -> String {
     std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -262,11 +259,8 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A fresh scratch directory for one document, with copies of `INPUTS`.
-fn scratch(doc: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("docs")
-        .join(doc.replace(['/', '.'], "-"));
-    let _ = std::fs::remove_dir_all(&dir);
+fn inputs_for(doc: &str) -> Scratch {
+    let dir = scratch!(&doc.replace(['/', '.'], "-"));
     for input in INPUTS {
         copy_dir(&root().join(input), &dir.join(input));
     }
@@ -295,19 +289,10 @@ fn apply_edits(doc: &str, words: &[String], dir: &Path, done: &mut BTreeSet<&'st
     }
 }
 
+/// Runs the planner in `dir`, with an empty stdin: exit code, stdout, stderr.
 fn run(dir: &Path, args: &[String]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the planner runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let output = planner(args).current_dir(dir).output();
+    (output.code, output.stdout_lossy(), output.stderr())
 }
 
 #[test]
@@ -330,7 +315,7 @@ fn every_planner_command_in_the_readme_and_the_guide_works() {
         }
         let commands = doc_commands(&text);
         assert!(!commands.is_empty(), "{doc} shows no `$ planner` command");
-        let dir = scratch(doc);
+        let dir = inputs_for(doc);
         let mut edits_done = BTreeSet::new();
         for command in commands {
             let place = format!("{doc}:{}: `{}`", command.line, command.text);

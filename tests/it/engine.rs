@@ -2,84 +2,16 @@
 //! judged by the independent checker, and each strategy is held to what it
 //! promises. Plans and refusals are snapshotted as JSON and text.
 
-use std::path::{Path, PathBuf};
-
-use planner_core::engine::{self, NoSafePlan};
-use planner_core::inventory::{self, AgainstTarget, Checked, MailboxList, ServerId};
+use planner_core::engine;
+use planner_core::inventory::{self, AgainstTarget, Checked, ServerId};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn now() -> jiff::Timestamp {
-    "2026-11-29T00:00:00Z".parse().expect("a fixed time")
-}
-
-/// Loads an inventory and its mailbox files, as the CLI does.
-fn load(path: &Path) -> Checked {
-    let bytes = std::fs::read(path).expect("inventory");
-    let document = inventory::parse(&path.display().to_string(), &bytes).expect("parses");
-    let base = path.parent().expect("a folder");
-    let files: Vec<(String, Vec<u8>)> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| {
-            let full = base.join(f.path);
-            (
-                full.display().to_string(),
-                std::fs::read(&full).expect("mailbox file"),
-            )
-        })
-        .collect();
-    let lists: Vec<MailboxList<'_>> = files
-        .iter()
-        .map(|(label, content)| MailboxList {
-            label: label.clone(),
-            content: Ok(content.as_slice()),
-        })
-        .collect();
-    document
-        .validate(&lists)
-        .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
-}
-
-fn plan(checked: &Checked) -> Result<Plan, NoSafePlan> {
-    engine::plan(checked, &PlanOptions::at(now()))
-}
-
-/// Plans and checks; panics with the violations if the checker refuses.
-fn checked_plan(path: &Path) -> Result<(Checked, Plan), NoSafePlan> {
-    let checked = load(path);
-    let plan = plan(&checked)?;
-    let violations = verify::verify(&plan, &checked.inventory, &PlanOptions::at(now()));
-    assert!(
-        violations.is_empty(),
-        "{}: the checker refuses the plan:\n{}",
-        path.display(),
-        violations
-            .iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    );
-    Ok((checked, plan))
-}
-
-fn yaml_files(dir: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .expect("folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
+use crate::util::{check, checked_plan, load, now, plan, root, yaml_files};
 
 #[test]
 fn every_example_plans_and_verifies() {
-    for path in yaml_files("examples") {
+    for path in yaml_files("examples").iter().map(|f| root().join(f)) {
         let result = checked_plan(&path);
         assert!(result.is_ok(), "{}: {:?}", path.display(), result.err());
     }
@@ -112,7 +44,7 @@ fn test_inventories_plan_or_refuse_with_reasons() {
 
 #[test]
 fn plans_are_byte_identical_across_runs() {
-    for path in yaml_files("examples") {
+    for path in yaml_files("examples").iter().map(|f| root().join(f)) {
         let checked = load(&path);
         let a = serde_json::to_string(&plan(&checked).expect("plans")).expect("json");
         let b = serde_json::to_string(&plan(&checked).expect("plans")).expect("json");
@@ -211,10 +143,7 @@ fn refusals_name_what_would_make_it_feasible() {
     let text = std::fs::read_to_string(&path).expect("read");
     let extra = "  - { name: new1.example.com, roles: [mailstore], version: \"10.1.5\", site: dc1, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n  - { name: new2.example.com, roles: [mailstore], version: \"10.1.5\", site: dc2, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n";
     let fixed = text.replace("mailboxes:\n", &format!("{extra}mailboxes:\n"));
-    let checked = inventory::parse("fixed.yaml", fixed.as_bytes())
-        .expect("parses")
-        .validate(&[])
-        .expect("valid");
+    let checked = check("fixed.yaml", &fixed).expect("valid");
     let plan = plan(&checked).expect("plans once the named capacity is added");
     assert!(verify::verify(&plan, &checked.inventory, &PlanOptions::at(now())).is_empty());
 }
@@ -383,7 +312,7 @@ fn progress(checked: &Checked, plan: &Plan, k: usize) -> Checked {
 
 #[test]
 fn replanning_after_progress_plans_only_what_remains() {
-    for path in yaml_files("examples") {
+    for path in yaml_files("examples").iter().map(|f| root().join(f)) {
         let (checked, plan) = checked_plan(&path).expect("plans");
         // A boundary in the middle where no stage-1 copy is pending.
         let mut pending: std::collections::BTreeSet<String> = Default::default();

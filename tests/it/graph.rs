@@ -11,22 +11,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use planner_cli::render::{dot, mermaid};
 use planner_core::plan::{Plan, PlanServer, StepKind};
 
-/// The reference time every run uses, so that backup ages are fixed.
-const NOW: &str = "2026-11-29T00:00:00Z";
+use crate::util::{self, NOW};
 
 mod support {
     use super::*;
-
-    /// The workspace root.
-    pub fn root() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-    }
 
     /// `examples/NAME.yaml` for an example's full path.
     pub fn example_arg(path: &Path) -> String {
@@ -39,31 +33,14 @@ mod support {
 
     /// Every example inventory, sorted.
     pub fn examples() -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-            .expect("examples/ is readable")
-            .map(|e| e.expect("directory entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-            .map(|p| example_arg(&p))
-            .collect();
-        names.sort();
+        let names = util::yaml_files("examples");
         assert!(!names.is_empty(), "no examples found");
         names
     }
 
     /// Runs `planner` in the workspace root; it must succeed. Returns stdout.
     pub fn planner(args: &[&str]) -> String {
-        let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-            .args(args)
-            .current_dir(root())
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("the planner binary runs");
-        assert!(
-            output.status.success(),
-            "planner {args:?} failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
+        util::planner(args).stdout()
     }
 
     /// `planner graph INVENTORY --format FORMAT` at the fixed time.

@@ -13,3 +13,4 @@ mod markdown;
 mod properties;
 mod script;
 mod trust;
+mod util;

@@ -6,30 +6,16 @@
 //! the plan has estimates, and plans written before `servers` still render.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use planner_cli::render::markdown::{escape, render};
 use planner_core::plan::{Plan, PlanCapacity};
 
-const NOW: &str = "2026-11-29T00:00:00Z";
-
-/// The workspace root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::util::{self, NOW, root, scratch, six_servers};
 
 /// Runs `planner` in `cwd`; returns the exit code and stdout.
 fn planner(cwd: &Path, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(args)
-        .current_dir(cwd)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the planner binary runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-    )
+    let output = util::planner(args).current_dir(cwd).output();
+    (output.code, output.stdout())
 }
 
 /// The plan of an inventory, through the CLI's JSON; `None` if it is refused.
@@ -479,29 +465,23 @@ fn escape_makes_markdown_specials_literal() {
 
 /// An inventory whose accounts use Markdown specials that mail addresses
 /// allow, evacuated from mbx1 to mbx2; three accounts, so each is shown.
-const HOSTILE: &str = r#"format: 1
-target_version: "10.1.5"
-policy:
-  rates: { copy: 100MiB/s, delta_fraction: 5%, switch_per_account: 2s, upgrade: 30m }
-servers:
-  - { name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }
-  - { name: ldap2.example.com, roles: [ldap-replica], version: "9.0.0_P40" }
-  - { name: mx1.example.com, roles: [mta, proxy], version: "9.0.0_P40" }
-  - { name: mx2.example.com, roles: [mta, proxy], version: "9.0.0_P40" }
-  - { name: mbx1.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 1TiB } }
-  - { name: mbx2.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 1TiB } }
-mailboxes:
-  - { account: "$o|neil_x||$@example.com", store: mbx1.example.com, size: 1GiB }
-  - { account: "*star*@example.com", store: mbx1.example.com, size: 1GiB }
-  - { account: "tick`tock@example.com", store: mbx1.example.com, size: 1GiB }
-"#;
+fn hostile() -> String {
+    six_servers()
+        .policy(
+            "rates: { copy: 100MiB/s, delta_fraction: 5%, switch_per_account: 2s, upgrade: 30m }",
+        )
+        .disk("1TiB")
+        .server_version("mbx2.example.com", "10.1.5")
+        .mailbox("$o|neil_x||$@example.com", "mbx1.example.com", "1GiB")
+        .mailbox("*star*@example.com", "mbx1.example.com", "1GiB")
+        .mailbox("tick`tock@example.com", "mbx1.example.com", "1GiB")
+        .text()
+}
 
 #[test]
 fn names_with_pipes_and_underscores_cannot_break_a_table() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("markdown-hostile");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    std::fs::write(dir.join("inventory.yaml"), HOSTILE).expect("inventory written");
+    let dir = scratch!("markdown-hostile");
+    dir.write("inventory.yaml", hostile());
     let mut plan = plan_of(&dir, "inventory.yaml").expect("the hostile inventory plans");
     let md = render(&plan);
     check_tables("hostile accounts", &md);

@@ -10,15 +10,13 @@
 use std::fmt::Write as _;
 
 use planner_core::engine;
-use planner_core::inventory::{self, Checked};
+use planner_core::inventory::Checked;
 use planner_core::plan::PlanOptions;
 use planner_core::verify;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-fn now() -> jiff::Timestamp {
-    "2026-11-29T00:00:00Z".parse().expect("a fixed time")
-}
+use crate::util::{self, now};
 
 #[derive(Clone, Debug)]
 struct Server {
@@ -291,10 +289,7 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
 }
 
 fn check(text: &str) -> Result<Checked, String> {
-    let doc = inventory::parse("generated.yaml", text.as_bytes())
-        .map_err(|r| format!("{:?}", r.diagnostics))?;
-    doc.validate(&[])
-        .map_err(|r| format!("{:?}", r.diagnostics))
+    util::check("generated.yaml", text).map_err(|r| format!("{:?}", r.diagnostics))
 }
 
 /// The property, for one inventory.

@@ -21,31 +21,28 @@ use std::time::{Duration, Instant};
 
 use planner_core::plan::{BackupMode, Plan, StepKind};
 
-/// The `--now` of every plan here.
-const NOW: &str = "2026-11-29T00:00:00Z";
+use crate::util::{self, NOW, Scratch, root, scratch, six_servers};
 
 /// A small inventory with account names that are hard to quote (an
 /// apostrophe, a plus, shell metacharacters that are valid in addresses, a
 /// leading dash), a notification address with an apostrophe and a `$`, and
 /// moves by whole domain.
-const AWKWARD: &str = r#"format: 1
-target_version: "10.1.5"
-policy: { move_by: domain, notify: "ops'desk+$home@example.com" }
-servers:
-  - { name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }
-  - { name: ldap2.example.com, roles: [ldap-replica], version: "9.0.0_P40" }
-  - { name: mx1.example.com, roles: [mta, proxy], version: "9.0.0_P40" }
-  - { name: mx2.example.com, roles: [mta, proxy], version: "9.0.0_P40" }
-  - { name: mbx1.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 100GiB } }
-  - { name: mbx2.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 100GiB } }
-mailboxes:
-  - { account: "o'neil@example.com", store: mbx1.example.com, size: 1GiB }
-  - { account: "first.last+tag@example.com", store: mbx1.example.com, size: 2GiB }
-  - { account: "`id`$home*?|&{a}~!#%^/=@example.com", store: mbx1.example.com, size: 1GiB }
-  - { account: "-n@example.com", store: mbx1.example.com, size: 1GiB }
-  - { account: "alice@shop.example.org", store: mbx2.example.com, size: 1GiB }
-  - { account: "bob'o'@shop.example.org", store: mbx2.example.com, size: 1GiB }
-"#;
+fn awkward() -> String {
+    six_servers()
+        .policy(r#"{ move_by: domain, notify: "ops'desk+$home@example.com" }"#)
+        .disk("100GiB")
+        .mailbox("o'neil@example.com", "mbx1.example.com", "1GiB")
+        .mailbox("first.last+tag@example.com", "mbx1.example.com", "2GiB")
+        .mailbox(
+            "`id`$home*?|&{a}~!#%^/=@example.com",
+            "mbx1.example.com",
+            "1GiB",
+        )
+        .mailbox("-n@example.com", "mbx1.example.com", "1GiB")
+        .mailbox("alice@shop.example.org", "mbx2.example.com", "1GiB")
+        .mailbox("bob'o'@shop.example.org", "mbx2.example.com", "1GiB")
+        .text()
+}
 
 /// The stub of every Zimbra and Zextras command: logs its name and arguments,
 /// and the lines of the file given after `input_file`; `zmprov` prints
@@ -94,36 +91,14 @@ printf 'as %s\n' "$2" >>"$STUB_LOG"
 exec "${STUB_SHELL:-sh}" -c "$4"
 "#;
 
-/// The workspace root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// A fresh scratch directory.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("script")
-        .join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
-
 /// `planner plan INVENTORY --format FORMAT`, from the workspace root; `None`
 /// when the planner refuses the inventory.
 fn try_planner(inventory: &Path, format: &str) -> Option<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(["plan"])
+    let output = util::planner(["plan"])
         .arg(inventory)
         .args(["--format", format, "--now", NOW])
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the planner binary runs");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8(output.stdout).expect("UTF-8 output"))
+        .output();
+    (output.code == 0).then(|| output.stdout())
 }
 
 fn planner(inventory: &Path, format: &str) -> String {
@@ -135,11 +110,12 @@ fn plan_of(inventory: &Path) -> Plan {
     serde_json::from_str(&planner(inventory, "json")).expect("the JSON plan parses")
 }
 
-/// The awkward inventory, written to a scratch directory.
-fn awkward_inventory(name: &str) -> PathBuf {
-    let path = scratch(name).join("awkward.yaml");
-    fs::write(&path, AWKWARD).expect("write the inventory");
-    path
+/// The awkward inventory, written to a scratch directory (which goes when
+/// dropped).
+fn awkward_inventory(name: &str) -> (Scratch, PathBuf) {
+    let dir = scratch!(name);
+    let path = dir.write("awkward.yaml", awkward());
+    (dir, path)
 }
 
 /// The example inventories, relative to the workspace root.
@@ -440,7 +416,7 @@ fn calls_of_run(run: &Run) -> Vec<Call> {
 fn check_run(name: &str, inventory: &Path, via: Via, shell: &str) {
     let plan = plan_of(inventory);
     let script = planner(inventory, "script");
-    let dir = scratch(name);
+    let dir = scratch!(name);
     let options = Options {
         shell: Some(shell),
         ..Options::default()
@@ -491,9 +467,10 @@ fn scripts_are_deterministic() {
 
 #[test]
 fn every_script_passes_the_shells_syntax_check() {
-    let dir = scratch("syntax");
+    let dir = scratch!("syntax");
     let mut inventories = examples();
-    inventories.push(awkward_inventory("syntax-inventory"));
+    let (_awkward_dir, awkward) = awkward_inventory("syntax-inventory");
+    inventories.push(awkward);
     let mut plans = 0;
     for entry in fs::read_dir(root().join("tests/plans")).expect("tests/plans") {
         let path = entry.expect("entry").path();
@@ -548,7 +525,7 @@ fn test_inventory_scripts_call_the_stubs_with_the_plans_accounts() {
         };
         let plan: Plan = serde_json::from_str(&json).expect("the JSON plan parses");
         let name = path.file_stem().expect("stem").to_string_lossy();
-        let dir = scratch(&format!("plans-{name}"));
+        let dir = scratch!(&format!("plans-{name}"));
         let run = run_script(
             &dir,
             &planner(&path, "script"),
@@ -568,7 +545,7 @@ fn test_inventory_scripts_call_the_stubs_with_the_plans_accounts() {
 
 #[test]
 fn awkward_names_survive_both_quoting_levels() {
-    let inventory = awkward_inventory("awkward-inventory");
+    let (_dir, inventory) = awkward_inventory("awkward-inventory");
     let plan = plan_of(&inventory);
     let moved: Vec<&String> = plan
         .waves
@@ -635,7 +612,7 @@ fn starting_from_a_later_wave_skips_the_earlier_ones() {
             },
         ),
     ] {
-        let run = run_script(&scratch(name), &script, Via::Remote, &options);
+        let run = run_script(&scratch!(name), &script, Via::Remote, &options);
         assert_eq!(run.status, 0, "{name}: {}", run.stderr);
         assert_eq!(calls_of_run(&run), want, "{name}");
         for wave in 1..from {
@@ -666,7 +643,7 @@ fn bad_starting_waves_are_refused_before_anything_runs() {
     .enumerate()
     {
         let run = run_script(
-            &scratch(&format!("bad-start-{i}")),
+            &scratch!(&format!("bad-start-{i}")),
             &script,
             Via::Remote,
             &Options {
@@ -685,7 +662,7 @@ fn a_store_that_is_not_empty_stops_the_script_before_its_upgrade() {
     let inventory = Path::new("examples/enterprise.yaml");
     let script = planner(inventory, "script");
     let run = run_script(
-        &scratch("not-empty"),
+        &scratch!("not-empty"),
         &script,
         Via::Remote,
         &Options {
@@ -722,7 +699,7 @@ fn a_store_that_is_not_empty_stops_the_script_before_its_upgrade() {
 fn a_failed_health_check_stops_the_script() {
     let script = planner(Path::new("examples/enterprise.yaml"), "script");
     let run = run_script(
-        &scratch("health-check-fails"),
+        &scratch!("health-check-fails"),
         &script,
         Via::Remote,
         &Options {
@@ -744,12 +721,12 @@ fn a_failed_health_check_stops_the_script() {
 
 #[test]
 fn manual_steps_wait_for_the_operator() {
-    let inventory = awkward_inventory("manual-inventory");
+    let (_dir, inventory) = awkward_inventory("manual-inventory");
     let plan = plan_of(&inventory);
     let script = planner(&inventory, "script");
     // Without a terminal, answers come from standard input: "yes" to every pause.
     let run = run_script(
-        &scratch("manual-yes"),
+        &scratch!("manual-yes"),
         &script,
         Via::Remote,
         &Options {
@@ -763,7 +740,7 @@ fn manual_steps_wait_for_the_operator() {
     assert!(run.stdout.contains("Type yes when it is done"));
     // Any other answer stops at the first pause (wave 1, after its backup).
     let run = run_script(
-        &scratch("manual-no"),
+        &scratch!("manual-no"),
         &script,
         Via::Remote,
         &Options {
@@ -793,13 +770,13 @@ fn carbonio_moves_have_no_stages_even_when_the_plan_copies_first() {
     let example = fs::read_to_string(root().join("examples/carbonio.yaml")).expect("example");
     let staged = example.replacen("\npolicy:\n", "\npolicy:\n  two_stage_moves: true\n", 1);
     assert_ne!(staged, example, "the example has a policy section");
-    let path = scratch("carbonio-staged-inventory").join("carbonio.yaml");
-    fs::write(&path, staged).expect("write the inventory");
+    let dir = scratch!("carbonio-staged-inventory");
+    let path = dir.write("carbonio.yaml", staged);
     let plan = plan_of(&path);
     let steps = || plan.waves.iter().flat_map(|w| &w.steps);
     assert!(steps().any(|s| s.kind == StepKind::MoveData));
     let run = run_script(
-        &scratch("carbonio-staged"),
+        &scratch!("carbonio-staged"),
         &planner(&path, "script"),
         Via::Remote,
         &Options::default(),
@@ -820,25 +797,19 @@ fn carbonio_moves_have_no_stages_even_when_the_plan_copies_first() {
 
 #[test]
 fn a_plan_with_nothing_to_do_says_so() {
-    let path = scratch("nothing-inventory").join("done.yaml");
-    fs::write(
-        &path,
-        r#"format: 1
-target_version: "10.1.5"
-servers:
-  - { name: ldap1.example.com, roles: [ldap-master], version: "10.1.5" }
-  - { name: ldap2.example.com, roles: [ldap-replica], version: "10.1.5" }
-  - { name: mx1.example.com, roles: [mta, proxy], version: "10.1.5" }
-  - { name: mx2.example.com, roles: [mta, proxy], version: "10.1.5" }
-  - { name: mbx1.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 1TiB } }
-mailboxes:
-  - { account: "o'neil@example.com", store: mbx1.example.com, size: 1GiB }
-"#,
-    )
-    .expect("write the inventory");
+    let dir = scratch!("nothing-inventory");
+    let path = dir.write(
+        "done.yaml",
+        six_servers()
+            .version("10.1.5")
+            .disk("1TiB")
+            .stores(1)
+            .mailbox("o'neil@example.com", "mbx1.example.com", "1GiB")
+            .text(),
+    );
     assert!(plan_of(&path).waves.is_empty());
     let run = run_script(
-        &scratch("nothing"),
+        &scratch!("nothing"),
         &planner(&path, "script"),
         Via::Remote,
         &Options::default(),
@@ -853,10 +824,10 @@ mailboxes:
 
 #[test]
 fn a_dry_run_prints_the_quoted_commands_and_runs_nothing() {
-    let inventory = awkward_inventory("dry-run-inventory");
+    let (_dir, inventory) = awkward_inventory("dry-run-inventory");
     let script = planner(&inventory, "script");
     let run = run_script(
-        &scratch("dry-run"),
+        &scratch!("dry-run"),
         &script,
         Via::Remote,
         &Options {

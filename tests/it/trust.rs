@@ -2,48 +2,20 @@
 //! or stale ones naming the rule; `planner explain` answers for every server
 //! and for accounts, from the plan's own records.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-29T00:00:00Z";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
-}
+use crate::util::{self, NOW, root, scratch};
 
 /// Runs the planner in the workspace root: exit code, stdout, stderr.
 fn planner(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_planner"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the planner runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let output = util::planner(args).output();
+    (output.code, output.stdout_lossy(), output.stderr())
 }
 
 fn examples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("examples"))
-        .expect("examples/")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".yaml"))
-        .map(|n| format!("examples/{n}"))
-        .collect();
-    names.sort();
-    names
+    util::yaml_files("examples")
 }
 
 fn plan_json(inventory: &str, extra: &[&str]) -> Value {
@@ -76,7 +48,7 @@ fn verify(
 
 #[test]
 fn verify_accepts_the_plan_of_every_example() {
-    let dir = scratch("verify-examples");
+    let dir = scratch!("verify-examples");
     for inventory in examples() {
         let plan = plan_json(&inventory, &[]);
         let (code, stdout, stderr) = verify(&dir, "plan.json", &plan, &inventory, &[]);
@@ -173,7 +145,7 @@ fn tamperings() -> Vec<Tampering> {
 
 #[test]
 fn verify_rejects_every_tampering_naming_the_rule() {
-    let dir = scratch("verify-tampered");
+    let dir = scratch!("verify-tampered");
     for inventory in examples() {
         let plan = plan_json(&inventory, &[]);
         for (name, rule, tamper) in tamperings() {
@@ -193,7 +165,7 @@ fn verify_rejects_every_tampering_naming_the_rule() {
 
 #[test]
 fn verify_refuses_a_stale_plan() {
-    let dir = scratch("verify-stale");
+    let dir = scratch!("verify-stale");
     let plan = plan_json("examples/enterprise.yaml", &[]);
     let text = std::fs::read_to_string(root().join("examples/enterprise.yaml")).expect("read");
     let changed = text.replacen("size:  3.4GiB }", "size:  3.5GiB }", 1);
@@ -234,7 +206,7 @@ fn verify_refuses_a_stale_plan() {
 
 #[test]
 fn verify_refuses_unknown_formats_and_malformed_json() {
-    let dir = scratch("verify-malformed");
+    let dir = scratch!("verify-malformed");
     let inventory = "examples/enterprise.yaml";
     let mut plan = plan_json(inventory, &[]);
     plan["format"] = Value::from("upgrade-plan/v9");
@@ -269,7 +241,7 @@ fn verify_refuses_unknown_formats_and_malformed_json() {
 
 #[test]
 fn verify_judges_with_the_override_options_not_the_plans_policy() {
-    let dir = scratch("verify-overrides");
+    let dir = scratch!("verify-overrides");
     // Emptying b into a needs 95% of a's disk: feasible only above max_fill 90%.
     let inventory = dir.join("tight.yaml");
     std::fs::write(
