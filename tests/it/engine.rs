@@ -3,7 +3,7 @@
 //! promises. Plans and refusals are snapshotted as JSON and text.
 
 use planner_core::engine;
-use planner_core::inventory::{self, AgainstTarget, Checked, ServerId};
+use planner_core::inventory::{AgainstTarget, Checked, ServerId};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
@@ -23,9 +23,8 @@ fn test_inventories_plan_or_refuse_with_reasons() {
     insta::glob!("../plans", "*.yaml", |path| {
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
         let bytes = std::fs::read(path).expect("read");
-        let document = inventory::parse(name, &bytes);
-        let text = match document.map(|d| d.validate(&[])) {
-            Err(r) | Ok(Err(r)) => format!(
+        let text = match check(name, &bytes) {
+            Err(r) => format!(
                 "refused inventory:\n{}",
                 r.diagnostics
                     .iter()
@@ -33,7 +32,7 @@ fn test_inventories_plan_or_refuse_with_reasons() {
                     .collect::<Vec<_>>()
                     .join("\n")
             ),
-            Ok(Ok(_)) => match checked_plan(&dir.join(name)) {
+            Ok(_) => match checked_plan(&dir.join(name)) {
                 Ok((_, plan)) => serde_json::to_string_pretty(&plan).expect("json"),
                 Err(refusal) => format!("no safe plan:\n{refusal}"),
             },

@@ -419,10 +419,10 @@ pub fn load(path: &Path) -> Checked {
         .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
 }
 
-/// Parses and validates inventory text that names no mailbox files; `name`
-/// is the file name its diagnostics give.
-pub fn check(name: &str, text: &str) -> Result<Checked, Refusal> {
-    inventory::parse(name, text.as_bytes())?.validate(&[])
+/// Parses and validates an inventory (text or bytes) that names no mailbox
+/// files; `name` is the file name its diagnostics give.
+pub fn check(name: &str, text: impl AsRef<[u8]>) -> Result<Checked, Refusal> {
+    inventory::parse(name, text.as_ref())?.validate(&[])
 }
 
 /// The options every library-level plan is made with: the defaults, at [`NOW`].
