@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use planner_cli::render::{dot, mermaid};
+use planner_render::{dot, mermaid};
 use planner_core::plan::{Plan, PlanServer, StepKind};
 
 /// The reference time every run uses, so that backup ages are fixed.

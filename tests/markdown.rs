@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use planner_cli::render::markdown::{escape, render};
+use planner_render::markdown::{escape, render};
 use planner_core::plan::{Plan, PlanCapacity};
 
 const NOW: &str = "2026-11-29T00:00:00Z";

@@ -17,7 +17,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use exit::Outcome;
 use load::{LoadError, load, print_diagnostics};
-use planner_cli::render;
+use planner_render as render;
 
 const EXAMPLES: &str = "\
 Examples:

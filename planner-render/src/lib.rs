@@ -1,4 +1,7 @@
-//! Renderers: one file per output format, each reading only the `Plan`.
+//! The renderers of the rolling-upgrade planner: one file per output format,
+//! each reading only the `Plan` and returning the whole output as text. They
+//! are a crate of their own so that a tool that embeds them does not pull in
+//! the command line's dependencies.
 
 pub mod dot;
 pub mod json;
