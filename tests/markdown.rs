@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use planner_render::markdown::{escape, render};
 use planner_core::plan::{Plan, PlanCapacity};
+use planner_render::markdown::{escape, to_string as render};
 
 const NOW: &str = "2026-11-29T00:00:00Z";
 
