@@ -1,5 +1,6 @@
 //! Section 8, the commands to be run: per kind of step, where it runs and
 //! the command the script runs for it; then each step's id.
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 

@@ -1,6 +1,7 @@
 //! Section 5, the mailstore fill: what each store holds before, at its peak
 //! and after, as a share of its disk when the plan gives disks (else in
 //! bytes), and a chart of fill across the waves.
+
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -32,9 +33,9 @@ const PALETTE: [(&str, &str); 10] = [
 /// The colour of the ceiling's line on the fill chart, and its name.
 const CEILING_COLOUR: (&str, &str) = ("#000000", "black");
 
+/// Writes section 5.
 pub(super) fn fill(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    let placement = &plan.placement;
-    if placement.before.is_empty() {
+    if plan.placement.before.is_empty() {
         return Ok(());
     }
     put!(out, "## 5. Mailstore fill\n");
@@ -44,90 +45,107 @@ pub(super) fn fill(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         String::new()
     };
     let caps = capacities(plan);
-    let mut t;
-    if let Some(caps) = &caps {
-        paragraph(
-            out,
-            &format!(
-                "What each store holds before the first wave, at its peak, and after the last: \
-                 bytes (mailbox sizes{overhead}, and stage-1 copies while they exist) as a share \
-                 of its disk, and its mailboxes. A full bar is the store's whole disk; `│` marks \
-                 its ceiling, max\\_fill {} of the disk, which the planner keeps every store \
-                 within (table 3.2).",
-                percent(plan.policy.max_fill)
-            ),
-        )?;
-        t = Table::new(&["Store", "Disk", "Before", "Peak", "After"]);
-        t.align(&[false, true, false, false, false]);
-        for (store, before) in &placement.before {
-            let Some(cap) = caps.get(store.as_str()) else {
-                continue;
-            };
-            let peak = placement.peak.get(store).copied().unwrap_or_default();
-            let after = placement.after.get(store).copied().unwrap_or_default();
-            let cell = |b: u64, m: u64| {
-                format!(
-                    "`{}` {} (ceiling {}) · {} · {}",
-                    disk_bar(b, cap),
-                    share(b, cap.disk),
-                    share(cap.max_bytes, cap.disk),
-                    Bytes(b),
-                    count(m, "mailbox", "mailboxes")
-                )
-            };
-            t.row(vec![
-                escape(store),
-                Bytes(cap.disk).to_string(),
-                cell(before.bytes, before.mailboxes),
-                cell(peak.bytes, peak.mailboxes),
-                cell(after.bytes, after.mailboxes),
-            ]);
-        }
-    } else {
-        let scale = placement
-            .peak
-            .values()
-            .chain(placement.before.values())
-            .chain(placement.after.values())
-            .map(|l| l.bytes)
-            .max()
-            .unwrap_or(0);
-        paragraph(
-            out,
-            &format!(
-                "Bytes each store holds (mailbox sizes{overhead}, and stage-1 copies while they \
-                 exist) and its mailboxes, before the first wave, at its peak, and after the \
-                 last. A full bar is the largest figure in the table ({}): the bars compare \
-                 stores with one another. This plan does not carry disk capacities, so they are \
-                 not a share of a disk; the planner keeps every store within max\\_fill {} of \
-                 its own (table 3.2).",
-                Bytes(scale),
-                percent(plan.policy.max_fill)
-            ),
-        )?;
-        t = Table::new(&["Store", "Before", "Peak", "After"]);
-        for (store, before) in &placement.before {
-            let peak = placement.peak.get(store).copied().unwrap_or_default();
-            let after = placement.after.get(store).copied().unwrap_or_default();
-            let cell = |b: u64, m: u64| {
-                format!(
-                    "`{}` {} · {}",
-                    bar(b, scale),
-                    Bytes(b),
-                    count(m, "mailbox", "mailboxes")
-                )
-            };
-            t.row(vec![
-                escape(store),
-                cell(before.bytes, before.mailboxes),
-                cell(peak.bytes, peak.mailboxes),
-                cell(after.bytes, after.mailboxes),
-            ]);
-        }
-    }
+    let t = match &caps {
+        Some(caps) => share_of_disks(out, plan, caps, &overhead)?,
+        None => bytes_held(out, plan, &overhead)?,
+    };
     t.write(out)?;
-    chart(out, plan, caps.as_ref())?;
-    Ok(())
+    chart(out, plan, caps.as_ref())
+}
+
+/// The fill table as a share of each store's disk, with its ceiling marked.
+fn share_of_disks(
+    out: &mut dyn Write,
+    plan: &Plan,
+    caps: &BTreeMap<&str, PlanCapacity>,
+    overhead: &str,
+) -> io::Result<Table> {
+    let placement = &plan.placement;
+    paragraph(
+        out,
+        &format!(
+            "What each store holds before the first wave, at its peak, and after the last: \
+             bytes (mailbox sizes{overhead}, and stage-1 copies while they exist) as a share \
+             of its disk, and its mailboxes. A full bar is the store's whole disk; `│` marks \
+             its ceiling, max\\_fill {} of the disk, which the planner keeps every store \
+             within (table 3.2).",
+            percent(plan.policy.max_fill)
+        ),
+    )?;
+    let mut t = Table::new(&["Store", "Disk", "Before", "Peak", "After"]);
+    t.align(&[false, true, false, false, false]);
+    for (store, before) in &placement.before {
+        let Some(cap) = caps.get(store.as_str()) else {
+            continue;
+        };
+        let peak = placement.peak.get(store).copied().unwrap_or_default();
+        let after = placement.after.get(store).copied().unwrap_or_default();
+        let cell = |b: u64, m: u64| {
+            format!(
+                "`{}` {} (ceiling {}) · {} · {}",
+                disk_bar(b, cap),
+                share(b, cap.disk),
+                share(cap.max_bytes, cap.disk),
+                Bytes(b),
+                count(m, "mailbox", "mailboxes")
+            )
+        };
+        t.row(vec![
+            escape(store),
+            Bytes(cap.disk).to_string(),
+            cell(before.bytes, before.mailboxes),
+            cell(peak.bytes, peak.mailboxes),
+            cell(after.bytes, after.mailboxes),
+        ]);
+    }
+    Ok(t)
+}
+
+/// The fill table in bytes, for plans without disk capacities: bars that
+/// compare stores with one another.
+fn bytes_held(out: &mut dyn Write, plan: &Plan, overhead: &str) -> io::Result<Table> {
+    let placement = &plan.placement;
+    let scale = placement
+        .peak
+        .values()
+        .chain(placement.before.values())
+        .chain(placement.after.values())
+        .map(|l| l.bytes)
+        .max()
+        .unwrap_or(0);
+    paragraph(
+        out,
+        &format!(
+            "Bytes each store holds (mailbox sizes{overhead}, and stage-1 copies while they \
+             exist) and its mailboxes, before the first wave, at its peak, and after the \
+             last. A full bar is the largest figure in the table ({}): the bars compare \
+             stores with one another. This plan does not carry disk capacities, so they are \
+             not a share of a disk; the planner keeps every store within max\\_fill {} of \
+             its own (table 3.2).",
+            Bytes(scale),
+            percent(plan.policy.max_fill)
+        ),
+    )?;
+    let mut t = Table::new(&["Store", "Before", "Peak", "After"]);
+    for (store, before) in &placement.before {
+        let peak = placement.peak.get(store).copied().unwrap_or_default();
+        let after = placement.after.get(store).copied().unwrap_or_default();
+        let cell = |b: u64, m: u64| {
+            format!(
+                "`{}` {} · {}",
+                bar(b, scale),
+                Bytes(b),
+                count(m, "mailbox", "mailboxes")
+            )
+        };
+        t.row(vec![
+            escape(store),
+            cell(before.bytes, before.mailboxes),
+            cell(peak.bytes, peak.mailboxes),
+            cell(after.bytes, after.mailboxes),
+        ]);
+    }
+    Ok(t)
 }
 
 /// The fill chart: one line per store, what it holds at the start, the most it
@@ -158,47 +176,7 @@ fn chart(
         )?;
         return Ok(());
     }
-    // Each store's points, in the chart's unit.
-    let (title, unit, lines, top): (String, &str, Vec<Vec<f64>>, f64) = match caps {
-        Some(caps) => {
-            let lines: Vec<Vec<f64>> = series
-                .iter()
-                .map(|(store, values)| {
-                    let disk = caps.get(store).map_or(1, |c| c.disk.max(1));
-                    values
-                        .iter()
-                        .map(|&b| b as f64 * 100.0 / disk as f64)
-                        .collect()
-                })
-                .collect();
-            let max = lines.iter().flatten().copied().fold(0.0, f64::max);
-            let top = if max <= 100.0 {
-                100.0
-            } else {
-                nice_ceiling(max)
-            };
-            (
-                "Fill per store (% of disk)".to_string(),
-                "% of disk",
-                lines,
-                top,
-            )
-        }
-        None => {
-            let max = series.values().flatten().copied().max().unwrap_or(0);
-            let (unit, div) = chart_unit(max);
-            let lines: Vec<Vec<f64>> = series
-                .values()
-                .map(|values| values.iter().map(|&b| b as f64 / div).collect())
-                .collect();
-            (
-                format!("Bytes per store ({unit})"),
-                unit,
-                lines,
-                nice_ceiling(max as f64 / div),
-            )
-        }
-    };
+    let (title, unit, lines, top) = chart_lines(&series, caps);
     let mut labels = vec!["\"start\"".to_string()];
     labels.extend(plan.waves.iter().map(|w| format!("\"{}\"", w.index)));
     labels.push("\"end\"".to_string());
@@ -239,6 +217,61 @@ fn chart(
         put!(out, "    line [{}]", v.join(", "));
     }
     put!(out, "```\n");
+    let legend = legend(&series, ceiling);
+    paragraph(out, &format!("Lines: {}.", legend.join(", ")))
+}
+
+/// A chart's title, unit, lines (one per store, in the chart's unit) and
+/// axis top: in percent of each disk when the plan gives capacities, else
+/// in the binary unit that fits the largest figure.
+fn chart_lines(
+    series: &BTreeMap<&str, Vec<u64>>,
+    caps: Option<&BTreeMap<&str, PlanCapacity>>,
+) -> (String, &'static str, Vec<Vec<f64>>, f64) {
+    match caps {
+        Some(caps) => {
+            let lines: Vec<Vec<f64>> = series
+                .iter()
+                .map(|(store, values)| {
+                    let disk = caps.get(store).map_or(1, |c| c.disk.max(1));
+                    values
+                        .iter()
+                        .map(|&b| b as f64 * 100.0 / disk as f64)
+                        .collect()
+                })
+                .collect();
+            let max = lines.iter().flatten().copied().fold(0.0, f64::max);
+            let top = if max <= 100.0 {
+                100.0
+            } else {
+                nice_ceiling(max)
+            };
+            (
+                "Fill per store (% of disk)".to_string(),
+                "% of disk",
+                lines,
+                top,
+            )
+        }
+        None => {
+            let max = series.values().flatten().copied().max().unwrap_or(0);
+            let (unit, div) = chart_unit(max);
+            let lines: Vec<Vec<f64>> = series
+                .values()
+                .map(|values| values.iter().map(|&b| b as f64 / div).collect())
+                .collect();
+            (
+                format!("Bytes per store ({unit})"),
+                unit,
+                lines,
+                nice_ceiling(max as f64 / div),
+            )
+        }
+    }
+}
+
+/// The chart's legend: each store's colour, and the ceiling's.
+fn legend(series: &BTreeMap<&str, Vec<u64>>, ceiling: Option<f64>) -> Vec<String> {
     let mut legend: Vec<String> = series
         .keys()
         .zip(PALETTE.iter())
@@ -251,6 +284,5 @@ fn chart(
             CEILING_COLOUR.1
         ));
     }
-    paragraph(out, &format!("Lines: {}.", legend.join(", ")))?;
-    Ok(())
+    legend
 }

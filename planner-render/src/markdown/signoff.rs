@@ -1,4 +1,5 @@
 //! Section 9, the sign-off: what the signatures approve, and a table to sign.
+
 use std::io::{self, Write};
 
 use planner_core::plan::Plan;

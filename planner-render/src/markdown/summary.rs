@@ -1,6 +1,7 @@
 //! Sections 1 and 2: the summary (the strategy and why, the figures and the
 //! policy the plan follows) and the risks (outages, warnings, and how long
 //! each switched account is unavailable).
+
 use std::io::{self, Write};
 
 use planner_core::inventory::Bytes;
@@ -11,9 +12,9 @@ use super::prose::{bullet, escape, inline, paragraph, sentence};
 use super::table::Table;
 use crate::units::duration_words as duration;
 
+/// Writes section 1.
 pub(super) fn summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = &plan.summary;
-    let p = &plan.policy;
     put!(out, "## 1. Summary\n");
     paragraph(
         out,
@@ -57,6 +58,14 @@ pub(super) fn summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             None => "no estimate: the policy has no rates".to_string(),
         },
     ]);
+    policy_rows(&mut t, plan);
+    t.write(out)?;
+    Ok(())
+}
+
+/// The rows of the summary that say the policy the plan follows.
+fn policy_rows(t: &mut Table, plan: &Plan) {
+    let p = &plan.policy;
     t.row(vec![
         "Capacity ceiling".into(),
         format!(
@@ -122,10 +131,9 @@ pub(super) fn summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             None => "none".to_string(),
         },
     ]);
-    t.write(out)?;
-    Ok(())
 }
 
+/// Writes section 2.
 pub(super) fn risks(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = &plan.summary;
     put!(out, "## 2. Risks and outages\n");

@@ -1,5 +1,6 @@
 //! The timeline: the waves as a Mermaid gantt chart, one bar per wave as
 //! long as its estimate, when the policy has rates to estimate with.
+
 use std::collections::BTreeSet;
 use std::io::{self, Write};
 

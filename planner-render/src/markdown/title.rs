@@ -1,5 +1,6 @@
 //! The title and the scope table: what is to be approved, for which
 //! installation, made by which planner from which inventory.
+
 use std::io::{self, Write};
 
 use planner_core::inventory::Bytes;

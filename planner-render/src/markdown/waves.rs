@@ -1,5 +1,6 @@
 //! Section 4, the waves: one table per wave, one row per step, numbered
 //! wave.step, with where it runs and what it does.
+
 use std::io::{self, Write};
 
 use planner_core::plan::{Plan, Step, StepKind};
