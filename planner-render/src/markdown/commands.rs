@@ -223,3 +223,74 @@ fn backup_commands(plan: &Plan, tools: &Flavour) -> String {
     }
     parts.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn the_commands_of_zimbra() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| commands(o, &plan, &Roles::of(&plan))),
+            r##"## 8. Commands to be run
+
+`planner plan INVENTORY --format script --now 2026-11-29T00:00:00Z` writes them as a POSIX shell
+script, with the same options as this plan: one block per wave, each command run on its server as
+the zimbra user, manual steps as pauses that wait for the operator's confirmation. It stops at the
+first failed step and can restart from a given wave. The script is the reference; this table
+summarises it.
+
+| Step kind | Steps | Runs on | Command |
+| --- | ---: | --- | --- |
+| backup | 1 | the mailstore | `zxsuite backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
+| move-switch | 1 | the source store | the account list written to FILE, then `zxsuite powerstore doMailboxMove TARGET input_file FILE stages data,account` |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then manual: run the 10.1.5 installer |
+| health-check | 2 | the server | `zmcontrol status`, and `zmreplchk` on directory servers |
+
+### Step ids
+
+The plan JSON and the script name each step by its id; the numbers are those of section 4.
+
+- Wave 1: 1.1 `upgrade:ldap2.example.com`, 1.2 `health-check:ldap2.example.com`.
+- Wave 2: 2.1 `backup:mbx1.example.com`, 2.2 `move-switch:mbx1.example.com>mbx2.example.com`.
+- Wave 3: 3.1 `upgrade:mbx1.example.com`, 3.2 `health-check:mbx1.example.com`.
+
+"##
+        );
+    }
+
+    #[test]
+    fn the_commands_of_carbonio() {
+        let plan = testing::carbonio();
+        assert_eq!(
+            section(|o| commands(o, &plan, &Roles::of(&plan))),
+            r##"## 8. Commands to be run
+
+`planner plan INVENTORY --format script --now 2026-11-29T00:00:00Z` writes them as a POSIX shell
+script, with the same options as this plan: one block per wave, each command run on its server as
+the zextras user, manual steps as pauses that wait for the operator's confirmation. It stops at the
+first failed step and can restart from a given wave. The script is the reference; this table
+summarises it.
+
+| Step kind | Steps | Runs on | Command |
+| --- | ---: | --- | --- |
+| backup | 1 | the mailstore | `carbonio backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
+| move-switch | 1 | the source store | the account list written to FILE, then `carbonio powerstore mailboxMove TARGET input_file FILE` |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then manual: upgrade the Carbonio packages to 10.1.5 as Carbonio's procedure says |
+| health-check | 2 | the server | `zmcontrol status`, and `zmreplchk` on directory servers |
+
+### Step ids
+
+The plan JSON and the script name each step by its id; the numbers are those of section 4.
+
+- Wave 1: 1.1 `upgrade:ldap2.example.com`, 1.2 `health-check:ldap2.example.com`.
+- Wave 2: 2.1 `backup:mbx1.example.com`, 2.2 `move-switch:mbx1.example.com>mbx2.example.com`.
+- Wave 3: 3.1 `upgrade:mbx1.example.com`, 3.2 `health-check:mbx1.example.com`.
+
+"##
+        );
+    }
+}

@@ -256,3 +256,73 @@ pub(super) fn replay(plan: &Plan) -> BTreeMap<&str, Vec<u64>> {
     }
     series
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    #[test]
+    fn numbers_percentages_and_shares() {
+        for (x, text) in [(0.9, "90%"), (0.125, "12.5%"), (0.0, "0%")] {
+            assert_eq!(percent(x), text);
+        }
+        for (x, text) in [(7.0, "7"), (7.25, "7.25"), (7.333, "7.33")] {
+            assert_eq!(number(x), text);
+        }
+        assert_eq!(share(741, 1000), "74.1%");
+        assert_eq!(share(9, 10), "90%");
+        assert_eq!(share(1, 0), "—");
+        assert_eq!(needed(90, 0.9), 100);
+        assert_eq!(needed(91, 0.9), 102);
+        assert_eq!(nice_ceiling(118.6), 130.0);
+        assert_eq!(nice_ceiling(7.3), 7.7);
+        assert_eq!(chart_unit(2 << 30), ("GiB", 1_073_741_824.0));
+    }
+
+    #[test]
+    fn wave_lists() {
+        assert_eq!(wave_list(&[4]), "wave 4");
+        assert_eq!(wave_list(&[3, 1, 2, 5]), "waves 1–3, 5");
+        assert_eq!(wave_list(&[2, 4]), "waves 2, 4");
+    }
+
+    #[test]
+    fn bars_never_put_a_store_on_the_wrong_side_of_its_ceiling() {
+        assert_eq!(bar(0, 10), "░░░░░░░░░░");
+        assert_eq!(bar(1, 1000), "█░░░░░░░░░");
+        assert_eq!(bar(10, 10), "██████████");
+        let cap = PlanCapacity {
+            disk: 100,
+            mailboxes: None,
+            max_bytes: 90,
+            max_mailboxes: None,
+        };
+        assert_eq!(disk_bar(0, &cap), "░░░░░░░░░│░");
+        assert_eq!(
+            disk_bar(89, &cap),
+            "█████████│░",
+            "within: stops at the mark"
+        );
+        assert_eq!(disk_bar(91, &cap), "█████████│█", "above: crosses it");
+    }
+
+    #[test]
+    fn the_fill_replayed_over_the_waves() {
+        let plan = testing::plan();
+        let gib = 1 << 30;
+        assert_eq!(
+            replay(&plan),
+            BTreeMap::from([
+                ("mbx1.example.com", vec![gib, gib, gib, 0, 0]),
+                ("mbx2.example.com", vec![0, 0, gib, gib, gib]),
+            ])
+        );
+        assert_eq!(capacities(&plan).map(|c| c.len()), Some(2));
+        let mut old = plan.clone();
+        old.servers.clear();
+        assert_eq!(capacities(&old), None);
+        assert_eq!(name_of(&plan.policy.move_by), "account");
+        assert_eq!(backup_mode(None), "unspecified");
+    }
+}

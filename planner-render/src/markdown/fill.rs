@@ -286,3 +286,50 @@ fn legend(series: &BTreeMap<&str, Vec<u64>>, ceiling: Option<f64>) -> Vec<String
     }
     legend
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn fill_as_a_share_of_each_disk_and_its_chart() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| fill(o, &plan)),
+            r##"## 5. Mailstore fill
+
+What each store holds before the first wave, at its peak, and after the last: bytes (mailbox sizes,
+and stage-1 copies while they exist) as a share of its disk, and its mailboxes. A full bar is the
+store's whole disk; `│` marks its ceiling, max\_fill 90% of the disk, which the planner keeps every
+store within (table 3.2).
+
+| Store | Disk | Before | Peak | After |
+| --- | ---: | --- | --- | --- |
+| mbx1.example.com | 10 GiB | `█░░░░░░░░│░` 10% (ceiling 90%) · 1 GiB · 1 mailbox | `█░░░░░░░░│░` 10% (ceiling 90%) · 1 GiB · 1 mailbox | `░░░░░░░░░│░` 0% (ceiling 90%) · 0 B · 0 mailboxes |
+| mbx2.example.com | 10 GiB | `░░░░░░░░░│░` 0% (ceiling 90%) · 0 B · 0 mailboxes | `█░░░░░░░░│░` 10% (ceiling 90%) · 1 GiB · 1 mailbox | `█░░░░░░░░│░` 10% (ceiling 90%) · 1 GiB · 1 mailbox |
+
+### Fill across the waves
+
+One line per store: what it holds at the start, the most it holds during each wave (a copy lands on
+its target before the switch frees its source), and at the end, replayed from the move steps, as a
+share of its disk; one more line marks the max\_fill ceiling.
+
+```mermaid
+%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#1f77b4, #ff7f0e, #000000"}}}}%%
+xychart-beta
+    title "Fill per store (% of disk)"
+    x-axis "Wave" ["start", "1", "2", "3", "end"]
+    y-axis "% of disk" 0 --> 100
+    line [10, 10, 10, 0, 0]
+    line [0, 0, 10, 10, 10]
+    line [90, 90, 90, 90, 90]
+```
+
+Lines: mbx1.example.com blue, mbx2.example.com orange, the ceiling (max\_fill 90%) black.
+
+"##
+        );
+    }
+}

@@ -415,3 +415,137 @@ fn installer_check(plan: &Plan) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn each_peak_against_its_ceiling() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| prechecks(o, &plan, &Roles::of(&plan))),
+            r##"## 3. Pre-checks
+
+Tick each item before the first wave starts; the tables below give the figures.
+
+- [ ] **The plan is current.** Save it as JSON with the same options (`--format json --now
+      2026-11-29T00:00:00Z --output plan.json`) and run `planner verify plan.json --inventory
+      INVENTORY` right before the window: it refuses a plan whose inventory has changed
+      (digest `sha256:0123456789abcdef`).
+- [ ] **Everything is healthy before the start.** `zmcontrol status` on every server shows every
+      service running; `zmreplchk` shows directory replication in sync.
+- [ ] **Backups are fresh.** The plan backs up each mailstore before it is touched (1 backup, table
+      3.1), full when the last full backup is too old or unknown. Check the last full backups
+      it counts on with `zxsuite backup getBackupInfo` on each store; ages count from
+      2026-11-29T00:00:00Z.
+- [ ] **Capacity headroom.** The planner keeps every store at or below max\_fill 90% of its disk and
+      mailbox capacity at every moment, stage-1 copies included. Table 3.2 sets each store's
+      peak against its ceiling: every store stays within it. Capacities come from the
+      inventory: check that each store really has the disk and mailbox room given there.
+- [ ] **Installer prerequisites.** Zimbra's installer (8.7 and later) refuses to upgrade unless
+      proxy and memcached are both present: `zmprov gas proxy` and `zmprov gas memcached` must
+      each list at least one server.
+- [ ] **Versions.** Each server runs the version of table 3.3 before its upgrade, and the 10.1.5
+      installer is at hand on every server.
+- [ ] **MTA settings, after the last MTA.** Once every MTA is upgraded, check the global MTA
+      settings: Zimbra's upgrade guide warns that some may need fixing.
+- [ ] **Users are warned** before each switch wave (section 6).
+
+### 3.1 Backups
+
+| Wave | Store | Mode | Why |
+| --- | --- | --- | --- |
+| 2 | mbx1.example.com | full | before its mailboxes move. |
+
+### 3.2 Capacity headroom
+
+Peak: the most each store holds at any moment (bytes with the size overhead and stage-1 copies, and
+as a share of its disk; mailboxes). Ceiling: max\_fill 90% of the store's disk and of the accounts
+it can serve, as the inventory gives them; a store without an account limit has no mailbox ceiling.
+OK: the peak is at or below the ceiling.
+
+| Store | Disk | Peak bytes | Byte ceiling | Byte headroom | Peak mailboxes | Mailbox ceiling | Mailbox headroom |
+| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |
+| mbx1.example.com | 10 GiB | 1 GiB (10%) | 9 GiB (90%) | OK (8 GiB below) | 1 | no limit | OK (no limit) |
+| mbx2.example.com | 10 GiB | 1 GiB (10%) | 9 GiB (90%) | OK (8 GiB below) | 1 | no limit | OK (no limit) |
+
+### 3.3 Versions
+
+| Wave | Server | Roles | From | To |
+| --- | --- | --- | --- | --- |
+| 1 | ldap2.example.com | ldap-replica | 9.0.0\_P40 | 10.1.5 |
+| 3 | mbx1.example.com | mailstore | 9.0.0\_P40 | 10.1.5 |
+
+2 servers are already at 10.1.5 and not upgraded: ldap1.example.com (ldap-master), mbx2.example.com
+(mailstore).
+
+"##
+        );
+    }
+
+    #[test]
+    fn a_plan_without_servers_gives_the_capacity_it_needs() {
+        let mut plan = testing::plan();
+        plan.servers.clear();
+        assert_eq!(
+            section(|o| prechecks(o, &plan, &Roles::of(&plan))),
+            r##"## 3. Pre-checks
+
+Tick each item before the first wave starts; the tables below give the figures.
+
+- [ ] **The plan is current.** Save it as JSON with the same options (`--format json --now
+      2026-11-29T00:00:00Z --output plan.json`) and run `planner verify plan.json --inventory
+      INVENTORY` right before the window: it refuses a plan whose inventory has changed
+      (digest `sha256:0123456789abcdef`).
+- [ ] **Everything is healthy before the start.** `zmcontrol status` on every server shows every
+      service running; `zmreplchk` shows directory replication in sync.
+- [ ] **Backups are fresh.** The plan backs up each mailstore before it is touched (1 backup, table
+      3.1), full when the last full backup is too old or unknown. Check the last full backups
+      it counts on with `zxsuite backup getBackupInfo` on each store; ages count from
+      2026-11-29T00:00:00Z.
+- [ ] **Capacity headroom.** The planner keeps every store at or below max\_fill 90% of its disk and
+      mailbox capacity at every moment, stage-1 copies included. Capacities come from the
+      inventory: check that each store really has at least the disk and mailbox room of table
+      3.2.
+- [ ] **Installer prerequisites.** Zimbra's installer (8.7 and later) refuses to upgrade unless
+      proxy and memcached are both present: `zmprov gas proxy` and `zmprov gas memcached` must
+      each list at least one server.
+- [ ] **Versions.** Each server runs the version of table 3.3 before its upgrade, and the 10.1.5
+      installer is at hand on every server.
+- [ ] **MTA settings, after the last MTA.** Once every MTA is upgraded, check the global MTA
+      settings: Zimbra's upgrade guide warns that some may need fixing.
+- [ ] **Users are warned** before each switch wave (section 6).
+
+### 3.1 Backups
+
+| Wave | Store | Mode | Why |
+| --- | --- | --- | --- |
+| 2 | mbx1.example.com | full | before its mailboxes move. |
+
+### 3.2 Capacity headroom
+
+Peak: the most each store holds at any moment (bytes with the size overhead and stage-1 copies;
+mailboxes). Needed: the peak divided by max\_fill 90%, the least capacity at which the peak stays
+within the ceiling.
+
+| Store | Peak bytes | Disk needed | Peak mailboxes | Mailbox room needed |
+| --- | ---: | ---: | ---: | ---: |
+| mbx1.example.com | 1 GiB | 1.11 GiB | 1 | 2 |
+| mbx2.example.com | 1 GiB | 1.11 GiB | 1 | 2 |
+
+### 3.3 Versions
+
+| Wave | Server | From | To |
+| --- | --- | --- | --- |
+| 1 | ldap2.example.com | 9.0.0\_P40 | 10.1.5 |
+| 3 | mbx1.example.com | 9.0.0\_P40 | 10.1.5 |
+
+2 servers are already at 10.1.5 and not upgraded.
+
+"##
+        );
+    }
+}

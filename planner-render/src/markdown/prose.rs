@@ -168,3 +168,62 @@ fn starts_block(word: &str) -> bool {
     let digits = word.chars().take_while(char::is_ascii_digit).count();
     digits > 0 && matches!(&word[digits..], "." | ")")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+
+    #[test]
+    fn escaping_and_code_spans() {
+        for (text, escaped) in [
+            ("mbx1.example.com", "mbx1.example.com"),
+            ("o_neil|x", "o\\_neil\\|x"),
+            ("*a* `b` [c]", "\\*a\\* \\`b\\` \\[c\\]"),
+            ("two\nlines", "two lines"),
+        ] {
+            assert_eq!(escape(text), escaped, "{text}");
+        }
+        for (text, in_table, span) in [
+            ("zmcontrol status", false, "`zmcontrol status`"),
+            ("a|b", true, "`a\\|b`"),
+            ("a`b", false, "``a`b``"),
+            ("`x", false, "`` `x ``"),
+        ] {
+            assert_eq!(code(text, in_table), span, "{text}");
+        }
+        assert_eq!(
+            inline("empties `mbx1_a` now", false),
+            "empties `mbx1_a` now"
+        );
+        assert_eq!(inline("odd ` tick", false), "odd \\` tick");
+        assert_eq!(plain_or_code("upgrade:a>b"), "`upgrade:a>b`");
+        assert_eq!(plain_or_code("a b"), "a b");
+        assert_eq!(sentence("done"), "done.");
+        assert_eq!(sentence("done?"), "done?");
+        assert_eq!(capitalized("full"), "Full");
+    }
+
+    #[test]
+    fn wrapped_lines_never_start_a_block() {
+        // The `-` would start a list on a line of its own, so it stays behind.
+        assert_eq!(wrap("aaa bbb - ccc", 7, ""), "aaa bbb -\nccc");
+        assert_eq!(wrap("aaaa bbbb cccc", 9, "  "), "aaaa bbbb\n  cccc");
+        for word in ["-", "#", "|", "1.", "2)", "```"] {
+            assert!(starts_block(word), "{word}");
+        }
+        for word in ["3.1", "2)x", "`a`", "word"] {
+            assert!(!starts_block(word), "{word}");
+        }
+        assert_eq!(
+            section(|o| bullet(o, &"word ".repeat(25))),
+            format!(
+                "- {}\n  {}\n",
+                ["word"; 19].join(" "),
+                ["word"; 6].join(" ") + " "
+            )
+        );
+        assert_eq!(section(|o| task(o, "tick")), "- [ ] tick\n");
+        assert_eq!(section(|o| paragraph(o, "text")), "text\n\n");
+    }
+}

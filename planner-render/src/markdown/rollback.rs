@@ -244,3 +244,54 @@ fn phase(out: &mut dyn Write, name: &str, upgrades: &[(u32, &str)]) -> io::Resul
     paragraph(out, &format!("{}.", servers.join(", ")))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn one_note_per_phase() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| rollback(o, &plan, &Roles::of(&plan))),
+            r##"## 7. Rollback notes
+
+The script stops at the first failed step: do not start the next wave until the failure is
+understood and the notes below are followed. The installer stops and restarts only the server it
+runs on; the other servers keep running.
+
+### Directory servers (wave 1)
+
+ldap2.example.com.
+
+- If an upgrade fails: stop. The other directory servers keep serving; if it is the only master,
+  directory writes stay paused until it is back (see the warnings). Restore the server from the
+  site's system backup or snapshot (the plan takes none for directory servers), then check
+  replication with `zmreplchk` before going on.
+- Every other server waits for the directory: do not start a later wave while a directory server is
+  down.
+
+### Mailbox moves (wave 2)
+
+- If a move stops: PowerStore stops a move when write errors reach 5%, and the original account
+  stays active on the source, so its user keeps working. Find the cause (room on the target, the
+  move's log), then re-run the step for the accounts still on the source: `zmprov sa
+  zimbraMailHost=SOURCE` lists them.
+- A switched account lives on its new store; sending it back is a new move of its own, not an undo.
+
+### Mailstores (wave 3)
+
+mbx1.example.com.
+
+- An emptied store is upgraded with nobody on it: if its upgrade fails, no user is affected. Leave
+  it out of the pools for new accounts, repair or reinstall it, and hold the later waves that move
+  mailboxes onto it.
+- mbx1.example.com (upgrade in wave 3): if mail is lost or damaged, restore its accounts from the
+  full backup of wave 2.
+
+"##
+        );
+    }
+}

@@ -38,3 +38,32 @@ pub(super) fn signoff(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     t.write(out)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn what_the_signatures_approve() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| signoff(o, &plan)),
+            r##"## 9. Sign-off
+
+By signing, you approve this plan and no other: inventory digest `sha256:0123456789abcdef`, planner
+0.1.0, reference time 2026-11-29T00:00:00Z. A changed inventory needs a new plan and a new approval.
+
+| Role | Name | Date | Signature |
+| --- | --- | --- | --- |
+| Change owner (operator) | ........................................ | ................ | ........................................ |
+| Mail system administrator | ........................................ | ................ | ........................................ |
+| Backup owner | ........................................ | ................ | ........................................ |
+| Service owner (user communication) | ........................................ | ................ | ........................................ |
+| Change board | ........................................ | ................ | ........................................ |
+
+"##
+        );
+    }
+}

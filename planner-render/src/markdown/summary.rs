@@ -190,3 +190,69 @@ pub(super) fn risks(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn the_figures_and_the_policy() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| summary(o, &plan)),
+            r##"## 1. Summary
+
+**Strategy: forward** (requested: forward): requested.
+
+| Figure | Value |
+| --- | --- |
+| Mailbox moves | 1 (1 GiB); a copy and its switch are one move |
+| Mailboxes moved more than once | none |
+| Waves | 3 |
+| Estimated duration | no estimate: the policy has no rates |
+| Capacity ceiling | max\_fill 90% of every store's disk and mailbox count; size overhead 0% |
+| Moves | by account, one stage (copy and switch at once), at most 2 per wave, within each site |
+| Upgrades | at most 1 per wave; mailstores emptied first |
+| Backups | incremental before a mailstore is touched; full when the last full backup is older than 7 d |
+| Accepted outages | none |
+| Move notifications | none |
+
+"##
+        );
+    }
+
+    #[test]
+    fn outages_and_warnings_are_escaped_sentences() {
+        let mut plan = testing::plan();
+        plan.summary.outages.push(planner_core::plan::Outage {
+            wave: 3,
+            server: "mbx1.example.com".into(),
+            unit: "mailstore".into(),
+            message: "its users' mail is *down*".into(),
+        });
+        plan.summary
+            .warnings
+            .push("`ldap1` is the only master".into());
+        assert_eq!(
+            section(|o| risks(o, &plan)),
+            r##"## 2. Risks and outages
+
+### Outages
+
+| Wave | Server | Unit | What users lose |
+| --- | --- | --- | --- |
+| 3 | mbx1.example.com | mailstore | its users' mail is \*down\*. |
+
+### Warnings
+
+- `ldap1` is the only master.
+
+Account switches: 1 in all (a mailbox that moves twice switches twice); each account is unavailable
+for a short time (no estimate: no rates) while it switches (section 6 says whom to warn, and when).
+
+"##
+        );
+    }
+}

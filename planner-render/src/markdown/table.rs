@@ -59,3 +59,26 @@ impl Table {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+
+    #[test]
+    fn rows_have_the_headers_cells_and_figures_align_right() {
+        let mut t = Table::new(&["Store", "Bytes", "Note"]);
+        t.align(&[false, true]);
+        t.row(vec!["mbx1".into(), "1 GiB".into()]);
+        t.row(vec![
+            "mbx2".into(),
+            "2 GiB".into(),
+            "full".into(),
+            "dropped?".into(),
+        ]);
+        assert_eq!(
+            section(|o| t.write(o)),
+            "| Store | Bytes | Note |\n| --- | ---: | --- |\n| mbx1 | 1 GiB | |\n| mbx2 | 2 GiB | full |\n\n"
+        );
+    }
+}

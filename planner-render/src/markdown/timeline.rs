@@ -113,3 +113,54 @@ fn gantt_label(wave: &planner_core::plan::Wave) -> String {
         String::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn no_rates_no_timeline() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| timeline(o, &plan)),
+            r##"### Timeline
+
+No timeline: the policy has no rates, so the plan has no estimates. Add `rates` to the inventory's
+policy to get one.
+
+"##
+        );
+    }
+
+    #[test]
+    fn one_bar_per_wave_a_diamond_for_a_wave_without_estimate() {
+        let mut plan = testing::plan();
+        plan.summary.estimated_duration_s = Some(5400);
+        plan.waves[1].estimated_duration_s = Some(1800);
+        plan.waves[2].estimated_duration_s = Some(3600);
+        assert_eq!(
+            section(|o| timeline(o, &plan)),
+            r##"### Timeline
+
+Waves run one after another, each as long as its longest estimated step; waves with no estimated
+step (only backups, health checks and manual steps, which have no estimate) are diamonds. The axis
+is the time since the start of wave 1 (1 h 30 min in all, plus the time of the steps without an
+estimate).
+
+```mermaid
+gantt
+    title Estimated timeline
+    dateFormat YYYY-MM-DD HH:mm:ss
+    axisFormat %H:%M
+    section Waves
+    Wave 1 · upgrade ldap2 :milestone, w1, 2000-01-01 00:00:00, 0s
+    Wave 2 · switch from mbx1 :w2, after w1, 1800s
+    Wave 3 · upgrade mbx1 :w3, after w2, 3600s
+```
+
+"##
+        );
+    }
+}

@@ -75,3 +75,36 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     t.write(out)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn the_scope_of_the_small_plan() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| title(o, &plan)),
+            r##"# Change approval: rolling upgrade to 10.1.5
+
+This document asks for approval to upgrade 2 servers of a zimbra installation to 10.1.5, one wave
+after another, as planned below. It is generated from the plan; the plan file (JSON) is the
+reference for every name and figure.
+
+| Scope | Value |
+| --- | --- |
+| Target version | 10.1.5 |
+| Profile | zimbra |
+| Servers to upgrade | 2 (2 more already at the target, left alone) |
+| Mailstores | 2 |
+| Mailboxes | 1 (1 GiB) |
+| Planner | version 0.1.0, plan format upgrade-plan/v1 |
+| Inventory digest | `sha256:0123456789abcdef` |
+| Reference time (`now`) | 2026-11-29T00:00:00Z; backup ages count from it |
+
+"##
+        );
+    }
+}

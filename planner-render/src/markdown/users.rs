@@ -165,3 +165,31 @@ fn upgraded_in_place(
     t.write(out)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn the_accounts_each_wave_switches() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| users(o, &plan)),
+            r##"## 6. Users to warn
+
+A moved account is unavailable only while it switches to its new store (the account stage of the
+move); copies before that do not disturb its user. Warn these users before the wave starts.
+
+| Wave | Accounts | Moving | Each unavailable for | Switches take |
+| --- | --- | --- | --- | --- |
+| 2 | 1 (1 GiB) | mbx1.example.com → mbx2.example.com: 1 | no estimate | no estimate |
+
+The full list of each switch is in the plan JSON (the `accounts` of its `move-switch` step) and in
+the account file the script (`--format script`) writes on the source store before the move.
+
+"##
+        );
+    }
+}

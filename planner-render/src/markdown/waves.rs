@@ -120,3 +120,47 @@ fn names(step: &Step) -> String {
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn one_table_per_wave() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| waves(o, &plan)),
+            r##"## 4. Waves
+
+A wave starts when the previous one is finished; the steps of one wave may run in any order or at
+the same time. Steps are numbered wave.step; section 8 gives each one's id in the plan JSON and the
+script. Manual steps have no command: the operator does them and confirms. Estimates come from the
+policy's rates; backups, health checks and manual steps have none.
+
+### Wave 1
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 1.1 | `upgrade` | ldap2.example.com | 9.0.0\_P40 → 10.1.5; ldap-replica tier. |
+| 1.2 | `health-check` | ldap2.example.com | after its upgrade. |
+
+### Wave 2
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 2.1 | `backup` | mbx1.example.com | Full backup: before its mailboxes move. |
+| 2.2 | `move-switch` | mbx1.example.com → mbx2.example.com | empties `mbx1`. Accounts: alice@example.com. |
+
+### Wave 3
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 3.1 | `upgrade` | mbx1.example.com | 9.0.0\_P40 → 10.1.5; mailstore tier, emptied. |
+| 3.2 | `health-check` | mbx1.example.com | after its upgrade. |
+
+"##
+        );
+    }
+}
