@@ -56,7 +56,7 @@ pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
 
 /// The plan as a Graphviz digraph, as a `String`.
 pub fn to_string(plan: &Plan) -> String {
-    crate::to_string(plan, |plan, out| render(plan, out))
+    crate::to_string(plan, render)
 }
 
 /// The wave column: one plain label per rank, chained by invisible edges so

@@ -101,3 +101,58 @@ fn to_string(plan: &Plan, render: impl FnOnce(&Plan, &mut Vec<u8>) -> io::Result
     render(plan, &mut out).expect("writing to memory cannot fail");
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tidy {
+    //! Invariants of this crate that a reviewer could miss, kept by a test.
+
+    use std::path::Path;
+
+    /// Every Rust file below `dir`, with its text.
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// Architecture invariant: no renderer decides anything by reading the
+    /// wording of a step's `why` or of a message; they read the plan's
+    /// structured fields. (A test may still set a misleading `why`.) The
+    /// one exception is `graph::compact_rule`, which reads `Wait.rule` until
+    /// the core gives it a type.
+    #[test]
+    fn no_code_reads_the_wording_of_a_why_or_a_message() {
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let readers = [
+            "contains(",
+            "starts_with(",
+            "ends_with(",
+            "split",
+            "find(",
+            "strip_",
+        ];
+        for (path, text) in &files {
+            // Only the code before a file's unit tests.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for field in ["why", "message", "rule"] {
+                for reader in readers {
+                    let pattern = format!(".{field}.{reader}");
+                    assert!(
+                        !code.contains(&pattern),
+                        "{path} reads the wording of `{field}` with `{pattern}`"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -41,7 +41,7 @@ pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
 
 /// The plan as a Mermaid flowchart, as a `String`.
 pub fn to_string(plan: &Plan) -> String {
-    crate::to_string(plan, |plan, out| render(plan, out))
+    crate::to_string(plan, render)
 }
 
 /// Order edges, then mailbox flows with their styles.

@@ -76,7 +76,7 @@ fn sections(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 
 /// The plan as a change-approval document, as a `String`.
 pub fn to_string(plan: &Plan) -> String {
-    crate::to_string(plan, |plan, out| render(plan, out))
+    crate::to_string(plan, render)
 }
 
 /// A writer that holds back line breaks until more text follows them, so that

@@ -55,7 +55,7 @@ pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
 
 /// The plan as a shell script, as a `String`.
 pub fn to_string(plan: &Plan) -> String {
-    crate::to_string(plan, |plan, out| render(plan, out))
+    crate::to_string(plan, render)
 }
 
 /// The last lines: what to do once every wave has run.
