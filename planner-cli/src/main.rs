@@ -165,6 +165,7 @@ impl Format {
         colour: bool,
         mut out: &mut dyn Write,
     ) -> Result<(), render::Error> {
+        // The renderers take a sized writer; `&mut dyn Write` is one.
         let out = &mut out;
         match self {
             Format::Text => render::text::render(plan, colour, out)?,

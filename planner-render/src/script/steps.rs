@@ -4,7 +4,7 @@
 //! Moves have a module of their own (`moves.rs`); every other kind is here,
 //! one function each, so that each block reads as the step does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
 use planner_core::plan::{BackupMode, Plan, Step, StepKind, Wave};
@@ -25,10 +25,11 @@ pub(super) struct Context<'a> {
     /// starts (see [`mailboxes_at_upgrades`]).
     pub mailboxes: BTreeMap<String, u64>,
     /// The directory servers, which get a replication check.
-    pub directory: std::collections::BTreeSet<&'a str>,
+    pub directory: BTreeSet<&'a str>,
 }
 
 impl<'a> Context<'a> {
+    /// What every block of the plan's script needs.
     pub fn of(plan: &'a Plan) -> Context<'a> {
         Context {
             plan,
