@@ -17,7 +17,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use exit::Outcome;
 use load::{LoadError, load, print_diagnostics};
-use planner_cli::render;
+use planner_render as render;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -158,17 +158,25 @@ enum GraphFormat {
 }
 
 impl Format {
-    /// Renders the plan; `colour` applies to the text format only.
-    fn render(self, plan: &planner_core::plan::Plan, colour: bool) -> String {
+    /// Writes the plan to `out`; `colour` applies to the text format only.
+    fn render(
+        self,
+        plan: &planner_core::plan::Plan,
+        colour: bool,
+        mut out: &mut dyn Write,
+    ) -> Result<(), render::Error> {
+        // The renderers take a sized writer; `&mut dyn Write` is one.
+        let out = &mut out;
         match self {
-            Format::Text => render::text::render_with(plan, colour),
-            Format::Json => render::json::render(plan),
-            Format::Yaml => render::yaml::render(plan),
-            Format::Markdown => render::markdown::render(plan),
-            Format::Script => render::script::render(plan),
-            Format::Dot => render::dot::render(plan),
-            Format::Mermaid => render::mermaid::render(plan),
+            Format::Text => render::text::render(plan, colour, out)?,
+            Format::Json => render::json::render(plan, out)?,
+            Format::Yaml => render::yaml::render(plan, out)?,
+            Format::Markdown => render::markdown::render(plan, out)?,
+            Format::Script => render::script::render(plan, out)?,
+            Format::Dot => render::dot::render(plan, out)?,
+            Format::Mermaid => render::mermaid::render(plan, out)?,
         }
+        Ok(())
     }
 }
 
@@ -388,7 +396,10 @@ fn plan_and_render(
     output: Option<&std::path::Path>,
 ) -> Outcome {
     match plan(inventory, options) {
-        Ok((_, plan)) => output::write(output, &format.render(&plan, output::colour(output))),
+        Ok((_, plan)) => {
+            let colour = output::colour(output);
+            output::write(output, |out| format.render(&plan, colour, out))
+        }
         Err(outcome) => outcome,
     }
 }
@@ -425,16 +436,5 @@ pub(crate) fn load_failed(error: LoadError) -> Outcome {
 
 /// Writes to stdout; a closed pipe (`planner ... | head`) ends quietly.
 pub(crate) fn emit(text: &str) -> Outcome {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Outcome::Done,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Outcome::Done,
-        Err(e) => {
-            eprintln!("error: cannot write the output: {}", load::describe(&e));
-            Outcome::Refused
-        }
-    }
+    output::write(None, |out| Ok(out.write_all(text.as_bytes())?))
 }

@@ -384,8 +384,8 @@ fn text_is_plain_when_piped_and_coloured_only_on_request() {
     .output();
     let plan: planner_core::plan::Plan =
         serde_json::from_slice(plan_json.stdout_bytes()).expect("plan");
-    let plain = planner_cli::render::text::render(&plan);
-    let coloured = planner_cli::render::text::render_with(&plan, true);
+    let plain = planner_render::text::to_string(&plan, false);
+    let coloured = planner_render::text::to_string(&plan, true);
     assert!(coloured.contains("\x1b["), "colour was asked for");
     assert!(
         coloured.contains("OUTAGE"),

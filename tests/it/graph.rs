@@ -14,8 +14,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use planner_cli::render::{dot, mermaid};
 use planner_core::plan::{Plan, PlanServer, StepKind};
+use planner_render::{dot, mermaid};
 
 use crate::util::{self, NOW};
 
@@ -305,7 +305,7 @@ fn graphviz_accepts_the_dot_of_every_example_and_draws_every_server() {
 fn dot_ranks_are_the_upgrade_waves() {
     for example in examples() {
         let plan = plan(&example);
-        let text = dot::render(&plan);
+        let text = dot::to_string(&plan);
         for wave in &plan.waves {
             for step in wave.steps.iter().filter(|s| s.kind == StepKind::Upgrade) {
                 let server = step.server.as_deref().expect("an upgrade has a server");
@@ -328,7 +328,7 @@ fn dot_ranks_are_the_upgrade_waves() {
 fn mermaid_has_every_server_order_edge_and_flow() {
     for example in examples() {
         let plan = plan(&example);
-        let text = mermaid::render(&plan);
+        let text = mermaid::to_string(&plan);
         assert!(text.starts_with("flowchart "), "{example}:\n{text}");
         assert_eq!(
             text.lines()
@@ -396,7 +396,7 @@ fn hostile_plan() -> Plan {
 
 #[test]
 fn dot_quotes_every_name() {
-    let text = dot::render(&hostile_plan());
+    let text = dot::to_string(&hostile_plan());
     assert!(
         text.contains(r#""mbx1 \"quoted\" \\N back\\slash #quot; <b>&amp; end""#),
         "the name is one escaped DOT string:\n{text}"
@@ -410,7 +410,7 @@ fn dot_quotes_every_name() {
 
 #[test]
 fn mermaid_escapes_every_name() {
-    let text = mermaid::render(&hostile_plan());
+    let text = mermaid::to_string(&hostile_plan());
     let escaped = r"mbx1 #quot;quoted#quot; \N back\slash #35;quot; #lt;b#gt;#amp;amp; end";
     let nodes = mermaid_nodes(&text);
     assert!(
@@ -438,13 +438,13 @@ fn mermaid_escapes_every_name() {
 fn stores_the_plan_does_not_upgrade_are_drawn_at_target() {
     let mut plan = plan("examples/enterprise.yaml");
     plan.waves.clear();
-    let text = dot::render(&plan);
+    let text = dot::to_string(&plan);
     svg(&text, "a plan without waves");
     let rank = text
         .lines()
         .find(|l| l.contains("rank=same; \"at target\""))
         .unwrap_or_else(|| panic!("no rank for the stores at target:\n{text}"));
-    let nodes = mermaid_nodes(&mermaid::render(&plan));
+    let nodes = mermaid_nodes(&mermaid::to_string(&plan));
     for store in plan.placement.before.keys() {
         assert!(rank.contains(&format!("\"{store}\"")), "{store}: {rank}");
         assert!(nodes.contains_key(store), "no Mermaid node for {store}");
@@ -479,8 +479,8 @@ fn every_listed_server_has_a_node_with_its_roles_site_and_version() {
             !plan.servers.is_empty(),
             "{example}: the plan lists servers"
         );
-        let tree = DotTree::parse(&dot::render(&plan));
-        let mermaid = mermaid::render(&plan);
+        let tree = DotTree::parse(&dot::to_string(&plan));
+        let mermaid = mermaid::to_string(&plan);
         let nodes = mermaid_nodes(&mermaid);
         let labels: BTreeMap<&str, &str> = mermaid
             .lines()
@@ -517,13 +517,13 @@ fn every_listed_server_has_a_node_with_its_roles_site_and_version() {
 fn servers_are_grouped_by_their_first_role_and_by_site_when_there_are_several() {
     for example in examples() {
         let plan = plan(&example);
-        let tree = DotTree::parse(&dot::render(&plan));
+        let tree = DotTree::parse(&dot::to_string(&plan));
         let sites: BTreeSet<&str> = plan
             .servers
             .values()
             .filter_map(|s| s.site.as_deref())
             .collect();
-        let mermaid = mermaid::render(&plan);
+        let mermaid = mermaid::to_string(&plan);
         let (nodes, subgraphs) = (mermaid_nodes(&mermaid), mermaid_subgraphs(&mermaid));
         for (name, server) in &plan.servers {
             let role = server.roles.first().expect("a server has a role");
@@ -554,7 +554,7 @@ fn servers_are_grouped_by_their_first_role_and_by_site_when_there_are_several() 
 #[test]
 fn the_two_sites_are_two_clusters_of_role_clusters() {
     let plan = plan("examples/two-sites.yaml");
-    let tree = DotTree::parse(&dot::render(&plan));
+    let tree = DotTree::parse(&dot::to_string(&plan));
     let outer: Vec<&str> = tree
         .clusters
         .iter()
@@ -604,7 +604,7 @@ fn plan_with_a_replica_at_target() -> Plan {
 fn servers_not_upgraded_are_drawn_at_their_own_version() {
     let plan = plan_with_a_replica_at_target();
     let name = "ldap3.corp.example.com";
-    let text = dot::render(&plan);
+    let text = dot::to_string(&plan);
     svg(&text, "a plan with a server already at the target");
     let tree = DotTree::parse(&text);
     assert_eq!(tree.clusters_of(name), ["ldap-replica"]);
@@ -627,7 +627,7 @@ fn servers_not_upgraded_are_drawn_at_their_own_version() {
         "the title counts it:\n{text}"
     );
 
-    let mermaid = mermaid::render(&plan);
+    let mermaid = mermaid::to_string(&plan);
     let id = &mermaid_nodes(&mermaid)[name];
     assert_eq!(
         mermaid_subgraphs(&mermaid).get(id).map(String::as_str),
@@ -653,17 +653,17 @@ fn roles_come_from_the_server_list_not_from_why() {
     for step in misleading.waves.iter_mut().flat_map(|w| &mut w.steps) {
         step.why = "mailstore tier (5 of 5 in the zimbra order)".to_string();
     }
-    assert_eq!(mermaid::render(&plan), mermaid::render(&misleading));
+    assert_eq!(mermaid::to_string(&plan), mermaid::to_string(&misleading));
     let (before, after) = (
-        DotTree::parse(&dot::render(&plan)),
-        DotTree::parse(&dot::render(&misleading)),
+        DotTree::parse(&dot::to_string(&plan)),
+        DotTree::parse(&dot::to_string(&misleading)),
     );
     for name in plan.servers.keys() {
         assert_eq!(before.clusters_of(name), after.clusters_of(name), "{name}");
         assert_eq!(before.label(name), after.label(name), "{name}");
     }
     // `why` is still the tooltip of an upgrade.
-    let text = dot::render(&misleading);
+    let text = dot::to_string(&misleading);
     assert!(
         text.contains(", tooltip=\"mailstore tier (5 of 5 in the zimbra order)\""),
         "{text}"
@@ -682,10 +682,10 @@ fn a_plan_without_a_server_list_still_renders() {
         plan.servers.clear();
         assert_eq!(old, plan);
 
-        let text = dot::render(&old);
+        let text = dot::to_string(&old);
         let picture = svg(&text, &format!("{example} without servers"));
         let tree = DotTree::parse(&text);
-        let mermaid = mermaid::render(&old);
+        let mermaid = mermaid::to_string(&old);
         let nodes = mermaid_nodes(&mermaid);
         for server in servers(&old) {
             assert!(tree.nodes.contains_key(&server), "{example}: {server}");
@@ -710,7 +710,11 @@ fn rendering_is_deterministic() {
         let plan = plan(&example);
         let copy: Plan = serde_json::from_str(&serde_json::to_string(&plan).expect("serializes"))
             .expect("parses");
-        assert_eq!(dot::render(&plan), dot::render(&copy), "{example}");
-        assert_eq!(mermaid::render(&plan), mermaid::render(&copy), "{example}");
+        assert_eq!(dot::to_string(&plan), dot::to_string(&copy), "{example}");
+        assert_eq!(
+            mermaid::to_string(&plan),
+            mermaid::to_string(&copy),
+            "{example}"
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use planner_cli::render::markdown::{escape, render};
 use planner_core::plan::{Plan, PlanCapacity};
+use planner_render::markdown::{escape, to_string as render};
 
 use crate::util::{self, NOW, root, scratch, six_servers};
 

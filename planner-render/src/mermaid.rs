@@ -2,7 +2,7 @@
 //! dependency graph as a Mermaid flowchart, for code forges and documents
 //! that draw Mermaid but not Graphviz.
 //!
-//! It draws the same graph as the DOT renderer (read by `super::dot::graph`):
+//! It draws the same graph as the DOT renderer (read by the crate's `graph`):
 //! every server of the plan, labelled with its roles and site, in a subgraph
 //! of its first role; order edges labelled with their rule, mailbox flows as
 //! dotted links, thicker the more bytes they carry, outages in red, and the
@@ -12,78 +12,86 @@
 //! roles), only written on the nodes. Node ids are `n0`, `n1`…, never names,
 //! and every label is quoted with Mermaid's entity codes, so any name is safe.
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use planner_core::plan::Plan;
 
-use super::dot::graph::{Graph, Server};
+use crate::graph::{FLOW_COLOUR, Graph, Server};
 
-/// Colour of mailbox flows.
-const FLOW_COLOUR: &str = "#1f6fb2";
-/// Thinnest and thickest flow link, in pixels.
-const FLOW_PEN: (f64, f64) = (1.0, 4.5);
-
-/// The plan as a Mermaid flowchart.
-pub fn render(plan: &Plan) -> String {
+/// Writes the plan as a Mermaid flowchart.
+pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
     let g = Graph::from_plan(plan);
-    let mut out = String::new();
-    out.push_str("flowchart TB\n");
+    out.write_all(b"flowchart TB\n")?;
     // Comments, not a title: a `---` front matter title would make the text
     // no longer start with `flowchart`, which some embedders expect.
-    let _ = writeln!(out, "  %% {}", comment(&g.title));
-    let _ = writeln!(out, "  %% {}", comment(&g.legend));
-    let _ = writeln!(out, "  %% {}", comment(&plan.inventory_digest));
+    writeln!(out, "  %% {}", comment(&g.title))?;
+    writeln!(out, "  %% {}", comment(&g.legend))?;
+    writeln!(out, "  %% {}", comment(&plan.inventory_digest))?;
 
     for (i, group) in g.groups.iter().enumerate() {
-        let _ = writeln!(out, "  subgraph g{i} [{}]", quote(&group.name));
+        writeln!(out, "  subgraph g{i} [{}]", quote(&group.name))?;
         for &s in &group.members {
-            let _ = writeln!(out, "    n{s}[{}]", quote_lines(&node_lines(&g.servers[s])));
+            writeln!(out, "    n{s}[{}]", quote_lines(&node_lines(&g.servers[s])))?;
         }
-        out.push_str("  end\n");
+        out.write_all(b"  end\n")?;
     }
+    write_links(out, &g)?;
+    write_classes(out, &g)
+}
 
+/// The plan as a Mermaid flowchart, as a `String`.
+pub fn to_string(plan: &Plan) -> String {
+    crate::to_string(plan, render)
+}
+
+/// Order edges, then mailbox flows with their styles.
+fn write_links(out: &mut dyn Write, g: &Graph) -> io::Result<()> {
     // Links are numbered in the order they are written; `linkStyle` needs
     // the numbers of the flows.
     let mut link = 0usize;
     for w in &g.waits {
-        let _ = writeln!(out, "  n{} -->|{}| n{}", w.from, quote(&w.label), w.to);
+        writeln!(out, "  n{} -->|{}| n{}", w.from, quote(&w.label), w.to)?;
         link += 1;
     }
     let heaviest = g.flows.iter().map(|f| f.bytes).max().unwrap_or(0);
     let mut styles = Vec::new();
     for f in &g.flows {
-        let _ = writeln!(
+        writeln!(
             out,
             "  n{} -.->|{}| n{}",
             f.source,
             quote(&f.label()),
             f.target
-        );
+        )?;
         styles.push(format!(
             "  linkStyle {link} stroke:{FLOW_COLOUR},stroke-width:{:.1}px",
-            pen_width(f.bytes, heaviest)
+            f.pen_width(heaviest)
         ));
         link += 1;
     }
     for s in styles {
-        let _ = writeln!(out, "{s}");
+        writeln!(out, "{s}")?;
     }
+    Ok(())
+}
 
-    let outages: Vec<String> = ids(&g, |s| s.outage);
-    let idle: Vec<String> = ids(&g, Server::idle);
+/// The classes of outages and of servers left alone.
+fn write_classes(out: &mut dyn Write, g: &Graph) -> io::Result<()> {
+    let outages: Vec<String> = ids(g, |s| s.outage);
+    let idle: Vec<String> = ids(g, Server::idle);
     if !outages.is_empty() {
-        out.push_str(
-            "  classDef outage fill:#fde2df,stroke:#c0392b,stroke-width:2px,color:#c0392b\n",
-        );
-        let _ = writeln!(out, "  class {} outage", outages.join(","));
+        out.write_all(
+            b"  classDef outage fill:#fde2df,stroke:#c0392b,stroke-width:2px,color:#c0392b\n",
+        )?;
+        writeln!(out, "  class {} outage", outages.join(","))?;
     }
     if !idle.is_empty() {
-        out.push_str(
-            "  classDef idle fill:#f4f4f4,stroke:#888888,stroke-dasharray:4 3,color:#555555\n",
-        );
-        let _ = writeln!(out, "  class {} idle", idle.join(","));
+        out.write_all(
+            b"  classDef idle fill:#f4f4f4,stroke:#888888,stroke-dasharray:4 3,color:#555555\n",
+        )?;
+        writeln!(out, "  class {} idle", idle.join(","))?;
     }
-    out
+    Ok(())
 }
 
 /// A node's lines: name, roles and site, wave, versions, outage.
@@ -110,18 +118,10 @@ fn ids(g: &Graph, keep: impl Fn(&Server) -> bool) -> Vec<String> {
         .collect()
 }
 
-/// Flow width, from thinnest to thickest in proportion to bytes.
-fn pen_width(bytes: u64, heaviest: u64) -> f64 {
-    if heaviest == 0 {
-        return FLOW_PEN.0;
-    }
-    FLOW_PEN.0 + (FLOW_PEN.1 - FLOW_PEN.0) * (bytes as f64 / heaviest as f64)
-}
-
 /// A quoted Mermaid label. Inside quotes Mermaid still reads `#name;` entity
 /// codes and, with HTML labels, tags; so `#`, `"`, `&`, `<` and `>` become
 /// entity codes, and a line break becomes a space.
-pub(crate) fn quote(text: &str) -> String {
+fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     out.push_str(&escape(text));
@@ -162,4 +162,29 @@ fn comment(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_quoted_with_entity_codes() {
+        assert_eq!(quote("a#b\"c&<d>\ne"), "\"a#35;b#quot;c#amp;#lt;d#gt; e\"");
+        assert_eq!(
+            quote_lines(&["x".into(), "<y>".into()]),
+            "\"x<br/>#lt;y#gt;\""
+        );
+        assert_eq!(comment("{a}\nb"), "(a) b");
+    }
+
+    #[test]
+    fn the_small_plan_as_a_flowchart() {
+        let text = to_string(&crate::testing::plan());
+        assert!(text.starts_with("flowchart TB\n  %% Upgrade to 10.1.5"));
+        assert!(text.contains(
+            "  n3 -.->|\"1 mailbox, 1 GiB\"| n2\n  linkStyle 0 stroke:#1f6fb2,stroke-width:4.5px\n"
+        ));
+        assert!(text.ends_with("  class n0,n2 idle\n"));
+    }
 }

@@ -3,9 +3,9 @@
 //! on one screen. Colour only when the caller asks for it (a terminal, and no
 //! `NO_COLOR`).
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use super::duration;
+use crate::units::{duration, plural, plural_es};
 use planner_core::inventory::Bytes;
 use planner_core::plan::{BackupMode, Plan, Step, StepKind};
 
@@ -37,17 +37,23 @@ const ANSI: Style = Style {
     reset: "\x1b[0m",
 };
 
-/// The plan for a person, without colour.
-pub fn render(plan: &Plan) -> String {
-    render_with(plan, false)
+/// Writes the plan for a person; `colour` adds ANSI colours.
+pub fn render<W: io::Write>(plan: &Plan, colour: bool, out: &mut W) -> io::Result<()> {
+    let st = if colour { &ANSI } else { &PLAIN };
+    summary(plan, st, out)?;
+    writeln!(out)?;
+    steps(plan, st, out)
 }
 
-/// The plan for a person; `colour` adds ANSI colours.
-pub fn render_with(plan: &Plan, colour: bool) -> String {
-    let st = if colour { &ANSI } else { &PLAIN };
-    let mut out = String::new();
+/// The plan for a person as a `String`; `colour` adds ANSI colours.
+pub fn to_string(plan: &Plan, colour: bool) -> String {
+    crate::to_string(plan, |plan, out| render(plan, colour, out))
+}
+
+/// The summary: size, strategy, moves, duration, outages and warnings.
+fn summary(plan: &Plan, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     let s = &plan.summary;
-    let _ = writeln!(
+    writeln!(
         out,
         "{}Upgrade {} server{} to {} ({} profile) in {} wave{}{}",
         st.bold,
@@ -58,17 +64,17 @@ pub fn render_with(plan: &Plan, colour: bool) -> String {
         s.waves,
         plural(u64::from(s.waves)),
         st.reset
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "Strategy: {} (requested {})",
         plan.strategy.chosen.as_str(),
         format!("{:?}", plan.strategy.requested).to_lowercase(),
-    );
+    )?;
     for line in wrap(&plan.strategy.why, 96) {
-        let _ = writeln!(out, "  {line}");
+        writeln!(out, "  {line}")?;
     }
-    let _ = writeln!(
+    writeln!(
         out,
         "Moves: {} mailbox move{}, {}{}",
         s.mailboxes_moved,
@@ -78,45 +84,41 @@ pub fn render_with(plan: &Plan, colour: bool) -> String {
             format!(
                 "; {} mailbox{} move more than once ({} moved again)",
                 s.mailboxes_moved_twice,
-                if s.mailboxes_moved_twice == 1 {
-                    ""
-                } else {
-                    "es"
-                },
+                plural_es(s.mailboxes_moved_twice),
                 Bytes(s.bytes_moved_again)
             )
         } else {
             String::new()
         }
-    );
+    )?;
     match s.estimated_duration_s {
-        Some(d) => {
-            let _ = writeln!(out, "Estimated duration: {}", duration(d));
-        }
-        None => {
-            let _ = writeln!(out, "Estimated duration: none (no rates in the policy)");
-        }
+        Some(d) => writeln!(out, "Estimated duration: {}", duration(d))?,
+        None => writeln!(out, "Estimated duration: none (no rates in the policy)")?,
     }
     if s.outages.is_empty() {
-        let _ = writeln!(out, "Outages: none");
+        writeln!(out, "Outages: none")?;
     } else {
-        let _ = writeln!(out, "{}Outages:{}", st.red, st.reset);
+        writeln!(out, "{}Outages:{}", st.red, st.reset)?;
         for o in &s.outages {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  - wave {}: {} ({}): {}",
                 o.wave, o.server, o.unit, o.message
-            );
+            )?;
         }
     }
     if !s.warnings.is_empty() {
-        let _ = writeln!(out, "{}Warnings:{}", st.yellow, st.reset);
+        writeln!(out, "{}Warnings:{}", st.yellow, st.reset)?;
         for w in &s.warnings {
-            let _ = writeln!(out, "  - {w}");
+            writeln!(out, "  - {w}")?;
         }
     }
-    out.push('\n');
-    let _ = writeln!(out, "{}Wave    ~  Step          What{}", st.bold, st.reset);
+    Ok(())
+}
+
+/// One line per step, the wave and its estimate on the wave's first line.
+fn steps(plan: &Plan, st: &Style, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}Wave    ~  Step          What{}", st.bold, st.reset)?;
     for wave in &plan.waves {
         for (k, step) in wave.steps.iter().enumerate() {
             let (number, estimate) = if k == 0 {
@@ -129,16 +131,16 @@ pub fn render_with(plan: &Plan, colour: bool) -> String {
                 (String::new(), String::new())
             };
             let what = describe(step, st);
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{number:>4} {}{estimate:>5}{}  {:<12}  {what}",
                 st.dim,
                 st.reset,
                 step.kind.as_str()
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
 /// A wave's estimate in at most five characters: `12s`, `40m`, `2h05`.
@@ -201,7 +203,7 @@ fn describe(step: &Step, st: &Style) -> String {
                     format!(
                         "{} mailbox{}",
                         accounts.len(),
-                        if accounts.len() == 1 { "" } else { "es" }
+                        plural_es(accounts.len() as u64)
                     ),
                     accounts
                         .iter()
@@ -243,10 +245,6 @@ fn describe(step: &Step, st: &Style) -> String {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,10 +258,20 @@ mod tests {
     }
 
     #[test]
-    fn durations() {
-        assert_eq!(duration(12), "12s");
-        assert_eq!(duration(2400), "40m");
-        assert_eq!(duration(608), "10m08s");
-        assert_eq!(duration(7500), "2h05m");
+    fn the_small_plan_fits_on_a_screen() {
+        let text = to_string(&crate::testing::plan(), false);
+        assert_eq!(
+            text.lines().skip(7).collect::<Vec<_>>(),
+            [
+                "Wave    ~  Step          What",
+                "   1        upgrade       ldap2.example.com  9.0.0_P40 -> 10.1.5",
+                "            health-check  ldap2.example.com",
+                "   2        backup        mbx1.example.com  full",
+                "            move-switch   mbx1.example.com -> mbx2.example.com  1 mailbox, 1 GiB: alice@example.com",
+                "   3        upgrade       mbx1.example.com  9.0.0_P40 -> 10.1.5",
+                "            health-check  mbx1.example.com",
+            ]
+        );
+        assert!(to_string(&crate::testing::plan(), true).starts_with("\x1b[1mUpgrade 2 servers"));
     }
 }

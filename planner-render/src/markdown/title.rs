@@ -1,0 +1,110 @@
+//! The title and the scope table: what is to be approved, for which
+//! installation, made by which planner from which inventory.
+
+use std::io::{self, Write};
+
+use planner_core::inventory::Bytes;
+use planner_core::plan::Plan;
+
+use super::figures::percent;
+use super::prose::{code, escape, paragraph};
+use super::table::Table;
+use crate::units::count;
+
+pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    let s = &plan.summary;
+    put!(
+        out,
+        "# Change approval: rolling upgrade to {}\n",
+        escape(&plan.target_version)
+    );
+    paragraph(
+        out,
+        &format!(
+            "This document asks for approval to upgrade {} of a {} installation to {}, one \
+             wave after another, as planned below. It is generated from the plan; the plan \
+             file (JSON) is the reference for every name and figure.",
+            count(u64::from(s.servers_to_upgrade), "server", "servers"),
+            escape(&plan.profile),
+            escape(&plan.target_version),
+        ),
+    )?;
+    let stores = plan.placement.before.len() as u64;
+    let mailboxes: u64 = plan.placement.before.values().map(|l| l.mailboxes).sum();
+    let bytes: u64 = plan.placement.before.values().map(|l| l.bytes).sum();
+    let overhead = if plan.policy.size_overhead > 0.0 {
+        format!(
+            ", including the {} size overhead",
+            percent(plan.policy.size_overhead)
+        )
+    } else {
+        String::new()
+    };
+    let at_target = match s.servers_at_target {
+        0 => "none already at the target".to_string(),
+        n => format!("{n} more already at the target, left alone"),
+    };
+    let mut t = Table::new(&["Scope", "Value"]);
+    t.row(vec!["Target version".into(), escape(&plan.target_version)]);
+    t.row(vec!["Profile".into(), escape(&plan.profile)]);
+    t.row(vec![
+        "Servers to upgrade".into(),
+        format!("{} ({at_target})", s.servers_to_upgrade),
+    ]);
+    t.row(vec!["Mailstores".into(), stores.to_string()]);
+    t.row(vec![
+        "Mailboxes".into(),
+        format!("{mailboxes} ({}{overhead})", Bytes(bytes)),
+    ]);
+    t.row(vec![
+        "Planner".into(),
+        format!(
+            "version {}, plan format {}",
+            escape(&plan.planner_version),
+            escape(&plan.format)
+        ),
+    ]);
+    t.row(vec![
+        "Inventory digest".into(),
+        code(&plan.inventory_digest, true),
+    ]);
+    t.row(vec![
+        "Reference time (`now`)".into(),
+        format!("{}; backup ages count from it", escape(&plan.now)),
+    ]);
+    t.write(out)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn the_scope_of_the_small_plan() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| title(o, &plan)),
+            r##"# Change approval: rolling upgrade to 10.1.5
+
+This document asks for approval to upgrade 2 servers of a zimbra installation to 10.1.5, one wave
+after another, as planned below. It is generated from the plan; the plan file (JSON) is the
+reference for every name and figure.
+
+| Scope | Value |
+| --- | --- |
+| Target version | 10.1.5 |
+| Profile | zimbra |
+| Servers to upgrade | 2 (2 more already at the target, left alone) |
+| Mailstores | 2 |
+| Mailboxes | 1 (1 GiB) |
+| Planner | version 0.1.0, plan format upgrade-plan/v1 |
+| Inventory digest | `sha256:0123456789abcdef` |
+| Reference time (`now`) | 2026-11-29T00:00:00Z; backup ages count from it |
+
+"##
+        );
+    }
+}

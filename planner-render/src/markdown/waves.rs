@@ -1,0 +1,166 @@
+//! Section 4, the waves: one table per wave, one row per step, numbered
+//! wave.step, with where it runs and what it does.
+
+use std::io::{self, Write};
+
+use planner_core::plan::{Plan, Step, StepKind};
+
+use super::figures::backup_mode;
+use super::prose::{capitalized, code, escape, inline, paragraph, sentence};
+use super::table::Table;
+use crate::units::duration_words as duration;
+
+/// Names shown per move before the rest are counted.
+const NAMES_SHOWN: usize = 3;
+
+pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    put!(out, "## 4. Waves\n");
+    paragraph(
+        out,
+        "A wave starts when the previous one is finished; the steps of one wave may run in \
+         any order or at the same time. Steps are numbered wave.step; section 8 gives each \
+         one's id in the plan JSON and the script. Manual steps have no command: the \
+         operator does them and confirms. Estimates come from the policy's rates; backups, \
+         health checks and manual steps have none.",
+    )?;
+    let with_estimates = plan.policy.rates.is_some();
+    for wave in &plan.waves {
+        let estimate = match wave.estimated_duration_s {
+            Some(0) => " (no estimate)".to_string(),
+            Some(d) => format!(" (about {})", duration(d)),
+            None => String::new(),
+        };
+        put!(out, "### Wave {}{estimate}\n", wave.index);
+        let mut header = vec!["#", "Step", "Server / source → target", "Details"];
+        if with_estimates {
+            header.push("Estimate");
+        }
+        let mut t = Table::new(&header);
+        for (i, step) in wave.steps.iter().enumerate() {
+            let mut row = vec![
+                format!("{}.{}", wave.index, i + 1),
+                code(step.kind.as_str(), true),
+                where_(step),
+                details(step),
+            ];
+            if with_estimates {
+                row.push(
+                    step.estimated_duration_s
+                        .map_or_else(|| "—".to_string(), duration),
+                );
+            }
+            t.row(row);
+        }
+        t.write(out)?;
+    }
+    Ok(())
+}
+
+pub(super) fn where_(step: &Step) -> String {
+    if step.kind.is_move() {
+        format!(
+            "{} → {}",
+            escape(step.source.as_deref().unwrap_or("?")),
+            escape(step.target.as_deref().unwrap_or("?"))
+        )
+    } else {
+        escape(step.server.as_deref().unwrap_or("?"))
+    }
+}
+
+fn details(step: &Step) -> String {
+    let why = sentence(&inline(&step.why, true));
+    match step.kind {
+        StepKind::Backup => format!("{} backup: {why}", capitalized(backup_mode(step.mode))),
+        StepKind::Upgrade => format!(
+            "{} → {}{}; {why}",
+            escape(step.from_version.as_deref().unwrap_or("?")),
+            escape(step.to_version.as_deref().unwrap_or("?")),
+            if step.outage == Some(true) {
+                ", **outage**"
+            } else {
+                ""
+            }
+        ),
+        StepKind::MoveData | StepKind::MoveSwitch => {
+            let mut d = format!("{why} {}.", names(step));
+            if let Some(u) = step.unavailable_per_account_s {
+                d.push_str(&format!(
+                    " Each account is unavailable for about {} at its switch.",
+                    duration(u)
+                ));
+            }
+            d
+        }
+        StepKind::PoolOut | StepKind::PoolIn | StepKind::Drain | StepKind::Undrain => {
+            format!("Manual: {why}")
+        }
+        StepKind::HealthCheck => why,
+    }
+}
+
+/// `Accounts: a, b, c and 6 more` (or the domains, when moves are by domain).
+fn names(step: &Step) -> String {
+    let accounts = step.accounts.as_deref().unwrap_or(&[]);
+    let domains = step.domains.as_deref().unwrap_or(&[]);
+    let (label, list) = if domains.is_empty() {
+        ("Accounts", accounts)
+    } else {
+        ("Domains", domains)
+    };
+    let shown: Vec<String> = list.iter().take(NAMES_SHOWN).map(|n| escape(n)).collect();
+    let more = list.len().saturating_sub(NAMES_SHOWN);
+    format!(
+        "{label}: {}{}",
+        shown.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markdown::section;
+    use crate::testing;
+
+    #[test]
+    fn one_table_per_wave() {
+        let plan = testing::plan();
+        assert_eq!(
+            section(|o| waves(o, &plan)),
+            r##"## 4. Waves
+
+A wave starts when the previous one is finished; the steps of one wave may run in any order or at
+the same time. Steps are numbered wave.step; section 8 gives each one's id in the plan JSON and the
+script. Manual steps have no command: the operator does them and confirms. Estimates come from the
+policy's rates; backups, health checks and manual steps have none.
+
+### Wave 1
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 1.1 | `upgrade` | ldap2.example.com | 9.0.0\_P40 → 10.1.5; ldap-replica tier. |
+| 1.2 | `health-check` | ldap2.example.com | after its upgrade. |
+
+### Wave 2
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 2.1 | `backup` | mbx1.example.com | Full backup: before its mailboxes move. |
+| 2.2 | `move-switch` | mbx1.example.com → mbx2.example.com | empties `mbx1`. Accounts: alice@example.com. |
+
+### Wave 3
+
+| # | Step | Server / source → target | Details |
+| --- | --- | --- | --- |
+| 3.1 | `upgrade` | mbx1.example.com | 9.0.0\_P40 → 10.1.5; mailstore tier, emptied. |
+| 3.2 | `health-check` | mbx1.example.com | after its upgrade. |
+
+"##
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The script's preamble: strict shell settings, the few variables the plan
+//! sets, the function library every script shares (`lib.sh`), and the
+//! argument parsing that picks the starting wave.
+
+use std::io::{self, Write};
+
+use planner_core::plan::Plan;
+
+use super::shell::{digest_prefix, sh_quote};
+use crate::flavour::Flavour;
+
+/// The helper functions, the same in every script: `remote_shell` and the
+/// quoting it does, `manual`, `check_empty`, `wave`, `step` and the exit
+/// trap. A shell file of its own, so that it can be read and checked as shell.
+const LIBRARY: &str = include_str!("lib.sh");
+
+/// Writes the settings, the function library and the argument parsing.
+pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "set -eu")?;
+    writeln!(
+        out,
+        "set -f  # no file name expansion: nothing in this script is a pattern"
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "MAIL_USER={}  # every command runs as this user on the servers",
+        sh_quote(flavour.user)
+    )?;
+    writeln!(
+        out,
+        "LIBEXEC={}  # where zmreplchk lives",
+        sh_quote(flavour.libexec)
+    )?;
+    writeln!(out, "TOTAL_WAVES={}", plan.waves.len())?;
+    writeln!(
+        out,
+        "WORKDIR=${{PLANNER_WORKDIR:-{}}}",
+        sh_quote(&format!(
+            "/tmp/planner-{}",
+            digest_prefix(&plan.inventory_digest)
+        ))
+    )?;
+    writeln!(out)?;
+    out.write_all(LIBRARY.as_bytes())?;
+    let total = plan.waves.len();
+    write!(
+        out,
+        "
+FROM_WAVE=${{START_WAVE:-1}}
+while [ $# -gt 0 ]; do
+    case $1 in
+        --from-wave)
+            [ $# -ge 2 ] || fail '--from-wave needs a wave number'
+            FROM_WAVE=$2
+            shift 2
+            ;;
+        --from-wave=*)
+            FROM_WAVE=${{1#--from-wave=}}
+            shift
+            ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            usage >&2
+            fail \"unknown argument: $1\"
+            ;;
+    esac
+done
+case $FROM_WAVE in
+    '' | *[!0-9]*) fail \"the starting wave must be a number from 1 to $TOTAL_WAVES, not '$FROM_WAVE'\" ;;
+esac
+"
+    )?;
+    if total > 0 {
+        out.write_all(
+            b"if [ \"$FROM_WAVE\" -lt 1 ] || [ \"$FROM_WAVE\" -gt \"$TOTAL_WAVES\" ]; then
+    fail \"the starting wave must be a number from 1 to $TOTAL_WAVES, not $FROM_WAVE\"
+fi
+",
+        )?;
+        writeln!(
+            out,
+            "printf 'Rolling upgrade to %s: %s waves, starting at wave %s.\\n' {} \"$TOTAL_WAVES\" \"$FROM_WAVE\"",
+            sh_quote(&plan.target_version)
+        )?;
+    }
+    Ok(())
+}
