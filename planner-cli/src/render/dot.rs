@@ -558,14 +558,14 @@ pub(crate) mod graph {
                 let mut edges: Vec<&planner_core::plan::Wait> =
                     step.waits_for.iter().flatten().collect();
                 edges.sort_by(|a, b| {
-                    (index.get(&a.server), &a.rule).cmp(&(index.get(&b.server), &b.rule))
+                    (index.get(&a.server), a.rule.to_string()).cmp(&(index.get(&b.server), b.rule.to_string()))
                 });
                 for w in edges {
-                    let (kind, label) = compact_rule(&w.rule);
+                    let (kind, label) = compact_rule(&w.rule.to_string());
                     waits.push(Wait {
                         from: index[&w.server],
                         to: i,
-                        rule: w.rule.clone(),
+                        rule: w.rule.to_string(),
                         label,
                         kind,
                     });

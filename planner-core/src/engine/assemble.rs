@@ -299,7 +299,7 @@ fn step(
                     .iter()
                     .map(|(p, r)| Wait {
                         server: name(*p),
-                        rule: r.describe(inv.profile.name.as_str()),
+                        rule: r.rule(inv.profile.name.as_str()),
                     })
                     .collect(),
             );
