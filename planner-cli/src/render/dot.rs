@@ -558,7 +558,8 @@ pub(crate) mod graph {
                 let mut edges: Vec<&planner_core::plan::Wait> =
                     step.waits_for.iter().flatten().collect();
                 edges.sort_by(|a, b| {
-                    (index.get(&a.server), a.rule.to_string()).cmp(&(index.get(&b.server), b.rule.to_string()))
+                    (index.get(&a.server), a.rule.to_string())
+                        .cmp(&(index.get(&b.server), b.rule.to_string()))
                 });
                 for w in edges {
                     let (kind, label) = compact_rule(&w.rule.to_string());

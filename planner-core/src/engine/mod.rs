@@ -22,6 +22,8 @@ mod refuse;
 mod schedule;
 mod strategy;
 mod table;
+#[cfg(test)]
+mod tidy;
 
 pub use reason::{
     Blocker, CycleEdge, Hint, Limit, Missing, NoSafePlan, Reason, ReasonKind, SpareProblem,

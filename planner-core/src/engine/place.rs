@@ -132,7 +132,6 @@ impl State {
     }
 }
 
-
 impl State {
     /// Commits an evacuation: every placed mailbox is charged to its target
     /// from now on, and released from the store being emptied.
@@ -601,7 +600,10 @@ fn batch(
             format!("the lowest fill among the stores{site}")
         }
         (_, Preference::First) => "already at the target version, so they move once".to_string(),
-        (_, Preference::Fallback) => "not yet upgraded: no store at the target version has room, so they move again later".to_string(),
+        (_, Preference::Fallback) => {
+            "not yet upgraded: no store at the target version has room, so they move again later"
+                .to_string()
+        }
     };
     let what = match domains.len() {
         0 => format!("{n} mailbox{} ({})", plural_es(n), Bytes(bytes)),

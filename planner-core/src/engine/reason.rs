@@ -128,7 +128,10 @@ impl fmt::Display for ReasonKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReasonKind::MaxFillOutOfRange { max_fill } => {
-                write!(f, "max_fill must be above 0% and at most 100%, not {max_fill}")
+                write!(
+                    f,
+                    "max_fill must be above 0% and at most 100%, not {max_fill}"
+                )
             }
             ReasonKind::OrderCycle { servers } => {
                 write!(f, "the upgrade order has a cycle: {}", servers.join(" → "))?;
@@ -152,7 +155,10 @@ impl fmt::Display for ReasonKind {
                     None => "the installation".to_string(),
                 };
                 let listed: Vec<String> = stores.iter().map(StoreShortfall::to_string).collect();
-                let bytes: u64 = stores.iter().map(|s| s.bytes.0).fold(0, u64::saturating_add);
+                let bytes: u64 = stores
+                    .iter()
+                    .map(|s| s.bytes.0)
+                    .fold(0, u64::saturating_add);
                 let mailboxes: u64 = stores.iter().map(|s| s.mailboxes).sum();
                 write!(
                     f,

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 
 use super::graph::{Cycle, Order};
 use super::place::{Mode, Shortfall};
-use super::reason::{
-    CycleEdge, Hint, Missing, NoSafePlan, Reason, ReasonKind, StoreShortfall,
-};
+use super::reason::{CycleEdge, Hint, Missing, NoSafePlan, Reason, ReasonKind, StoreShortfall};
 use super::schedule::Scheduled;
 use super::strategy;
 use crate::inventory::{Bytes, Capacity, Fraction, Inventory, Policy, ServerId, ServerName};
@@ -76,10 +74,7 @@ pub fn refusal(
         .values()
         .filter_map(|site| describe_shortfalls(inv, policy, site))
         .collect();
-    let wanted: Vec<Missing> = described
-        .iter()
-        .filter_map(|d| d.missing.clone())
-        .collect();
+    let wanted: Vec<Missing> = described.iter().filter_map(|d| d.missing.clone()).collect();
     let found = if wanted.len() == described.len() && !wanted.is_empty() {
         probe(inv, policy, modes, now, &wanted)
     } else {

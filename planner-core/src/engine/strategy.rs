@@ -163,7 +163,10 @@ pub fn why(
     if others.is_empty() {
         why
     } else {
-        format!("{why}; auto chose it as the cheapest: {}", others.join("; "))
+        format!(
+            "{why}; auto chose it as the cheapest: {}",
+            others.join("; ")
+        )
     }
 }
 

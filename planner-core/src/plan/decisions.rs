@@ -74,11 +74,13 @@ impl WaitRule {
                 waits_for: waits_for.to_string(),
             })
         } else if let Some((profile, tiers)) = text.split_once(" order: ") {
-            tiers.split_once(" before ").map(|(before, after)| WaitRule::Order {
-                profile: profile.to_string(),
-                before: before.to_string(),
-                after: after.to_string(),
-            })
+            tiers
+                .split_once(" before ")
+                .map(|(before, after)| WaitRule::Order {
+                    profile: profile.to_string(),
+                    before: before.to_string(),
+                    after: after.to_string(),
+                })
         } else {
             None
         };

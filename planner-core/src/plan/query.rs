@@ -139,13 +139,14 @@ mod tests {
         ]);
         assert_eq!(p.destination("a@x"), Some("mbx1"));
         assert_eq!(p.destination("b@x"), Some("spare1"));
-        assert_eq!(p.destination("ignored@example.com"), None, "copies move nobody");
+        assert_eq!(
+            p.destination("ignored@example.com"),
+            None,
+            "copies move nobody"
+        );
         assert_eq!(p.destination("nobody@x"), None);
         let all: Vec<(&str, &str)> = p.destinations().into_iter().collect();
-        assert_eq!(
-            all,
-            [("a@x", "mbx1"), ("b@x", "spare1"), ("c@x", "mbx3")]
-        );
+        assert_eq!(all, [("a@x", "mbx1"), ("b@x", "spare1"), ("c@x", "mbx3")]);
     }
 
     #[test]
