@@ -140,7 +140,23 @@ fn server(inv: &Inventory, plan: &Plan, id: ServerId) -> Explanation {
         lines.push("waited for by:".to_string());
         lines.extend(waited_by);
     }
-    // The store being emptied first, and any mailboxes it receives.
+    lines.extend(move_lines(plan, name));
+    let others: Vec<String> = steps(plan)
+        .filter(|(_, st)| {
+            !st.kind.is_move() && st.kind != StepKind::Upgrade && st.server.as_deref() == Some(name)
+        })
+        .map(|(wave, st)| format!("  - wave {wave}: {}: {}", st.kind.as_str(), st.why))
+        .collect();
+    if !others.is_empty() {
+        lines.push("its other steps:".to_string());
+        lines.extend(others);
+    }
+    Explanation { subject, lines }
+}
+
+/// A store's moves: emptied first, and any mailboxes it receives.
+fn move_lines(plan: &Plan, name: &str) -> Vec<String> {
+    let mut lines = Vec::new();
     let out: Vec<(u32, &Step)> = steps(plan)
         .filter(|(_, st)| st.kind == StepKind::MoveSwitch && st.source.as_deref() == Some(name))
         .collect();
@@ -173,17 +189,7 @@ fn server(inv: &Inventory, plan: &Plan, id: ServerId) -> Explanation {
             waves.join(", ")
         ));
     }
-    let others: Vec<String> = steps(plan)
-        .filter(|(_, st)| {
-            !st.kind.is_move() && st.kind != StepKind::Upgrade && st.server.as_deref() == Some(name)
-        })
-        .map(|(wave, st)| format!("  - wave {wave}: {}: {}", st.kind.as_str(), st.why))
-        .collect();
-    if !others.is_empty() {
-        lines.push("its other steps:".to_string());
-        lines.extend(others);
-    }
-    Explanation { subject, lines }
+    lines
 }
 
 fn account(inv: &Inventory, plan: &Plan, index: usize) -> Explanation {

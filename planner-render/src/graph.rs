@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use planner_core::inventory::Bytes;
-use planner_core::plan::{Plan, PlanServer, Step, StepKind};
+use planner_core::plan::{Plan, PlanServer, Step, StepKind, WaitRule};
 
 use crate::units::{plural, plural_es};
 
@@ -267,26 +267,15 @@ fn roles_of(listed: Option<&PlanServer>, in_placement: bool) -> (Vec<String>, St
 /// A rule in a word or three: `zimbra order: mta before proxy` is `order`
 /// (the groups show the tiers), `role logger waits for ldap-master` is
 /// `logger after ldap-master`, `depends_on` stays.
-///
-/// This is the one place that reads a rule's text: `Wait.rule` is a string in
-/// the plan today. Once the core gives it a type, this becomes a `match` on
-/// it, and nothing else here changes.
-fn compact_rule(rule: &str) -> (WaitKind, String) {
-    if let Some((_, tiers)) = rule.split_once(" order: ")
-        && tiers.contains(" before ")
-    {
-        return (WaitKind::Order, "order".to_string());
+fn compact_rule(rule: &WaitRule) -> (WaitKind, String) {
+    match rule {
+        WaitRule::Order { .. } => (WaitKind::Order, "order".to_string()),
+        WaitRule::After { role, waits_for } => {
+            (WaitKind::After, format!("{role} after {waits_for}"))
+        }
+        WaitRule::DependsOn => (WaitKind::DependsOn, rule.to_string()),
+        _ => (WaitKind::Other, rule.to_string()),
     }
-    if let Some((role, waited)) = rule
-        .strip_prefix("role ")
-        .and_then(|r| r.split_once(" waits for "))
-    {
-        return (WaitKind::After, format!("{role} after {waited}"));
-    }
-    if rule == "depends_on" {
-        return (WaitKind::DependsOn, rule.to_string());
-    }
-    (WaitKind::Other, rule.to_string())
 }
 
 /// What the plan's waves say about each server: the names they mention, the
@@ -435,13 +424,15 @@ fn waits(servers: &[Server], steps: &StepIndex, index: &BTreeMap<String, usize>)
             continue;
         };
         let mut edges: Vec<&planner_core::plan::Wait> = step.waits_for.iter().flatten().collect();
-        edges.sort_by(|a, b| (index.get(&a.server), &a.rule).cmp(&(index.get(&b.server), &b.rule)));
+        // Sorted by the rule's sentence, as the plan words it, so the drawing
+        // does not depend on the order of the enum's variants.
+        edges.sort_by_cached_key(|w| (index.get(&w.server), w.rule.to_string()));
         for w in edges {
             let (kind, label) = compact_rule(&w.rule);
             waits.push(Wait {
                 from: index[&w.server],
                 to: i,
-                rule: w.rule.clone(),
+                rule: w.rule.to_string(),
                 label,
                 kind,
             });
@@ -503,7 +494,8 @@ mod tests {
             ("depends_on", WaitKind::DependsOn, "depends_on"),
             ("something new", WaitKind::Other, "something new"),
         ] {
-            assert_eq!(compact_rule(rule), (kind, label.to_string()), "{rule}");
+            let typed = WaitRule::parse(rule);
+            assert_eq!(compact_rule(&typed), (kind, label.to_string()), "{rule}");
         }
     }
 

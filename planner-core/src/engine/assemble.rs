@@ -28,10 +28,68 @@ pub fn assemble(
     why: String,
 ) -> Plan {
     let inv = &checked.inventory;
-    let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
     // The mailboxes in account order, once: move steps list their accounts
     // sorted, and the digest hashes them in this order.
     let by_account = crate::plan::account_order(inv);
+    let written = waves(inv, policy, order, scheduled, &by_account);
+    let placement = replay(inv, policy, scheduled);
+    let Totals {
+        moved,
+        bytes: bytes_moved,
+        twice,
+        bytes_again,
+    } = scheduled.totals;
+    let summary = Summary {
+        servers_to_upgrade: inv.servers.iter().filter(|s| s.needs_upgrade()).count() as u32,
+        servers_at_target: inv.servers.iter().filter(|s| !s.needs_upgrade()).count() as u32,
+        mailboxes_moved: moved,
+        bytes_moved,
+        mailboxes_moved_twice: twice,
+        bytes_moved_again: bytes_again,
+        waves: written.waves.len() as u32,
+        outages: outages(inv, scheduled, &written.wave_of_slot),
+        warnings: warnings(checked, scheduled.totals, chosen),
+        estimated_duration_s: written.total,
+    };
+    Plan {
+        format: FORMAT.to_string(),
+        planner_version: env!("CARGO_PKG_VERSION").to_string(),
+        inventory_digest: crate::plan::digest_in_order(inv, &by_account),
+        now: options.now.to_string(),
+        target_version: inv.target_version.to_string(),
+        profile: inv.profile.name.as_str().to_string(),
+        policy: plan_policy(policy),
+        strategy: StrategyChoice {
+            requested: policy.strategy,
+            chosen,
+            why,
+        },
+        summary,
+        servers: servers(inv, policy),
+        waves: written.waves,
+        placement,
+    }
+}
+
+/// The waves as written, and what the summary needs of them.
+struct Written {
+    waves: Vec<Wave>,
+    /// The plan wave of each table slot: slots without steps are dropped.
+    wave_of_slot: Vec<u32>,
+    /// The sum of the waves' estimates; `None` without rates.
+    total: Option<u64>,
+}
+
+/// Writes every table slot with steps as a wave: steps in a stable order,
+/// ids made unique, and the wave's estimate.
+fn waves(
+    inv: &Inventory,
+    policy: &Policy,
+    order: &Order,
+    scheduled: &Scheduled,
+    by_account: &[u32],
+) -> Written {
+    let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
     let mut rank = vec![0u32; inv.mailboxes.len()];
     for (position, &m) in by_account.iter().enumerate() {
         rank[m as usize] = position as u32;
@@ -40,10 +98,7 @@ pub fn assemble(
     let mut waves = Vec::new();
     let mut total: Option<u64> = rates.map(|_| 0);
     let mut ids: BTreeMap<String, u32> = BTreeMap::new();
-    // Slots without steps are dropped, so table slots map to plan waves.
     let mut wave_of_slot: Vec<u32> = Vec::new();
-    // Which mailboxes have a copy pending at which target, to tell a switch's
-    // delta from a whole move.
     for slot in scheduled.table.slots() {
         wave_of_slot.push((waves.len() + 1) as u32);
         if slot.steps.is_empty() {
@@ -79,15 +134,20 @@ pub fn assemble(
             estimated_duration_s: estimate,
         });
     }
+    Written {
+        waves,
+        wave_of_slot,
+        total,
+    }
+}
 
-    let placement = replay(inv, policy, scheduled);
-    let Totals {
-        moved,
-        bytes: bytes_moved,
-        twice,
-        bytes_again,
-    } = scheduled.totals;
+/// The inventory's warnings, and the planning's own.
+fn warnings(checked: &Checked, totals: Totals, chosen: ChosenStrategy) -> Vec<String> {
+    let inv = &checked.inventory;
     let mut warnings: Vec<String> = checked.warnings.iter().map(|d| d.message.clone()).collect();
+    let Totals {
+        twice, bytes_again, ..
+    } = totals;
     if twice > 0 {
         let because = match chosen {
             ChosenStrategy::Spare => {
@@ -108,93 +168,75 @@ pub fn assemble(
                 .to_string(),
         );
     }
-    let outages = {
-        let mut o: Vec<Outage> = scheduled
-            .outages
-            .iter()
-            .map(|n| Outage {
-                wave: wave_of_slot
-                    .get(n.wave.saturating_sub(1))
-                    .copied()
-                    .unwrap_or(n.wave as u32),
-                server: name(n.server),
-                unit: n.unit.clone(),
-                message: n.message.clone(),
-            })
-            .collect();
-        o.sort_by(|a, b| (a.wave, &a.server, &a.unit).cmp(&(b.wave, &b.server, &b.unit)));
-        o
-    };
-    let summary = Summary {
-        servers_to_upgrade: inv.servers.iter().filter(|s| s.needs_upgrade()).count() as u32,
-        servers_at_target: inv.servers.iter().filter(|s| !s.needs_upgrade()).count() as u32,
-        mailboxes_moved: moved,
-        bytes_moved,
-        mailboxes_moved_twice: twice,
-        bytes_moved_again: bytes_again,
-        waves: waves.len() as u32,
-        outages,
-        warnings,
-        estimated_duration_s: total,
-    };
-    Plan {
-        format: FORMAT.to_string(),
-        planner_version: env!("CARGO_PKG_VERSION").to_string(),
-        inventory_digest: crate::plan::digest_in_order(inv, &by_account),
-        now: options.now.to_string(),
-        target_version: inv.target_version.to_string(),
-        profile: inv.profile.name.as_str().to_string(),
-        policy: PlanPolicy {
-            strategy: policy.strategy,
-            max_fill: fraction(policy.max_fill),
-            size_overhead: fraction(policy.size_overhead),
-            evacuate: policy.evacuate,
-            move_by: policy.move_by,
-            two_stage_moves: policy.two_stage_moves,
-            backup: policy.backup,
-            full_backup_max_age_s: policy.full_backup_max_age.0,
-            max_parallel_moves: policy.max_parallel_moves,
-            max_parallel_upgrades: policy.max_parallel_upgrades,
-            cross_site_moves: policy.cross_site_moves,
-            allow_outage: policy.allow_outage.clone(),
-            notify: policy.notify.as_ref().map(|n| n.to_string()),
-            rates: rates.map(|r| PlanRates {
-                copy_bytes_per_s: r.copy.0,
-                delta_fraction: fraction(r.delta_fraction),
-                switch_per_account_s: r.switch_per_account.0,
-                upgrade_s: r.upgrade.0,
-            }),
-        },
-        strategy: StrategyChoice {
-            requested: policy.strategy,
-            chosen,
-            why,
-        },
-        summary,
-        servers: inv
-            .servers
-            .iter()
-            .map(|s| {
-                (
-                    s.name.to_string(),
-                    PlanServer {
-                        roles: s.roles.clone(),
-                        site: s.site.clone(),
-                        version: s.version.to_string(),
-                        upgraded: s.needs_upgrade(),
-                        capacity: s.capacity.map(|c| PlanCapacity {
-                            disk: c.disk.0,
-                            mailboxes: c.mailboxes,
-                            max_bytes: policy.max_fill.of(c.disk.0),
-                            max_mailboxes: c.mailboxes.map(|m| policy.max_fill.of(m)),
-                        }),
-                    },
-                )
-            })
-            .collect(),
-        waves,
-        placement,
+    warnings
+}
+
+/// The accepted outages, in plan waves, sorted.
+fn outages(inv: &Inventory, scheduled: &Scheduled, wave_of_slot: &[u32]) -> Vec<Outage> {
+    let mut o: Vec<Outage> = scheduled
+        .outages
+        .iter()
+        .map(|n| Outage {
+            wave: wave_of_slot
+                .get(n.wave.saturating_sub(1))
+                .copied()
+                .unwrap_or(n.wave as u32),
+            server: inv.server(n.server).name.to_string(),
+            unit: n.unit.clone(),
+            message: n.message.clone(),
+        })
+        .collect();
+    o.sort_by(|a, b| (a.wave, &a.server, &a.unit).cmp(&(b.wave, &b.server, &b.unit)));
+    o
+}
+
+/// The effective policy as numbers.
+fn plan_policy(policy: &Policy) -> PlanPolicy {
+    PlanPolicy {
+        strategy: policy.strategy,
+        max_fill: fraction(policy.max_fill),
+        size_overhead: fraction(policy.size_overhead),
+        evacuate: policy.evacuate,
+        move_by: policy.move_by,
+        two_stage_moves: policy.two_stage_moves,
+        backup: policy.backup,
+        full_backup_max_age_s: policy.full_backup_max_age.0,
+        max_parallel_moves: policy.max_parallel_moves,
+        max_parallel_upgrades: policy.max_parallel_upgrades,
+        cross_site_moves: policy.cross_site_moves,
+        allow_outage: policy.allow_outage.clone(),
+        notify: policy.notify.as_ref().map(|n| n.to_string()),
+        rates: policy.rates.map(|r| PlanRates {
+            copy_bytes_per_s: r.copy.0,
+            delta_fraction: fraction(r.delta_fraction),
+            switch_per_account_s: r.switch_per_account.0,
+            upgrade_s: r.upgrade.0,
+        }),
     }
+}
+
+/// Every server by name, with its capacity and ceilings.
+fn servers(inv: &Inventory, policy: &Policy) -> BTreeMap<String, PlanServer> {
+    inv.servers
+        .iter()
+        .map(|s| {
+            (
+                s.name.to_string(),
+                PlanServer {
+                    roles: s.roles.clone(),
+                    site: s.site.clone(),
+                    version: s.version.to_string(),
+                    upgraded: s.needs_upgrade(),
+                    capacity: s.capacity.map(|c| PlanCapacity {
+                        disk: c.disk.0,
+                        mailboxes: c.mailboxes,
+                        max_bytes: policy.max_fill.of(c.disk.0),
+                        max_mailboxes: c.mailboxes.map(|m| policy.max_fill.of(m)),
+                    }),
+                },
+            )
+        })
+        .collect()
 }
 
 fn step(
@@ -228,55 +270,7 @@ fn step(
     };
     let rates = policy.rates;
     if kind.is_move() {
-        let target = d.target.map(name).unwrap_or_default();
-        s.id = format!("{}:{}>{}", kind.as_str(), name(d.server), target);
-        s.source = Some(name(d.server));
-        s.target = Some(target);
-        // Sorted by account: the mailbox indices by their rank in the
-        // inventory's account order, then the names.
-        let mut sorted: Vec<u32> = d.mailboxes.clone();
-        sorted.sort_unstable_by_key(|&m| rank[m as usize]);
-        let accounts: Vec<String> = sorted
-            .iter()
-            .map(|&m| inv.mailboxes[m as usize].account.to_string())
-            .collect();
-        let bytes: u64 = d
-            .mailboxes
-            .iter()
-            .map(|&m| inv.mailboxes[m as usize].size.0)
-            .sum();
-        let n = accounts.len() as u64;
-        s.accounts = Some(accounts);
-        s.domains = Some(d.domains.clone());
-        s.bytes = Some(bytes);
-        s.candidates = Some(
-            d.candidates
-                .iter()
-                .map(|(store, verdict)| Candidate {
-                    store: name(*store),
-                    verdict: verdict.clone(),
-                })
-                .collect(),
-        );
-        if let Some(r) = rates {
-            let copy = |b: u128| -> u64 {
-                u64::try_from(b.div_ceil(u128::from(r.copy.0.max(1)))).unwrap_or(u64::MAX)
-            };
-            s.estimated_duration_s = Some(match kind {
-                StepKind::MoveData => copy(u128::from(bytes)),
-                _ => {
-                    let copied = if policy.two_stage_moves {
-                        u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
-                    } else {
-                        u128::from(bytes)
-                    };
-                    copy(copied).saturating_add(r.switch_per_account.0.saturating_mul(n))
-                }
-            });
-            if kind == StepKind::MoveSwitch {
-                s.unavailable_per_account_s = Some(r.switch_per_account.0);
-            }
-        }
+        move_fields(&mut s, inv, policy, rank, d, name);
         return s;
     }
     let server = inv.server(d.server);
@@ -299,7 +293,7 @@ fn step(
                     .iter()
                     .map(|(p, r)| Wait {
                         server: name(*p),
-                        rule: r.describe(inv.profile.name.as_str()),
+                        rule: r.rule(inv.profile.name.as_str()),
                     })
                     .collect(),
             );
@@ -317,6 +311,68 @@ fn step(
         _ => {}
     }
     s
+}
+
+/// The fields of a move step: its id, source and target, accounts sorted,
+/// bytes, candidate verdicts and estimates.
+fn move_fields(
+    s: &mut Step,
+    inv: &Inventory,
+    policy: &Policy,
+    rank: &[u32],
+    d: &Draft,
+    name: &dyn Fn(crate::inventory::ServerId) -> String,
+) {
+    let kind = d.kind;
+    let target = d.target.map(name).unwrap_or_default();
+    s.id = format!("{}:{}>{}", kind.as_str(), name(d.server), target);
+    s.source = Some(name(d.server));
+    s.target = Some(target);
+    // Sorted by account: the mailbox indices by their rank in the
+    // inventory's account order, then the names.
+    let mut sorted: Vec<u32> = d.mailboxes.clone();
+    sorted.sort_unstable_by_key(|&m| rank[m as usize]);
+    let accounts: Vec<String> = sorted
+        .iter()
+        .map(|&m| inv.mailboxes[m as usize].account.to_string())
+        .collect();
+    let bytes: u64 = d
+        .mailboxes
+        .iter()
+        .map(|&m| inv.mailboxes[m as usize].size.0)
+        .sum();
+    let n = accounts.len() as u64;
+    s.accounts = Some(accounts);
+    s.domains = Some(d.domains.clone());
+    s.bytes = Some(bytes);
+    s.candidates = Some(
+        d.candidates
+            .iter()
+            .map(|(store, verdict)| Candidate {
+                store: name(*store),
+                verdict: verdict.clone(),
+            })
+            .collect(),
+    );
+    if let Some(r) = policy.rates {
+        let copy = |b: u128| -> u64 {
+            u64::try_from(b.div_ceil(u128::from(r.copy.0.max(1)))).unwrap_or(u64::MAX)
+        };
+        s.estimated_duration_s = Some(match kind {
+            StepKind::MoveData => copy(u128::from(bytes)),
+            _ => {
+                let copied = if policy.two_stage_moves {
+                    u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
+                } else {
+                    u128::from(bytes)
+                };
+                copy(copied).saturating_add(r.switch_per_account.0.saturating_mul(n))
+            }
+        });
+        if kind == StepKind::MoveSwitch {
+            s.unavailable_per_account_s = Some(r.switch_per_account.0);
+        }
+    }
 }
 
 /// Replays the moves to find each store's load before, at its peak, and

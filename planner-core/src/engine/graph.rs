@@ -8,10 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use crate::inventory::{Inventory, ServerId};
+use crate::plan::WaitRule;
 
 /// Why one server waits for another.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,14 +33,19 @@ pub enum EdgeReason {
 }
 
 impl EdgeReason {
-    /// In words, for plans and explanations.
-    pub fn describe(&self, profile: &str) -> String {
+    /// The rule as the plan records it (tier edges name the profile).
+    pub fn rule(&self, profile: &str) -> WaitRule {
         match self {
-            EdgeReason::Tier { before, after } => {
-                format!("{profile} order: {before} before {after}")
-            }
-            EdgeReason::After { role, waits_for } => format!("role {role} waits for {waits_for}"),
-            EdgeReason::DependsOn => "depends_on".to_string(),
+            EdgeReason::Tier { before, after } => WaitRule::Order {
+                profile: profile.to_string(),
+                before: before.clone(),
+                after: after.clone(),
+            },
+            EdgeReason::After { role, waits_for } => WaitRule::After {
+                role: role.clone(),
+                waits_for: waits_for.clone(),
+            },
+            EdgeReason::DependsOn => WaitRule::DependsOn,
         }
     }
 }
@@ -68,9 +71,30 @@ pub struct Cycle {
 
 /// Builds the order graph; fails with every cycle found.
 pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
-    let n = inv.servers.len();
-    let profile = &inv.profile;
     let upgrading: Vec<bool> = inv.servers.iter().map(|s| s.needs_upgrade()).collect();
+    let (tier, rank) = tiers_and_ranks(inv);
+    // Edge (waiter, waited-for) → reason; a BTreeMap keeps one reason per pair
+    // (the first found, in a fixed order) and a fixed iteration order.
+    let mut edges: BTreeMap<(usize, usize), EdgeReason> = BTreeMap::new();
+    tier_edges(inv, &upgrading, &tier, &mut edges);
+    after_edges(inv, &upgrading, &mut edges);
+    depends_on_edges(inv, &upgrading, &mut edges);
+
+    let mut preds: Vec<Vec<(ServerId, EdgeReason)>> = vec![Vec::new(); inv.servers.len()];
+    for ((waiter, waited), reason) in edges {
+        preds[waiter].push((ServerId(waited as u32), reason));
+    }
+    let cycles = cycles_of(&preds);
+    if !cycles.is_empty() {
+        return Err(cycles);
+    }
+    Ok(Order { preds, tier, rank })
+}
+
+/// Each server's tier (its earliest main role), and its rank for ties (its
+/// tier, or for auxiliary-only servers the position of its first role).
+fn tiers_and_ranks(inv: &Inventory) -> (Vec<Option<usize>>, Vec<usize>) {
+    let profile = &inv.profile;
     let tier: Vec<Option<usize>> = inv
         .servers
         .iter()
@@ -95,15 +119,20 @@ pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
             })
         })
         .collect();
+    (tier, rank)
+}
 
-    // Edge (waiter, waited-for) → reason; a BTreeMap keeps one reason per pair
-    // (the first found, in a fixed order) and a fixed iteration order.
-    let mut edges: BTreeMap<(usize, usize), EdgeReason> = BTreeMap::new();
-
-    // Tiers: each server waits for the servers of the nearest earlier tier
-    // that has servers to upgrade (edges pass through empty tiers).
+/// Tiers: each server waits for the servers of the nearest earlier tier
+/// that has servers to upgrade (edges pass through empty tiers).
+fn tier_edges(
+    inv: &Inventory,
+    upgrading: &[bool],
+    tier: &[Option<usize>],
+    edges: &mut BTreeMap<(usize, usize), EdgeReason>,
+) {
+    let profile = &inv.profile;
     let mut by_tier: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
+    for i in 0..inv.servers.len() {
         if let (true, Some(t)) = (upgrading[i], tier[i]) {
             by_tier.entry(t).or_default().push(i);
         }
@@ -121,13 +150,20 @@ pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
             }
         }
     }
-    // Auxiliary roles wait for every server (to upgrade) having a role they name.
+}
+
+/// Auxiliary roles wait for every server (to upgrade) having a role they name.
+fn after_edges(
+    inv: &Inventory,
+    upgrading: &[bool],
+    edges: &mut BTreeMap<(usize, usize), EdgeReason>,
+) {
     for (i, s) in inv.servers.iter().enumerate() {
         if !upgrading[i] {
             continue;
         }
         for role in &s.roles {
-            let Some(def) = profile.role(role) else {
+            let Some(def) = inv.profile.role(role) else {
                 continue;
             };
             if def.tier.is_some() {
@@ -145,7 +181,14 @@ pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
             }
         }
     }
-    // depends_on between servers that both upgrade.
+}
+
+/// `depends_on` between servers that both upgrade.
+fn depends_on_edges(
+    inv: &Inventory,
+    upgrading: &[bool],
+    edges: &mut BTreeMap<(usize, usize), EdgeReason>,
+) {
     for (i, s) in inv.servers.iter().enumerate() {
         for dep in &s.depends_on {
             let j = dep.index();
@@ -154,53 +197,24 @@ pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
             }
         }
     }
+}
 
-    let mut preds: Vec<Vec<(ServerId, EdgeReason)>> = vec![Vec::new(); n];
-    let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(n, edges.len());
-    let nodes: Vec<NodeIndex> = (0..n).map(|i| graph.add_node(i)).collect();
-    for ((waiter, waited), reason) in &edges {
-        preds[*waiter].push((ServerId(*waited as u32), reason.clone()));
-        graph.add_edge(nodes[*waiter], nodes[*waited], ());
-    }
-
-    let mut cycles = Vec::new();
-    for component in tarjan_scc(&graph) {
-        if component.len() < 2 {
-            continue;
-        }
-        let members: Vec<usize> = {
-            let mut m: Vec<usize> = component.iter().map(|x| graph[*x]).collect();
-            m.sort_unstable();
-            m
-        };
-        // Walk from the first member along edges inside the component until a
-        // server repeats: that walk's loop is a cycle in order.
-        let mut path: Vec<usize> = vec![members[0]];
-        let mut reasons: Vec<EdgeReason> = Vec::new();
-        let mut current = members[0];
-        while let Some((next, reason)) = preds[current]
-            .iter()
-            .find(|(p, _)| members.binary_search(&p.index()).is_ok())
-            .map(|(p, r)| (p.index(), r.clone()))
-        {
-            if let Some(pos) = path.iter().position(|p| *p == next) {
-                path.drain(..pos);
-                reasons.drain(..pos);
-                reasons.push(reason);
-                break;
-            }
-            reasons.push(reason);
-            path.push(next);
-            current = next;
-        }
-        cycles.push(Cycle {
-            servers: path.into_iter().map(|i| ServerId(i as u32)).collect(),
-            reasons,
-        });
-    }
-    if !cycles.is_empty() {
-        cycles.sort_by(|a, b| a.servers.cmp(&b.servers));
-        return Err(cycles);
-    }
-    Ok(Order { preds, tier, rank })
+/// Every cycle of the order, each with the reasons of its edges.
+fn cycles_of(preds: &[Vec<(ServerId, EdgeReason)>]) -> Vec<Cycle> {
+    let successors: Vec<Vec<usize>> = preds
+        .iter()
+        .map(|p| p.iter().map(|(s, _)| s.index()).collect())
+        .collect();
+    crate::cycles::find(&successors)
+        .into_iter()
+        .map(|c| Cycle {
+            reasons: c
+                .nodes
+                .iter()
+                .zip(&c.edges)
+                .map(|(&n, &k)| preds[n][k].1.clone())
+                .collect(),
+            servers: c.nodes.into_iter().map(|i| ServerId(i as u32)).collect(),
+        })
+        .collect()
 }

@@ -8,11 +8,18 @@
 //! are eligible and which are preferred, and among equals the lowest resulting
 //! fill wins, then the name. Every store considered gets a verdict, which the
 //! move steps carry for `explain`.
+//!
+//! Placement decides and the schedule commits: the functions here read a
+//! [`View`] of the schedule and the [`State`] of the stores and return their
+//! decision; only [`State::commit`] and [`State::bring_back`] change the
+//! state. So placement does not depend on the scheduler that calls it.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use super::schedule::Sched;
-use crate::inventory::{Bytes, Fraction, Inventory, MoveBy, Policy, ServerId, Version};
+use super::reason::Limit;
+use crate::inventory::{AgainstTarget, Bytes, Inventory, MoveBy, Policy, ServerId, Version};
+use crate::plan::Verdict;
 
 /// How targets are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +132,108 @@ impl State {
     }
 }
 
+impl State {
+    /// Commits an evacuation: every placed mailbox is charged to its target
+    /// from now on, and released from the store being emptied.
+    pub fn commit(&mut self, ev: &Evacuation) {
+        let s = ev.source;
+        for (t, bytes, count, range) in &ev.placed {
+            let t = *t;
+            for &m in &ev.members[range.clone()] {
+                self.loc[m as usize] = t as u32;
+                self.moves[m as usize] = self.moves[m as usize].saturating_add(1);
+                self.on_store[t].push(m);
+            }
+            self.bytes[t] = self.bytes[t].saturating_add(*bytes);
+            self.count[t] += count;
+            self.release(s, *bytes, *count);
+        }
+        self.parked |= ev.parks;
+        self.on_store[s].clear();
+    }
+
+    /// Commits the return of a store's mailboxes from the spares (`back`,
+    /// from [`returns`]).
+    pub fn bring_back(&mut self, s: usize, back: &[Batch]) {
+        for b in back {
+            let spare = b.source.index();
+            for &m in &b.mailboxes {
+                let fp = self.footprint[m as usize];
+                self.release(spare, fp, 1);
+                self.bytes[s] = self.bytes[s].saturating_add(fp);
+                self.count[s] += 1;
+                self.loc[m as usize] = s as u32;
+                self.moves[m as usize] = self.moves[m as usize].saturating_add(1);
+                self.on_store[s].push(m);
+            }
+            let loc = &self.loc;
+            self.on_store[spare].retain(|m| loc[*m as usize] as usize == spare);
+        }
+    }
+}
+
+/// What placement reads of the schedule for one decision. The schedule
+/// builds it; placement never sees the schedule itself.
+pub struct View<'a> {
+    pub inv: &'a Inventory,
+    pub policy: &'a Policy,
+    pub mode: Mode,
+    /// Each server's booked upgrade wave, if any.
+    pub upgrade_wave: &'a [Option<usize>],
+    /// Whether every server ordered before the mailstores is scheduled, so
+    /// that accounts may switch onto stores at the target version.
+    pub tier_ready: bool,
+}
+
+impl View<'_> {
+    /// Whether a store is at the target version by the time it receives
+    /// anything: moves onto a store whose upgrade is booked come after it.
+    fn at_target(&self, t: usize) -> bool {
+        self.inv.servers[t].status == AgainstTarget::At || self.upgrade_wave[t].is_some()
+    }
+
+    /// The version a store has when it receives mailboxes.
+    fn version_at(&self, t: usize) -> &Version {
+        if self.at_target(t) {
+            &self.inv.target_version
+        } else {
+            &self.inv.servers[t].version
+        }
+    }
+
+    fn same_site(&self, a: usize, b: usize) -> bool {
+        self.inv.servers[a].site == self.inv.servers[b].site
+    }
+}
+
+/// Which eligible stores are tried first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Preference {
+    /// Tried first: under auto, stores at the target version; under the
+    /// other strategies, every eligible store.
+    First,
+    /// Under auto, stores not yet upgraded: mailboxes parked there move again.
+    Fallback,
+}
+
+/// Whether a store may receive mailboxes of the store being emptied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Eligibility {
+    /// It may, with this preference.
+    Eligible(Preference),
+    /// It may not, for this reason (the verdict the move steps carry).
+    Ineligible(Verdict),
+}
+
+impl Eligibility {
+    fn preference(&self) -> Option<Preference> {
+        match self {
+            Eligibility::Eligible(p) => Some(*p),
+            Eligibility::Ineligible(_) => None,
+        }
+    }
+}
+
 /// The mailboxes going from one store to another in one phase.
 pub struct Batch {
     pub source: ServerId,
@@ -133,7 +242,7 @@ pub struct Batch {
     pub domains: Vec<String>,
     pub why_data: String,
     pub why_switch: String,
-    pub candidates: Vec<(ServerId, String)>,
+    pub candidates: Vec<(ServerId, Verdict)>,
 }
 
 /// Mailboxes of a store that found no room.
@@ -148,8 +257,8 @@ pub struct Shortfall {
     /// Their committed bytes and their disks, when the shortfall was found.
     pub eligible_used: u128,
     pub eligible_disk: u128,
-    /// What limited the targets, in words.
-    pub limited_by: String,
+    /// What limited the targets.
+    pub limited_by: Limit,
     /// Whether stores of other sites have the room.
     pub other_sites_have_room: bool,
     /// Set when stores at the target version could not take accounts yet
@@ -160,10 +269,25 @@ pub struct Shortfall {
     pub mode: Mode,
 }
 
+/// Where every mailbox of a store goes, decided but not yet committed (see
+/// [`State::commit`]).
+pub struct Evacuation {
+    /// The store being emptied.
+    source: usize,
+    /// Its mailboxes; the placed units' ranges point into this list.
+    members: Vec<u32>,
+    /// Each unit placed, in placement order: target, bytes, accounts, members.
+    placed: Vec<(usize, u64, u64, Range<usize>)>,
+    /// Whether a target is not at the target version (its mailboxes move again).
+    parks: bool,
+    /// The moves, one per target.
+    pub batches: Vec<Batch>,
+}
+
 /// A group of mailboxes that moves as one: a mailbox, or a domain's mailboxes.
 struct Unit<'a> {
     /// Its mailboxes, as a range of the phase's member list.
-    members: std::ops::Range<usize>,
+    members: Range<usize>,
     bytes: u64,
     count: u64,
     moved_before: bool,
@@ -171,58 +295,37 @@ struct Unit<'a> {
     key: &'a str,
 }
 
-/// The version a store has when it receives mailboxes: moves onto a store
-/// whose upgrade is booked come after that upgrade.
-fn version_at<'a>(sched: &'a Sched<'_>, t: usize) -> &'a Version {
-    if at_target(sched, t) {
-        &sched.inv.target_version
-    } else {
-        &sched.inv.servers[t].version
-    }
-}
-
-/// Whether a store is at the target version by the time it receives anything.
-fn at_target(sched: &Sched<'_>, t: usize) -> bool {
-    sched.at_target_in(ServerId(t as u32), usize::MAX)
-}
-
-fn same_site(inv: &Inventory, a: usize, b: usize) -> bool {
-    inv.servers[a].site == inv.servers[b].site
-}
-
 /// Each mailstore that may be considered for mailboxes of `s` (same site unless
-/// cross-site moves are allowed), with its class (lower is preferred) or the
-/// reason it is not eligible.
-fn candidates(sched: &Sched<'_>, s: usize) -> Vec<(usize, Result<u8, String>)> {
-    let inv = sched.inv;
-    let source_version = version_at(sched, s).clone();
-    let tier_ready = sched.tier_ready().is_some();
+/// cross-site moves are allowed), with whether it is eligible.
+fn candidates(view: &View<'_>, state: &State, s: usize) -> Vec<(usize, Eligibility)> {
+    let source_version = view.version_at(s);
     let mut out = Vec::new();
-    for (t, server) in inv.servers.iter().enumerate() {
+    for (t, server) in view.inv.servers.iter().enumerate() {
         if t == s || !server.is_mailstore() {
             continue;
         }
-        if !sched.policy.cross_site_moves && !same_site(inv, s, t) {
+        if !view.policy.cross_site_moves && !view.same_site(s, t) {
             continue;
         }
-        let upgraded = at_target(sched, t);
-        let verdict = if version_at(sched, t) < &source_version {
-            Err(format!("older version ({})", version_at(sched, t)))
-        } else if upgraded && !tier_ready {
-            Err("at the target version, but the servers ordered before the mailstores are not all upgraded yet".to_string())
-        } else if sched.place.over[t] {
-            Err("above its ceiling".to_string())
+        let upgraded = view.at_target(t);
+        let ineligible = |v: Verdict| Eligibility::Ineligible(v);
+        let eligibility = if view.version_at(t) < source_version {
+            ineligible(Verdict::OlderVersion {
+                version: view.version_at(t).clone(),
+            })
+        } else if upgraded && !view.tier_ready {
+            ineligible(Verdict::TiersNotUpgraded)
+        } else if state.over[t] {
+            ineligible(Verdict::AboveCeiling)
         } else {
-            match sched.mode {
-                Mode::Forward if !upgraded => {
-                    Err("not at the target version (strategy forward)".to_string())
-                }
-                Mode::Spare if !server.spare => Err("not a spare (strategy spare)".to_string()),
-                Mode::Greedy if !upgraded => Ok(1),
-                _ => Ok(0),
+            match view.mode {
+                Mode::Forward if !upgraded => ineligible(Verdict::NotAtTargetVersion),
+                Mode::Spare if !server.spare => ineligible(Verdict::NotASpare),
+                Mode::Greedy if !upgraded => Eligibility::Eligible(Preference::Fallback),
+                _ => Eligibility::Eligible(Preference::First),
             }
         };
-        out.push((t, verdict));
+        out.push((t, eligibility));
     }
     out
 }
@@ -230,42 +333,35 @@ fn candidates(sched: &Sched<'_>, s: usize) -> Vec<(usize, Result<u8, String>)> {
 /// The units of a store, in placement order, with the member list their
 /// ranges point into (no allocation per unit: a million mailboxes are a
 /// million units).
-fn units_of<'a>(inv: &'a Inventory, sched: &Sched<'_>, s: usize) -> (Vec<u32>, Vec<Unit<'a>>) {
-    let st = &sched.place;
-    let mut members: Vec<u32> = st.on_store[s].clone();
+fn units_of<'a>(view: &View<'a>, state: &State, s: usize) -> (Vec<u32>, Vec<Unit<'a>>) {
+    let inv = view.inv;
+    let mut members: Vec<u32> = state.on_store[s].clone();
     let mut units: Vec<Unit<'a>> = Vec::new();
-    match sched.policy.move_by {
+    match view.policy.move_by {
         MoveBy::Account => {
             units.reserve(members.len());
             for (k, &m) in members.iter().enumerate() {
                 units.push(Unit {
                     members: k..k + 1,
-                    bytes: st.footprint[m as usize],
+                    bytes: state.footprint[m as usize],
                     count: 1,
-                    moved_before: st.moves[m as usize] > 0,
+                    moved_before: state.moves[m as usize] > 0,
                     key: inv.mailboxes[m as usize].account.as_str(),
                 });
             }
         }
         MoveBy::Domain => {
-            members.sort_by(|a, b| {
-                inv.mailboxes[*a as usize]
-                    .account
-                    .domain()
-                    .cmp(inv.mailboxes[*b as usize].account.domain())
-                    .then(a.cmp(b))
-            });
+            let domain = |m: u32| inv.mailboxes[m as usize].account.domain();
+            members.sort_by(|a, b| domain(*a).cmp(domain(*b)).then(a.cmp(b)));
             let mut start = 0;
             while start < members.len() {
-                let domain = inv.mailboxes[members[start] as usize].account.domain();
+                let key = domain(members[start]);
                 let mut end = start;
                 let (mut bytes, mut moved_before) = (0u64, false);
-                while end < members.len()
-                    && inv.mailboxes[members[end] as usize].account.domain() == domain
-                {
+                while end < members.len() && domain(members[end]) == key {
                     let m = members[end] as usize;
-                    bytes = bytes.saturating_add(st.footprint[m]);
-                    moved_before |= st.moves[m] > 0;
+                    bytes = bytes.saturating_add(state.footprint[m]);
+                    moved_before |= state.moves[m] > 0;
                     end += 1;
                 }
                 units.push(Unit {
@@ -273,13 +369,15 @@ fn units_of<'a>(inv: &'a Inventory, sched: &Sched<'_>, s: usize) -> (Vec<u32>, V
                     bytes,
                     count: (end - start) as u64,
                     moved_before,
-                    key: domain,
+                    key,
                 });
                 start = end;
             }
         }
     }
-    let greedy = sched.mode == Mode::Greedy;
+    // Under auto, mailboxes that moved before go first, so that they find
+    // room on upgraded stores and do not move a third time.
+    let greedy = view.mode == Mode::Greedy;
     units.sort_by(|a, b| {
         (greedy && b.moved_before)
             .cmp(&(greedy && a.moved_before))
@@ -289,39 +387,39 @@ fn units_of<'a>(inv: &'a Inventory, sched: &Sched<'_>, s: usize) -> (Vec<u32>, V
     (members, units)
 }
 
-/// Plans where every mailbox of `s` goes; commits it only if all find room.
-pub fn evacuate(sched: &mut Sched<'_>, s: usize) -> Result<Vec<Batch>, Box<Shortfall>> {
-    let inv = sched.inv;
-    let cands = candidates(sched, s);
-    let (members, units) = units_of(inv, sched, s);
-    let eligible: Vec<(usize, u8)> = cands
-        .iter()
-        .filter_map(|(t, v)| v.as_ref().ok().map(|c| (*t, *c)))
-        .collect();
+/// The units that found room, by eligible store (an index into `eligible`),
+/// and the bytes and accounts of those that did not.
+fn assign(
+    view: &View<'_>,
+    state: &State,
+    eligible: &[(usize, Preference)],
+    units: &[Unit<'_>],
+) -> (Vec<Option<usize>>, u64, u64) {
+    let inv = view.inv;
     // Tentative loads of the eligible stores.
     let mut load: Vec<(u64, u64)> = eligible
         .iter()
-        .map(|(t, _)| (sched.place.bytes[*t], sched.place.count[*t]))
+        .map(|(t, _)| (state.bytes[*t], state.count[*t]))
         .collect();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(units.len());
     let (mut short_bytes, mut short_count) = (0u64, 0u64);
-    for unit in &units {
-        let mut best: Option<(u8, u64, usize)> = None;
-        for (k, (t, class)) in eligible.iter().enumerate() {
+    for unit in units {
+        let mut best: Option<(Preference, u64, usize)> = None;
+        for (k, (t, preference)) in eligible.iter().enumerate() {
             let (b, c) = (load[k].0.saturating_add(unit.bytes), load[k].1 + unit.count);
-            if b > sched.place.ceil_bytes[*t] || c > sched.place.ceil_count[*t] {
+            if b > state.ceil_bytes[*t] || c > state.ceil_count[*t] {
                 continue;
             }
-            let fill = sched.place.fill_ppm(*t, b, c);
+            let fill = state.fill_ppm(*t, b, c);
             let better = match best {
                 None => true,
-                Some((bc, bf, bk)) => {
-                    (*class, fill, &inv.servers[*t].name)
-                        < (bc, bf, &inv.servers[eligible[bk].0].name)
+                Some((bp, bf, bk)) => {
+                    (*preference, fill, &inv.servers[*t].name)
+                        < (bp, bf, &inv.servers[eligible[bk].0].name)
                 }
             };
             if better {
-                best = Some((*class, fill, k));
+                best = Some((*preference, fill, k));
             }
         }
         match best {
@@ -337,239 +435,289 @@ pub fn evacuate(sched: &mut Sched<'_>, s: usize) -> Result<Vec<Batch>, Box<Short
             }
         }
     }
-    if short_count > 0 {
-        let other_room: u64 = inv
-            .servers
+    (assigned, short_bytes, short_count)
+}
+
+/// The shortfall of a store whose units did not all find room.
+fn shortfall(
+    view: &View<'_>,
+    state: &State,
+    s: usize,
+    eligible: &[(usize, Preference)],
+    (bytes, mailboxes): (u64, u64),
+) -> Shortfall {
+    let inv = view.inv;
+    let other_room: u64 = inv
+        .servers
+        .iter()
+        .enumerate()
+        .filter(|(t, srv)| srv.is_mailstore() && *t != s && !view.same_site(s, *t))
+        .map(|(t, _)| state.ceil_bytes[t].saturating_sub(state.bytes[t]))
+        .sum();
+    let limited_by = match view.mode {
+        Mode::Forward => Limit::TargetVersionStores,
+        Mode::Spare => Limit::SpareStores,
+        Mode::Greedy | Mode::Spread => Limit::OtherStores,
+    };
+    Shortfall {
+        store: ServerId(s as u32),
+        site: inv.servers[s].site.clone(),
+        bytes,
+        mailboxes,
+        eligible: eligible.iter().map(|(t, _)| ServerId(*t as u32)).collect(),
+        eligible_used: eligible
             .iter()
-            .enumerate()
-            .filter(|(t, srv)| srv.is_mailstore() && *t != s && !same_site(inv, s, *t))
-            .map(|(t, _)| sched.place.ceil_bytes[t].saturating_sub(sched.place.bytes[t]))
-            .sum();
-        let limited_by = match sched.mode {
-            Mode::Forward => "stores at the target version",
-            Mode::Spare => "spare stores",
-            Mode::Greedy | Mode::Spread => "other stores",
-        };
-        return Err(Box::new(Shortfall {
-            store: ServerId(s as u32),
-            site: inv.servers[s].site.clone(),
-            bytes: short_bytes,
-            mailboxes: short_count,
-            eligible: eligible.iter().map(|(t, _)| ServerId(*t as u32)).collect(),
-            eligible_used: eligible
-                .iter()
-                .map(|(t, _)| u128::from(sched.place.bytes[*t]))
-                .sum(),
-            eligible_disk: eligible
-                .iter()
-                .map(|(t, _)| u128::from(inv.servers[*t].capacity.map_or(0, |c| c.disk.0)))
-                .sum(),
-            limited_by: limited_by.to_string(),
-            other_sites_have_room: !sched.policy.cross_site_moves && other_room >= short_bytes,
-            tier_blocked: sched
-                .tier_ready()
-                .is_none()
-                .then(|| version_at(sched, s).clone()),
-            mode: sched.mode,
-        }));
+            .map(|(t, _)| u128::from(state.bytes[*t]))
+            .sum(),
+        eligible_disk: eligible
+            .iter()
+            .map(|(t, _)| u128::from(inv.servers[*t].capacity.map_or(0, |c| c.disk.0)))
+            .sum(),
+        limited_by,
+        other_sites_have_room: !view.policy.cross_site_moves && other_room >= bytes,
+        tier_blocked: (!view.tier_ready).then(|| view.version_at(s).clone()),
+        mode: view.mode,
+    }
+}
+
+/// Plans where every mailbox of `s` goes, or says what found no room. Nothing
+/// changes until the caller commits the result.
+pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, Box<Shortfall>> {
+    let cands = candidates(view, state, s);
+    let (members, units) = units_of(view, state, s);
+    let eligible: Vec<(usize, Preference)> = cands
+        .iter()
+        .filter_map(|(t, e)| e.preference().map(|p| (*t, p)))
+        .collect();
+    let (assigned, short_bytes, short_count) = assign(view, state, &eligible, &units);
+    if short_count > 0 {
+        return Err(Box::new(shortfall(
+            view,
+            state,
+            s,
+            &eligible,
+            (short_bytes, short_count),
+        )));
     }
 
-    // Commit.
-    let mut per_target: BTreeMap<usize, (Vec<u32>, Vec<String>, u8)> = BTreeMap::new();
+    let mut placed = Vec::with_capacity(units.len());
+    let mut per_target: BTreeMap<usize, (Vec<u32>, Vec<String>, Preference)> = BTreeMap::new();
     for (unit, k) in units.iter().zip(&assigned) {
         let Some(k) = *k else { continue };
-        let (t, class) = eligible[k];
+        let (t, preference) = eligible[k];
         let entry = per_target
             .entry(t)
-            .or_insert_with(|| (Vec::new(), Vec::new(), class));
-        let mailboxes = &members[unit.members.clone()];
-        entry.0.extend_from_slice(mailboxes);
-        if sched.policy.move_by == MoveBy::Domain {
+            .or_insert_with(|| (Vec::new(), Vec::new(), preference));
+        entry.0.extend_from_slice(&members[unit.members.clone()]);
+        if view.policy.move_by == MoveBy::Domain {
             entry.1.push(unit.key.to_string());
         }
-        for &m in mailboxes {
-            let st = &mut sched.place;
-            st.loc[m as usize] = t as u32;
-            st.moves[m as usize] = st.moves[m as usize].saturating_add(1);
-            st.on_store[t].push(m);
-        }
-        sched.place.bytes[t] = sched.place.bytes[t].saturating_add(unit.bytes);
-        sched.place.count[t] += unit.count;
-        sched.place.release(s, unit.bytes, unit.count);
-        if !at_target(sched, t) {
-            sched.place.parked = true;
-        }
+        placed.push((t, unit.bytes, unit.count, unit.members.clone()));
     }
-    sched.place.on_store[s].clear();
-
-    // Verdicts for the explanation of every batch.
     let smallest = units
         .iter()
         .map(|u| (u.bytes, u.count))
         .min()
         .unwrap_or((0, 0));
-    let chosen: Vec<usize> = per_target.keys().copied().collect();
-    let verdicts: Vec<(usize, String)> = cands
+    let verdicts = verdicts(view, state, &cands, &per_target, smallest);
+    let parks = per_target.keys().any(|&t| !view.at_target(t));
+    let batches = per_target
+        .into_iter()
+        .map(|(t, (mailboxes, domains, preference))| {
+            batch(view, s, t, mailboxes, domains, preference, &verdicts)
+        })
+        .collect();
+    Ok(Evacuation {
+        source: s,
+        members,
+        placed,
+        parks,
+        batches,
+    })
+}
+
+/// The verdict on every store considered, for the explanation of every batch
+/// (`Chosen` for each target; each batch then tells its own target from the
+/// others). The state is the one before the commit: only the chosen targets
+/// and the source change with it, and neither is judged on its fill here.
+fn verdicts(
+    view: &View<'_>,
+    state: &State,
+    cands: &[(usize, Eligibility)],
+    per_target: &BTreeMap<usize, (Vec<u32>, Vec<String>, Preference)>,
+    smallest: (u64, u64),
+) -> Vec<(usize, Verdict)> {
+    cands
         .iter()
-        .map(|(t, v)| {
-            let text = match v {
-                Err(reason) => reason.clone(),
-                Ok(_) if chosen.contains(t) => "chosen".to_string(),
-                Ok(_) => {
-                    let full = sched.place.bytes[*t].saturating_add(smallest.0)
-                        > sched.place.ceil_bytes[*t]
-                        || sched.place.count[*t] + smallest.1 > sched.place.ceil_count[*t];
+        .map(|(t, e)| {
+            let verdict = match e {
+                Eligibility::Ineligible(reason) => reason.clone(),
+                Eligibility::Eligible(_) if per_target.contains_key(t) => Verdict::Chosen,
+                Eligibility::Eligible(_) => {
+                    let full = state.bytes[*t].saturating_add(smallest.0) > state.ceil_bytes[*t]
+                        || state.count[*t] + smallest.1 > state.ceil_count[*t];
                     if full {
-                        format!("full at max_fill {}", sched.policy.max_fill)
+                        Verdict::Full {
+                            max_fill: view.policy.max_fill,
+                        }
                     } else {
-                        "less preferred (higher fill or not yet upgraded)".to_string()
+                        Verdict::LessPreferred
                     }
                 }
             };
-            (*t, text)
+            (*t, verdict)
         })
-        .collect();
-
-    let source_name = inv.servers[s].name.as_str();
-    let site = inv.servers[s]
-        .site
-        .as_deref()
-        .map_or(String::new(), |x| format!(" of site {x}"));
-    let batches = per_target
-        .into_iter()
-        .map(|(t, (mut mailboxes, mut domains, class))| {
-            mailboxes.sort_unstable();
-            domains.sort();
-            let n = mailboxes.len();
-            let bytes: u64 = mailboxes.iter().map(|&m| inv.mailboxes[m as usize].size.0).sum();
-            let target_name = inv.servers[t].name.as_str();
-            let reason = match (sched.mode, class) {
-                (Mode::Spare, _) => "a spare store: they come back after the upgrade".to_string(),
-                (Mode::Spread, _) => format!("the lowest fill among the stores{site}"),
-                (_, 0) => "already at the target version, so they move once".to_string(),
-                _ => "not yet upgraded: no store at the target version has room, so they move again later".to_string(),
-            };
-            let what = match domains.len() {
-                0 => format!("{n} mailbox{} ({})", if n == 1 { "" } else { "es" }, Bytes(bytes)),
-                d => format!(
-                    "{d} domain{} ({n} mailbox{}, {})",
-                    if d == 1 { "" } else { "s" },
-                    if n == 1 { "" } else { "es" },
-                    Bytes(bytes)
-                ),
-            };
-            let candidates = verdicts
-                .iter()
-                .map(|(c, v)| {
-                    let v = if *c == t {
-                        "chosen".to_string()
-                    } else if v == "chosen" {
-                        "chosen for other mailboxes".to_string()
-                    } else {
-                        v.clone()
-                    };
-                    (ServerId(*c as u32), v)
-                })
-                .collect();
-            Batch {
-                source: ServerId(s as u32),
-                target: ServerId(t as u32),
-                why_data: format!("stage 1 of emptying {source_name}: copy {what} to {target_name}, {reason}"),
-                why_switch: if sched.policy.two_stage_moves {
-                    format!("stage 2 of emptying {source_name}: copy the changes of {what} and switch them to {target_name}")
-                } else {
-                    format!("empty {source_name}: move {what} to {target_name} and switch them, {reason}")
-                },
-                mailboxes,
-                domains,
-                candidates,
-            }
-        })
-        .collect();
-    Ok(batches)
+        .collect()
 }
 
-/// Under `spare`: the moves that bring a store's mailboxes back from the spares.
-pub fn return_from_spares(
-    sched: &mut Sched<'_>,
+/// One move of a store's mailboxes to one target, with its `why`s.
+fn batch(
+    view: &View<'_>,
+    s: usize,
+    t: usize,
+    mut mailboxes: Vec<u32>,
+    mut domains: Vec<String>,
+    preference: Preference,
+    verdicts: &[(usize, Verdict)],
+) -> Batch {
+    let inv = view.inv;
+    mailboxes.sort_unstable();
+    domains.sort();
+    let n = mailboxes.len();
+    let bytes: u64 = mailboxes
+        .iter()
+        .map(|&m| inv.mailboxes[m as usize].size.0)
+        .sum();
+    let source_name = inv.servers[s].name.as_str();
+    let target_name = inv.servers[t].name.as_str();
+    let reason = match (view.mode, preference) {
+        (Mode::Spare, _) => "a spare store: they come back after the upgrade".to_string(),
+        (Mode::Spread, _) => {
+            let site = inv.servers[s]
+                .site
+                .as_deref()
+                .map_or(String::new(), |x| format!(" of site {x}"));
+            format!("the lowest fill among the stores{site}")
+        }
+        (_, Preference::First) => "already at the target version, so they move once".to_string(),
+        (_, Preference::Fallback) => {
+            "not yet upgraded: no store at the target version has room, so they move again later"
+                .to_string()
+        }
+    };
+    let what = match domains.len() {
+        0 => format!("{n} mailbox{} ({})", plural_es(n), Bytes(bytes)),
+        d => format!(
+            "{d} domain{} ({n} mailbox{}, {})",
+            if d == 1 { "" } else { "s" },
+            plural_es(n),
+            Bytes(bytes)
+        ),
+    };
+    let candidates = verdicts
+        .iter()
+        .map(|(c, v)| {
+            let v = match v {
+                Verdict::Chosen if *c != t => Verdict::ChosenForOtherMailboxes,
+                _ => v.clone(),
+            };
+            (ServerId(*c as u32), v)
+        })
+        .collect();
+    Batch {
+        source: ServerId(s as u32),
+        target: ServerId(t as u32),
+        why_data: format!(
+            "stage 1 of emptying {source_name}: copy {what} to {target_name}, {reason}"
+        ),
+        why_switch: if view.policy.two_stage_moves {
+            format!(
+                "stage 2 of emptying {source_name}: copy the changes of {what} and switch them to {target_name}"
+            )
+        } else {
+            format!("empty {source_name}: move {what} to {target_name} and switch them, {reason}")
+        },
+        mailboxes,
+        domains,
+        candidates,
+    }
+}
+
+fn plural_es(n: usize) -> &'static str {
+    if n == 1 { "" } else { "es" }
+}
+
+/// Under `spare`: the moves that bring a store's mailboxes back from the
+/// spares, or the shortfall when they do not all fit. Nothing changes until
+/// the caller commits them with [`State::bring_back`].
+pub fn returns(
+    view: &View<'_>,
+    state: &State,
     s: usize,
     out: &[Batch],
 ) -> Result<Vec<Batch>, Box<Shortfall>> {
-    let inv = sched.inv;
+    let inv = view.inv;
     let (bytes, count): (u64, u64) = out
         .iter()
         .flat_map(|b| b.mailboxes.iter())
         .fold((0, 0), |(b, c), &m| {
-            (b.saturating_add(sched.place.footprint[m as usize]), c + 1)
+            (b.saturating_add(state.footprint[m as usize]), c + 1)
         });
-    if sched.place.bytes[s].saturating_add(bytes) > sched.place.ceil_bytes[s]
-        || sched.place.count[s] + count > sched.place.ceil_count[s]
+    if state.bytes[s].saturating_add(bytes) > state.ceil_bytes[s]
+        || state.count[s] + count > state.ceil_count[s]
     {
         return Err(Box::new(Shortfall {
             store: ServerId(s as u32),
             site: inv.servers[s].site.clone(),
-            bytes: (sched.place.bytes[s] + bytes).saturating_sub(sched.place.ceil_bytes[s]),
-            mailboxes: (sched.place.count[s] + count).saturating_sub(sched.place.ceil_count[s]),
+            bytes: (state.bytes[s] + bytes).saturating_sub(state.ceil_bytes[s]),
+            mailboxes: (state.count[s] + count).saturating_sub(state.ceil_count[s]),
             eligible: Vec::new(),
             eligible_used: 0,
             eligible_disk: 0,
-            limited_by:
-                "its own ceiling: it started above max_fill, so its mailboxes cannot all come back"
-                    .to_string(),
+            limited_by: Limit::OwnCeiling,
             other_sites_have_room: false,
             tier_blocked: None,
-            mode: sched.mode,
+            mode: view.mode,
         }));
     }
     let name = inv.servers[s].name.as_str();
-    let mut back = Vec::new();
-    for b in out {
-        let spare = b.target.index();
-        let mut moved_bytes = 0u64;
-        for &m in &b.mailboxes {
-            let fp = sched.place.footprint[m as usize];
-            moved_bytes += inv.mailboxes[m as usize].size.0;
-            sched.place.release(spare, fp, 1);
-            sched.place.bytes[s] = sched.place.bytes[s].saturating_add(fp);
-            sched.place.count[s] += 1;
-            sched.place.loc[m as usize] = s as u32;
-            sched.place.moves[m as usize] = sched.place.moves[m as usize].saturating_add(1);
-            sched.place.on_store[s].push(m);
-        }
-        sched.place.on_store[spare].retain(|m| sched.place.loc[*m as usize] as usize == spare);
-        let n = b.mailboxes.len();
-        let what = format!(
-            "{n} mailbox{} ({})",
-            if n == 1 { "" } else { "es" },
-            Bytes(moved_bytes)
-        );
-        let spare_name = inv.servers[spare].name.as_str();
-        back.push(Batch {
-            source: b.target,
-            target: b.source,
-            mailboxes: b.mailboxes.clone(),
-            domains: b.domains.clone(),
-            why_data: format!("restore {name}: copy {what} back from the spare {spare_name}"),
-            why_switch: format!("restore {name}: switch {what} back from the spare {spare_name}"),
-            candidates: vec![(
-                b.source,
-                "chosen: the store they came from (strategy spare)".to_string(),
-            )],
-        });
-    }
+    let back = out
+        .iter()
+        .map(|b| {
+            let moved_bytes: u64 = b
+                .mailboxes
+                .iter()
+                .map(|&m| inv.mailboxes[m as usize].size.0)
+                .sum();
+            let n = b.mailboxes.len();
+            let what = format!("{n} mailbox{} ({})", plural_es(n), Bytes(moved_bytes));
+            let spare_name = inv.servers[b.target.index()].name.as_str();
+            Batch {
+                source: b.target,
+                target: b.source,
+                mailboxes: b.mailboxes.clone(),
+                domains: b.domains.clone(),
+                why_data: format!("restore {name}: copy {what} back from the spare {spare_name}"),
+                why_switch: format!(
+                    "restore {name}: switch {what} back from the spare {spare_name}"
+                ),
+                candidates: vec![(b.source, Verdict::ChosenReturn)],
+            }
+        })
+        .collect();
     Ok(back)
 }
 
 /// Which of the ready stores to empty next.
-pub fn next_store(sched: &Sched<'_>, level: &[usize]) -> usize {
-    let inv = sched.inv;
-    let st = &sched.place;
+pub fn next_store(view: &View<'_>, state: &State, level: &[usize]) -> usize {
+    let inv = view.inv;
+    let st = state;
     let name = |i: usize| inv.servers[i].name.as_str();
     // Room on stores at the target version in the store's reach.
     let room = |s: usize| -> (u64, u64) {
-        candidates(sched, s)
+        candidates(view, state, s)
             .iter()
-            .filter(|(t, v)| v.as_ref().is_ok_and(|c| *c == 0) && at_target(sched, *t))
+            .filter(|(t, e)| e.preference() == Some(Preference::First) && view.at_target(*t))
             .fold((0u64, 0u64), |(b, c), (t, _)| {
                 (
                     b.saturating_add(st.ceil_bytes[*t].saturating_sub(st.bytes[*t])),
@@ -577,7 +725,7 @@ pub fn next_store(sched: &Sched<'_>, level: &[usize]) -> usize {
                 )
             })
     };
-    let pick = match sched.mode {
+    let pick = match view.mode {
         Mode::Greedy => level.iter().copied().min_by(|&a, &b| {
             let key = |s: usize| {
                 let (rb, rc) = room(s);
@@ -606,168 +754,4 @@ pub fn next_store(sched: &Sched<'_>, level: &[usize]) -> usize {
         Mode::Spread | Mode::Spare => level.iter().copied().min_by(|&a, &b| name(a).cmp(name(b))),
     };
     pick.unwrap_or(level[0])
-}
-
-/// The shortfalls of one site in words, with what would make the plan
-/// feasible: the figures cover every store of the site that cannot be emptied,
-/// so adding what the hint names is enough.
-pub fn describe_shortfalls(
-    inv: &Inventory,
-    policy: &Policy,
-    site: &[&Shortfall],
-) -> (String, Vec<String>, Option<super::Missing>) {
-    let Some(first) = site.first() else {
-        return (String::new(), Vec::new(), None);
-    };
-    let site_name = match &first.site {
-        Some(site) => format!("site {site}"),
-        None => "the installation".to_string(),
-    };
-    let stores: Vec<String> = site
-        .iter()
-        .map(|f| {
-            format!(
-                "{} ({} mailbox{}, {})",
-                inv.server(f.store).name,
-                f.mailboxes,
-                if f.mailboxes == 1 { "" } else { "es" },
-                Bytes(f.bytes)
-            )
-        })
-        .collect();
-    let bytes: u64 = site.iter().map(|f| f.bytes).fold(0, u64::saturating_add);
-    let mailboxes: u64 = site.iter().map(|f| f.mailboxes).sum();
-    let message = format!(
-        "in {site_name}, {} cannot be emptied: {} mailbox{} ({}) find{} no room on {} at max_fill {}",
-        stores.join(", "),
-        mailboxes,
-        if mailboxes == 1 { "" } else { "es" },
-        Bytes(bytes),
-        if mailboxes == 1 { "s" } else { "" },
-        first.limited_by,
-        policy.max_fill
-    );
-    let mut options = Vec::new();
-    if let Some(blocked) = site
-        .iter()
-        .find(|f| f.tier_blocked.is_some())
-        .filter(|f| f.mode == Mode::Forward)
-    {
-        let store = &inv.server(blocked.store).name;
-        options.push(format!(
-            "{store} must be emptied before the servers ordered before the mailstores are upgraded, when no account may switch onto a store at the target version; use strategy auto or spread, which park its mailboxes on stores not yet upgraded"
-        ));
-        return (message, options, None);
-    }
-    if first.eligible.is_empty() && first.limited_by.contains("own ceiling") {
-        options.push("use strategy auto or spread".to_string());
-        return (message, options, None);
-    }
-    // A new empty store at the target version in the site with room for what
-    // found no place; and, where the site as a whole holds more than all its
-    // stores may at max_fill (stores above their ceiling), for that excess
-    // too. The engine tries this amount (and more, if packing needs it)
-    // before it names it.
-    let (need_bytes, need_count, room_bytes, room_count) = site_balance(inv, policy, &first.site);
-    let bytes = u128::from(bytes).max(need_bytes.saturating_sub(room_bytes));
-    let mailboxes = u128::from(mailboxes).max(need_count.saturating_sub(room_count));
-    let disk_needed = ceil_div(bytes * 1_000_000, u128::from(policy.max_fill.0).max(1));
-    let accounts_needed = ceil_div(mailboxes * 1_000_000, u128::from(policy.max_fill.0).max(1));
-    // Stores at the target version cannot take accounts before the tiers
-    // ahead of the mailstores are upgraded; a store emptied before then needs
-    // room on a store at its own version.
-    let version = site
-        .iter()
-        .filter_map(|f| f.tier_blocked.clone())
-        .max()
-        .unwrap_or_else(|| inv.target_version.clone());
-
-    // The max_fill at which the first store's eligible targets would hold it.
-    let (used, disk) = (first.eligible_used, first.eligible_disk);
-    if disk > 0 && site.len() == 1 {
-        let needed = ceil_div((used + u128::from(first.bytes)) * 1000, disk);
-        if needed <= 1000 && needed * 1000 > u128::from(policy.max_fill.0) {
-            options.push(format!(
-                "raise max_fill to at least {}",
-                Fraction(u32::try_from(needed * 1000).unwrap_or(u32::MAX))
-            ));
-        }
-    }
-    if site.iter().all(|f| f.other_sites_have_room) {
-        options.push("allow cross-site moves (stores in other sites have the room)".to_string());
-    }
-    let missing = super::Missing {
-        version,
-        site: first.site.clone(),
-        disk: Bytes(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
-        mailboxes: u64::try_from(accounts_needed).unwrap_or(u64::MAX),
-    };
-    (message, options, Some(missing))
-}
-
-/// "add an empty store ..." for capacity that makes the plan feasible.
-pub fn store_hint(m: &super::Missing) -> String {
-    let site = match &m.site {
-        Some(site) => format!("in site {site} "),
-        None => String::new(),
-    };
-    format!(
-        "add an empty store at {} {site}with at least {} of disk and room for {} mailboxes",
-        m.version,
-        at_least(m.disk.0),
-        m.mailboxes
-    )
-}
-
-/// What a site must hold at the end (bytes for capacity, accounts) and what
-/// all its stores may hold at max_fill.
-fn site_balance(
-    inv: &Inventory,
-    policy: &Policy,
-    site: &Option<String>,
-) -> (u128, u128, u128, u128) {
-    let in_site = |s: ServerId| policy.cross_site_moves || &inv.server(s).site == site;
-    let (mut need_bytes, mut need_count) = (0u128, 0u128);
-    for m in &inv.mailboxes {
-        if in_site(m.store) {
-            need_bytes += u128::from(m.size.with_overhead(policy.size_overhead).0);
-            need_count += 1;
-        }
-    }
-    let (mut room_bytes, mut room_count) = (0u128, 0u128);
-    for (i, s) in inv.servers.iter().enumerate() {
-        if let (true, Some(c)) = (s.is_mailstore() && in_site(ServerId(i as u32)), s.capacity) {
-            room_bytes += u128::from(policy.max_fill.of(c.disk.0));
-            room_count += c
-                .mailboxes
-                .map_or(u128::from(u64::MAX), |m| u128::from(policy.max_fill.of(m)));
-        }
-    }
-    (need_bytes, need_count, room_bytes, room_count)
-}
-
-/// A size for "at least": like `Bytes`' display, but rounded up, so that
-/// the figure shown is never below what is needed.
-fn at_least(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut unit = 0;
-    let mut scale: u128 = 1;
-    while unit + 1 < UNITS.len() && u128::from(bytes) >= scale * 1024 {
-        scale *= 1024;
-        unit += 1;
-    }
-    if unit == 0 {
-        return format!("{bytes} B");
-    }
-    let hundredths = (u128::from(bytes) * 100).div_ceil(scale);
-    let (whole, frac) = (hundredths / 100, hundredths % 100);
-    if frac == 0 {
-        format!("{whole} {}", UNITS[unit])
-    } else {
-        format!("{whole}.{frac:02} {}", UNITS[unit])
-    }
-}
-
-fn ceil_div(a: u128, b: u128) -> u128 {
-    a.div_ceil(b.max(1))
 }

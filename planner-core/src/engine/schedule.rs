@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use super::graph::Order;
 use super::place::{self, Batch, Mode, Shortfall};
+use super::reason::{Blocker, Stuck};
 use super::table::{Draft, Table};
 use crate::inventory::{
     AgainstTarget, BackupPolicy, EvacuatePolicy, Inventory, MAILSTORE, Policy, ServerId,
@@ -46,8 +47,8 @@ pub struct Scheduled {
     /// Whether any mailbox was parked on a store not at the target version.
     pub parked: bool,
     pub shortfalls: Vec<Shortfall>,
-    /// Moves that fit in no wave, in words.
-    pub stuck: Vec<String>,
+    /// Steps that fit in no wave.
+    pub stuck: Vec<Stuck>,
 }
 
 /// What a schedule moves, counted once when the attempt ends (the strategy
@@ -98,8 +99,8 @@ pub struct Sched<'a> {
     pub outages: Vec<OutageNote>,
     pub place: place::State,
     pub shortfalls: Vec<Shortfall>,
-    /// Moves that fit in no wave, in words.
-    pub stuck: Vec<String>,
+    /// Steps that fit in no wave.
+    pub stuck: Vec<Stuck>,
     /// Servers that count for rule 12: non-mailstores ordered before the mailstores.
     pub before_mailstores: Vec<usize>,
 }
@@ -215,6 +216,17 @@ impl<'a> Sched<'a> {
         Some(ready)
     }
 
+    /// What placement reads of this schedule.
+    fn view(&self) -> place::View<'_> {
+        place::View {
+            inv: self.inv,
+            policy: self.policy,
+            mode: self.mode,
+            upgrade_wave: &self.upgrade_wave,
+            tier_ready: self.tier_ready().is_some(),
+        }
+    }
+
     /// Whether a store is at the target version in a wave.
     pub fn at_target_in(&self, s: ServerId, wave: usize) -> bool {
         self.inv.server(s).status == AgainstTarget::At
@@ -278,7 +290,7 @@ impl<'a> Sched<'a> {
         }) {
             return first;
         }
-        place::next_store(self, level)
+        place::next_store(&self.view(), &self.place, level)
     }
 
     /// The earliest wave a server may be upgraded in by the order graph.
@@ -398,8 +410,11 @@ impl<'a> Sched<'a> {
         let name = self.inv.servers[s].name.clone();
         let start = self.mail_cursor.max(1);
         let count = self.place.holds(s);
-        let batches = match place::evacuate(self, s) {
-            Ok(b) => b,
+        let batches = match place::evacuate(&self.view(), &self.place, s) {
+            Ok(evacuation) => {
+                self.place.commit(&evacuation);
+                evacuation.batches
+            }
             Err(shortfall) => {
                 self.shortfalls.push(*shortfall);
                 return;
@@ -415,9 +430,9 @@ impl<'a> Sched<'a> {
             ),
         );
         let Some(last) = self.book_moves(&batches, start + 1) else {
-            self.stuck.push(format!(
-                "the mailboxes of {name} cannot switch in any wave: the stores they would go to take accounts only once the servers ordered before the mailstores are upgraded, and {name} must be emptied before then"
-            ));
+            self.stuck.push(Stuck::CannotSwitch {
+                store: name.to_string(),
+            });
             return;
         };
         let earliest = self.ready_wave(s).max(last + 1).max(start + 1);
@@ -438,16 +453,24 @@ impl<'a> Sched<'a> {
         );
         self.mail_cursor = self.mail_cursor.max(wave + 1);
         if self.mode == Mode::Spare {
-            let back = place::return_from_spares(self, s, &batches);
-            match back {
-                Ok(back) => match self.book_moves(&back, wave + 2) {
+            self.bring_back(s, &batches, wave);
+        }
+    }
+
+    /// Under `spare`: books the return of a store's mailboxes from the
+    /// spares, after its upgrade in `wave`.
+    fn bring_back(&mut self, s: usize, out: &[Batch], wave: usize) {
+        match place::returns(&self.view(), &self.place, s, out) {
+            Ok(back) => {
+                self.place.bring_back(s, &back);
+                match self.book_moves(&back, wave + 2) {
                     Some(last_back) => self.mail_cursor = self.mail_cursor.max(last_back + 1),
-                    None => self.stuck.push(format!(
-                        "the spare strategy cannot bring the mailboxes of {name} back: once upgraded it is at the target version, which takes accounts only after the servers ordered before the mailstores are upgraded, and {name} is upgraded before them; use strategy auto or spread"
-                    )),
-                },
-                Err(shortfall) => self.shortfalls.push(*shortfall),
+                    None => self.stuck.push(Stuck::CannotReturn {
+                        store: self.inv.servers[s].name.to_string(),
+                    }),
+                }
             }
+            Err(shortfall) => self.shortfalls.push(*shortfall),
         }
     }
 
@@ -536,40 +559,67 @@ impl<'a> Sched<'a> {
     /// its drain, undrain and health check; returns the wave.
     fn book_upgrade(&mut self, s: usize, earliest: usize, mut why: String) -> usize {
         let sid = ServerId(s as u32);
-        let drain = self.drains[s];
-        let mut w = earliest.max(if drain { 2 } else { 1 });
-        let mut delays: Vec<String> = Vec::new();
+        let w = self.upgrade_slot(s, earliest, &mut why);
+        let window = self.window(s, w);
+        let outage = self.accepted_outages(s, w, &window);
+        let units = self.units_of[s].clone();
+        for &v in &window {
+            self.table.mark_out(v, sid, &units);
+        }
+        let mut draft = Draft::on(StepKind::Upgrade, sid, why);
+        draft.outage = outage;
+        self.table.push(w, draft);
+        if self.directory[s] {
+            self.table.slot(w).directory_upgrade = true;
+        }
+        self.book_around_upgrade(s, w);
+        self.upgrade_wave[s] = Some(w);
+        w
+    }
+
+    /// The earliest wave from `earliest` where nothing blocks the upgrade;
+    /// what delayed it is added to its `why`. An upgrade that fits nowhere is
+    /// noted as stuck (and the plan refused).
+    fn upgrade_slot(&mut self, s: usize, earliest: usize, why: &mut String) -> usize {
+        let mut w = earliest.max(if self.drains[s] { 2 } else { 1 });
+        let mut delays: Vec<Blocker> = Vec::new();
         // Past the last booked wave only an availability rule no wave can
         // meet blocks an upgrade (validation refuses those, but an embedder
         // may hand over a changed profile): give up there, refusing the plan.
         let limit = w.max(self.table.slots().len()) + 4;
-        loop {
-            match self.upgrade_blocker(s, w) {
-                None => break,
-                Some(reason) => {
-                    if w > limit {
-                        self.stuck.push(format!(
-                            "{} cannot be upgraded in any wave: {reason}",
-                            self.inv.servers[s].name
-                        ));
-                        break;
-                    }
-                    if !delays.contains(&reason) {
-                        delays.push(reason);
-                    }
-                    w += 1;
-                }
+        while let Some(blocker) = self.upgrade_blocker(s, w) {
+            if w > limit {
+                self.stuck.push(Stuck::CannotUpgrade {
+                    server: self.inv.servers[s].name.to_string(),
+                    blocker,
+                });
+                break;
             }
+            if !delays.contains(&blocker) {
+                delays.push(blocker);
+            }
+            w += 1;
         }
         if w > earliest && !delays.is_empty() {
+            let delays: Vec<String> = delays.iter().map(Blocker::to_string).collect();
             why.push_str(&format!("; not before wave {w}: {}", delays.join(", ")));
         }
-        let window: Vec<usize> = if drain {
+        w
+    }
+
+    /// The waves a server is out of service for an upgrade in wave `w`:
+    /// drained servers leave the rotation a wave before and return a wave after.
+    fn window(&self, s: usize, w: usize) -> Vec<usize> {
+        if self.drains[s] {
             vec![w - 1, w, w + 1]
         } else {
             vec![w]
-        };
-        // Outages accepted under allow_outage.
+        }
+    }
+
+    /// Notes the outages accepted under `allow_outage` by an upgrade in wave
+    /// `w`; returns whether there is any.
+    fn accepted_outages(&mut self, s: usize, w: usize, window: &[usize]) -> bool {
         let mut outage = false;
         for &u in &self.units_of[s] {
             let unit = &self.units[u];
@@ -584,7 +634,7 @@ impl<'a> Sched<'a> {
                 outage = true;
                 self.outages.push(OutageNote {
                     wave: w,
-                    server: sid,
+                    server: ServerId(s as u32),
                     unit: unit.name.clone(),
                     message: format!(
                         "{} of {} {} server{} up while {} upgrades (accepted by allow_outage)",
@@ -597,18 +647,15 @@ impl<'a> Sched<'a> {
                 });
             }
         }
-        let units = self.units_of[s].clone();
-        for &v in &window {
-            self.table.mark_out(v, sid, &units);
-        }
-        let mut draft = Draft::on(StepKind::Upgrade, sid, why);
-        draft.outage = outage;
-        self.table.push(w, draft);
-        if self.directory[s] {
-            self.table.slot(w).directory_upgrade = true;
-        }
+        outage
+    }
+
+    /// The drain before an upgrade in wave `w`, the undrain and the health
+    /// check after it.
+    fn book_around_upgrade(&mut self, s: usize, w: usize) {
+        let sid = ServerId(s as u32);
         let name = &self.inv.servers[s].name;
-        if drain {
+        if self.drains[s] {
             let roles: Vec<&str> = self.inv.servers[s]
                 .roles
                 .iter()
@@ -648,12 +695,10 @@ impl<'a> Sched<'a> {
                 format!("check {name} after its upgrade: {check}"),
             ),
         );
-        self.upgrade_wave[s] = Some(w);
-        w
     }
 
     /// Why an upgrade cannot go in wave `w`, or `None` if it can.
-    fn upgrade_blocker(&self, s: usize, w: usize) -> Option<String> {
+    fn upgrade_blocker(&self, s: usize, w: usize) -> Option<Blocker> {
         let sid = ServerId(s as u32);
         let drain = self.drains[s];
         if self
@@ -661,24 +706,18 @@ impl<'a> Sched<'a> {
             .get(w)
             .is_some_and(|slot| slot.upgrades >= self.policy.max_parallel_upgrades)
         {
-            let n = self.policy.max_parallel_upgrades;
-            return Some(format!(
-                "at most {n} upgrade{} per wave",
-                if n == 1 { "" } else { "s" }
-            ));
+            return Some(Blocker::ParallelUpgrades {
+                max: self.policy.max_parallel_upgrades,
+            });
         }
         if self.directory[s] && self.table.get(w).is_some_and(|slot| slot.has_switch) {
-            return Some("no directory upgrade while accounts switch".to_string());
+            return Some(Blocker::DirectoryDuringSwitch);
         }
         let first = if drain { w - 1 } else { w };
         if self.table.moves_from(first, sid) {
-            return Some("mailbox moves touch it".to_string());
+            return Some(Blocker::MovesTouchIt);
         }
-        let window: Vec<usize> = if drain {
-            vec![w - 1, w, w + 1]
-        } else {
-            vec![w]
-        };
+        let window = self.window(s, w);
         for &u in &self.units_of[s] {
             let unit = &self.units[u];
             if unit.allowed {
@@ -689,12 +728,12 @@ impl<'a> Sched<'a> {
                 if out > unit.max_unavailable
                     || unit.members.saturating_sub(out) < unit.min_available
                 {
-                    return Some(format!(
-                        "{} must keep {} up",
-                        unit.name,
-                        unit.min_available
-                            .max(unit.members.saturating_sub(unit.max_unavailable))
-                    ));
+                    return Some(Blocker::KeepUp {
+                        unit: unit.name.clone(),
+                        count: unit
+                            .min_available
+                            .max(unit.members.saturating_sub(unit.max_unavailable)),
+                    });
                 }
             }
         }
@@ -722,7 +761,7 @@ impl<'a> Sched<'a> {
         let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for (p, reason) in &self.order.preds[s] {
             groups
-                .entry(reason.describe(profile.name.as_str()))
+                .entry(reason.rule(profile.name.as_str()).to_string())
                 .or_default()
                 .push(self.inv.server(*p).name.as_str());
         }

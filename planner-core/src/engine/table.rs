@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::inventory::ServerId;
-use crate::plan::StepKind;
+use crate::plan::{StepKind, Verdict};
 
 /// A step decided by the engine, before it is written out.
 #[derive(Clone, Debug)]
@@ -28,7 +28,7 @@ pub struct Draft {
     /// Why it is here.
     pub why: String,
     /// Moves: the candidate verdicts, by store.
-    pub candidates: Vec<(ServerId, String)>,
+    pub candidates: Vec<(ServerId, Verdict)>,
     /// Backups: full or incremental.
     pub full_backup: bool,
 }

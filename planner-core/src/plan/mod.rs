@@ -8,17 +8,21 @@
 //! Compatibility: within `upgrade-plan/v1` fields may be added, never removed
 //! or changed in meaning; readers must ignore fields they do not know.
 
+mod decisions;
 mod digest;
 mod options;
+mod query;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use decisions::{Verdict, WaitRule};
 pub use digest::inventory_digest;
 pub(crate) use digest::{account_order, digest_in_order};
 pub use options::{PlanOptions, effective_policy};
+pub use query::Received;
 
 use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
 
@@ -341,7 +345,8 @@ pub struct Wait {
     /// The server upgraded first.
     pub server: String,
     /// The rule: the profile's order, an auxiliary role's `after`, or `depends_on`.
-    pub rule: String,
+    #[schemars(with = "String")]
+    pub rule: WaitRule,
 }
 
 /// A store considered as a move target.
@@ -355,7 +360,8 @@ pub struct Candidate {
     /// the servers ordered before the mailstores are not all upgraded yet`, `less
     /// preferred (higher fill or not yet upgraded)`. Stores of other sites are not
     /// listed unless cross-site moves are allowed.
-    pub verdict: String,
+    #[schemars(with = "String")]
+    pub verdict: Verdict,
 }
 
 /// What a store holds: mailboxes and bytes for capacity (with overhead).

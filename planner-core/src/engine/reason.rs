@@ -1,0 +1,516 @@
+//! Why no safe plan exists, as types: what is impossible ([`ReasonKind`]),
+//! with its figures, and what would make it possible ([`Hint`]).
+//!
+//! The engine builds these values; the English sentences are made here, by
+//! `Display`, and nowhere else, so a caller that wants to act on a refusal
+//! matches on the kind and never on the text.
+
+use std::fmt;
+
+use crate::inventory::{Bytes, Fraction, Version};
+use crate::plan::WaitRule;
+
+/// Why no safe plan exists, with what would make one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub struct NoSafePlan {
+    /// Every reason found, each with a hint when one helps.
+    pub reasons: Vec<Reason>,
+}
+
+impl fmt::Display for NoSafePlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no safe plan exists")?;
+        for r in &self.reasons {
+            write!(f, "\n{}", r.message)?;
+            if let Some(h) = &r.hint {
+                write!(f, "\n  hint: {h}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl NoSafePlan {
+    /// A refusal for one reason.
+    pub(crate) fn one(kind: ReasonKind, hints: Vec<Hint>) -> NoSafePlan {
+        NoSafePlan {
+            reasons: vec![Reason::new(kind, hints, None)],
+        }
+    }
+}
+
+/// One reason a plan is impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reason {
+    /// What is impossible, with its figures.
+    pub kind: ReasonKind,
+    /// What would make it possible, any one of them enough.
+    pub hints: Vec<Hint>,
+    /// The sentence made from `kind`.
+    pub message: String,
+    /// The sentence made from `hints` (joined with ", or "); `None` without hints.
+    pub hint: Option<String>,
+    /// For missing capacity: an empty store at the target version with this
+    /// much room, in this site, is enough.
+    pub missing: Option<Missing>,
+}
+
+impl Reason {
+    pub(crate) fn new(kind: ReasonKind, hints: Vec<Hint>, missing: Option<Missing>) -> Reason {
+        let message = kind.to_string();
+        let hint = (!hints.is_empty()).then(|| {
+            hints
+                .iter()
+                .map(Hint::to_string)
+                .collect::<Vec<_>>()
+                .join(", or ")
+        });
+        Reason {
+            kind,
+            hints,
+            message,
+            hint,
+            missing,
+        }
+    }
+}
+
+/// Capacity that would make a refused plan feasible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The version the new store should run: the target, or the version of
+    /// a store that must be emptied before accounts may land on the target.
+    pub version: Version,
+    /// The site that lacks it (`None`: the one unnamed site).
+    pub site: Option<String>,
+    /// Disk for a new empty store at the target version.
+    pub disk: Bytes,
+    /// Accounts that store must be able to serve.
+    pub mailboxes: u64,
+}
+
+/// What is impossible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReasonKind {
+    /// The effective `max_fill` is 0% or above 100%.
+    MaxFillOutOfRange {
+        /// The value asked for.
+        max_fill: Fraction,
+    },
+    /// The upgrade order has a cycle.
+    OrderCycle {
+        /// The servers in cycle order; the last waits for the first.
+        servers: Vec<String>,
+    },
+    /// Strategy `spare` was asked for and cannot work.
+    SpareImpossible(SpareProblem),
+    /// A step fits in no wave.
+    Stuck(Stuck),
+    /// Stores of one site cannot be emptied: their mailboxes find no room.
+    CannotEmpty {
+        /// The site (`None`: the one unnamed site).
+        site: Option<String>,
+        /// Each store that cannot be emptied, with what found no room.
+        stores: Vec<StoreShortfall>,
+        /// What limited the targets.
+        limited_by: Limit,
+        /// The ceiling in force.
+        max_fill: Fraction,
+    },
+    /// No attempt produced a plan, and none said why (not expected).
+    NoAttempt,
+}
+
+impl fmt::Display for ReasonKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReasonKind::MaxFillOutOfRange { max_fill } => {
+                write!(
+                    f,
+                    "max_fill must be above 0% and at most 100%, not {max_fill}"
+                )
+            }
+            ReasonKind::OrderCycle { servers } => {
+                write!(f, "the upgrade order has a cycle: {}", servers.join(" → "))?;
+                match servers.first() {
+                    Some(first) => write!(f, " → {first}"),
+                    None => Ok(()),
+                }
+            }
+            ReasonKind::SpareImpossible(problem) => {
+                write!(f, "strategy spare is impossible: {problem}")
+            }
+            ReasonKind::Stuck(stuck) => stuck.fmt(f),
+            ReasonKind::CannotEmpty {
+                site,
+                stores,
+                limited_by,
+                max_fill,
+            } => {
+                let site = match site {
+                    Some(site) => format!("site {site}"),
+                    None => "the installation".to_string(),
+                };
+                let listed: Vec<String> = stores.iter().map(StoreShortfall::to_string).collect();
+                let bytes: u64 = stores
+                    .iter()
+                    .map(|s| s.bytes.0)
+                    .fold(0, u64::saturating_add);
+                let mailboxes: u64 = stores.iter().map(|s| s.mailboxes).sum();
+                write!(
+                    f,
+                    "in {site}, {} cannot be emptied: {mailboxes} mailbox{} ({}) find{} no room on {limited_by} at max_fill {max_fill}",
+                    listed.join(", "),
+                    plural_es(mailboxes),
+                    Bytes(bytes),
+                    if mailboxes == 1 { "s" } else { "" },
+                )
+            }
+            ReasonKind::NoAttempt => f.write_str("no attempt produced a plan"),
+        }
+    }
+}
+
+/// A store that cannot be emptied, with what found no room.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreShortfall {
+    /// The store.
+    pub store: String,
+    /// Accounts without a place.
+    pub mailboxes: u64,
+    /// Bytes for capacity (with overhead) without a place.
+    pub bytes: Bytes,
+}
+
+impl fmt::Display for StoreShortfall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({} mailbox{}, {})",
+            self.store,
+            self.mailboxes,
+            plural_es(self.mailboxes),
+            self.bytes
+        )
+    }
+}
+
+/// What limited the targets of a store that could not be emptied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Limit {
+    /// Strategy forward: only stores at the target version may receive.
+    TargetVersionStores,
+    /// Strategy spare: only spare stores may receive.
+    SpareStores,
+    /// Auto or spread: any other store of the site may receive.
+    OtherStores,
+    /// The store itself, when its mailboxes come back from the spares: it
+    /// started above `max_fill`.
+    OwnCeiling,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::TargetVersionStores => "stores at the target version",
+            Limit::SpareStores => "spare stores",
+            Limit::OtherStores => "other stores",
+            Limit::OwnCeiling => {
+                "its own ceiling: it started above max_fill, so its mailboxes cannot all come back"
+            }
+        })
+    }
+}
+
+/// Why strategy `spare` cannot work on this inventory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpareProblem {
+    /// No store is marked `spare: true`.
+    NoSpare,
+    /// A spare holds mailboxes, and spares must start empty.
+    SpareHoldsMailboxes {
+        /// The first such spare, in inventory order.
+        store: String,
+    },
+}
+
+impl fmt::Display for SpareProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpareProblem::NoSpare => f.write_str("no store is marked `spare: true`"),
+            SpareProblem::SpareHoldsMailboxes { store } => write!(
+                f,
+                "the spare store {store} holds mailboxes; the spare strategy needs empty spares"
+            ),
+        }
+    }
+}
+
+/// A step that fits in no wave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stuck {
+    /// The mailboxes of a store cannot switch: their targets take accounts
+    /// only after the tiers before the mailstores, and the store must be
+    /// emptied before then.
+    CannotSwitch {
+        /// The store being emptied.
+        store: String,
+    },
+    /// Under `spare`, a store's mailboxes cannot come back from the spares.
+    CannotReturn {
+        /// The store they came from.
+        store: String,
+    },
+    /// A server's upgrade fits in no wave.
+    CannotUpgrade {
+        /// The server.
+        server: String,
+        /// What blocks it in the last wave tried.
+        blocker: Blocker,
+    },
+}
+
+impl fmt::Display for Stuck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stuck::CannotSwitch { store } => write!(
+                f,
+                "the mailboxes of {store} cannot switch in any wave: the stores they would go to take accounts only once the servers ordered before the mailstores are upgraded, and {store} must be emptied before then"
+            ),
+            Stuck::CannotReturn { store } => write!(
+                f,
+                "the spare strategy cannot bring the mailboxes of {store} back: once upgraded it is at the target version, which takes accounts only after the servers ordered before the mailstores are upgraded, and {store} is upgraded before them; use strategy auto or spread"
+            ),
+            Stuck::CannotUpgrade { server, blocker } => {
+                write!(f, "{server} cannot be upgraded in any wave: {blocker}")
+            }
+        }
+    }
+}
+
+/// Why an upgrade cannot go in a given wave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Blocker {
+    /// The wave already holds `max_parallel_upgrades` upgrades.
+    ParallelUpgrades {
+        /// The policy's limit.
+        max: u32,
+    },
+    /// A directory server is not upgraded while accounts switch.
+    DirectoryDuringSwitch,
+    /// Mailbox moves touch the server in this wave or later.
+    MovesTouchIt,
+    /// An availability unit would fall below what it must keep up.
+    KeepUp {
+        /// The role or group.
+        unit: String,
+        /// How many of its servers must stay up.
+        count: u32,
+    },
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Blocker::ParallelUpgrades { max } => write!(
+                f,
+                "at most {max} upgrade{} per wave",
+                if *max == 1 { "" } else { "s" }
+            ),
+            Blocker::DirectoryDuringSwitch => {
+                f.write_str("no directory upgrade while accounts switch")
+            }
+            Blocker::MovesTouchIt => f.write_str("mailbox moves touch it"),
+            Blocker::KeepUp { unit, count } => write!(f, "{unit} must keep {count} up"),
+        }
+    }
+}
+
+/// What would make a refused plan possible.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// Add an empty store with this capacity (tried before it is named).
+    AddStore(Missing),
+    /// More room is needed than the planner could size.
+    UnsizedRoom,
+    /// Under forward, a store must be emptied before the tiers ahead of the
+    /// mailstores, when nothing may switch onto the target version yet.
+    EmptyBeforeTiers {
+        /// The store.
+        store: String,
+    },
+    /// Strategies auto and spread can park mailboxes where forward or spare cannot.
+    UseAutoOrSpread,
+    /// A higher `max_fill` would hold the mailboxes.
+    RaiseMaxFill {
+        /// The lowest `max_fill` that would.
+        to: Fraction,
+    },
+    /// Stores in other sites have the room.
+    AllowCrossSite,
+    /// Mark empty stores as spares, or use another strategy.
+    MarkSpares,
+    /// Break the order cycle by removing one of its edges.
+    BreakCycle {
+        /// The cycle's edges, in order.
+        edges: Vec<CycleEdge>,
+    },
+}
+
+/// One edge of an order cycle: `server` waits for `waits_for` by `rule`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CycleEdge {
+    /// The server that waits.
+    pub server: String,
+    /// The server it waits for.
+    pub waits_for: String,
+    /// Why.
+    pub rule: WaitRule,
+}
+
+impl fmt::Display for Hint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Hint::AddStore(m) => {
+                let site = match &m.site {
+                    Some(site) => format!("in site {site} "),
+                    None => String::new(),
+                };
+                write!(
+                    f,
+                    "add an empty store at {} {site}with at least {} of disk and room for {} mailboxes",
+                    m.version,
+                    at_least(m.disk.0),
+                    m.mailboxes
+                )
+            }
+            Hint::UnsizedRoom => {
+                f.write_str("more room is needed in this site than the planner could size")
+            }
+            Hint::EmptyBeforeTiers { store } => write!(
+                f,
+                "{store} must be emptied before the servers ordered before the mailstores are upgraded, when no account may switch onto a store at the target version; use strategy auto or spread, which park its mailboxes on stores not yet upgraded"
+            ),
+            Hint::UseAutoOrSpread => f.write_str("use strategy auto or spread"),
+            Hint::RaiseMaxFill { to } => write!(f, "raise max_fill to at least {to}"),
+            Hint::AllowCrossSite => {
+                f.write_str("allow cross-site moves (stores in other sites have the room)")
+            }
+            Hint::MarkSpares => {
+                f.write_str("mark empty stores with `spare: true`, or use strategy auto")
+            }
+            Hint::BreakCycle { edges } => {
+                let steps: Vec<String> = edges
+                    .iter()
+                    .map(|e| format!("{} waits for {} ({})", e.server, e.waits_for, e.rule))
+                    .collect();
+                write!(
+                    f,
+                    "{}; remove the depends_on or role `after` that goes against the profile's order",
+                    steps.join(", ")
+                )
+            }
+        }
+    }
+}
+
+fn plural_es(n: u64) -> &'static str {
+    if n == 1 { "" } else { "es" }
+}
+
+/// A size for "at least": like `Bytes`' display, but rounded up, so that
+/// the figure shown is never below what is needed.
+fn at_least(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut scale: u128 = 1;
+    while unit + 1 < UNITS.len() && u128::from(bytes) >= scale * 1024 {
+        scale *= 1024;
+        unit += 1;
+    }
+    if unit == 0 {
+        return format!("{bytes} B");
+    }
+    let hundredths = (u128::from(bytes) * 100).div_ceil(scale);
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    if frac == 0 {
+        format!("{whole} {}", UNITS[unit])
+    } else {
+        format!("{whole}.{frac:02} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_reads_as_its_sentences() {
+        let refusal = NoSafePlan {
+            reasons: vec![
+                Reason::new(
+                    ReasonKind::OrderCycle {
+                        servers: vec!["a".into(), "b".into()],
+                    },
+                    vec![Hint::BreakCycle {
+                        edges: vec![
+                            CycleEdge {
+                                server: "a".into(),
+                                waits_for: "b".into(),
+                                rule: WaitRule::DependsOn,
+                            },
+                            CycleEdge {
+                                server: "b".into(),
+                                waits_for: "a".into(),
+                                rule: WaitRule::After {
+                                    role: "logger".into(),
+                                    waits_for: "mta".into(),
+                                },
+                            },
+                        ],
+                    }],
+                    None,
+                ),
+                Reason::new(
+                    ReasonKind::CannotEmpty {
+                        site: None,
+                        stores: vec![StoreShortfall {
+                            store: "mbx1".into(),
+                            mailboxes: 1,
+                            bytes: Bytes(2048),
+                        }],
+                        limited_by: Limit::OtherStores,
+                        max_fill: Fraction(900_000),
+                    },
+                    vec![Hint::UseAutoOrSpread, Hint::AllowCrossSite],
+                    None,
+                ),
+            ],
+        };
+        assert_eq!(
+            refusal.to_string(),
+            "no safe plan exists\n\
+             the upgrade order has a cycle: a → b → a\n  \
+             hint: a waits for b (depends_on), b waits for a (role logger waits for mta); \
+             remove the depends_on or role `after` that goes against the profile's order\n\
+             in the installation, mbx1 (1 mailbox, 2 KiB) cannot be emptied: 1 mailbox (2 KiB) \
+             finds no room on other stores at max_fill 90%\n  \
+             hint: use strategy auto or spread, or allow cross-site moves (stores in other sites have the room)"
+        );
+    }
+
+    #[test]
+    fn at_least_rounds_up() {
+        assert_eq!(at_least(1000), "1000 B");
+        assert_eq!(at_least(1024), "1 KiB");
+        assert_eq!(at_least(1025), "1.01 KiB");
+    }
+}
