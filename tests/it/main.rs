@@ -12,5 +12,6 @@ mod graph;
 mod markdown;
 mod properties;
 mod script;
+mod tidy;
 mod trust;
 mod util;

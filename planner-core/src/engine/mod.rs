@@ -22,8 +22,6 @@ mod refuse;
 mod schedule;
 mod strategy;
 mod table;
-#[cfg(test)]
-mod tidy;
 
 pub use reason::{
     Blocker, CycleEdge, Hint, Limit, Missing, NoSafePlan, Reason, ReasonKind, SpareProblem,

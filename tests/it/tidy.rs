@@ -1,0 +1,136 @@
+//! Invariants of the source tree that no compiler checks.
+//!
+//! Decisions are typed: verdicts, wait rules, blockers, shortfalls and refusal
+//! reasons are enums in planner-core, and their sentences are made from them
+//! by `Display` at the edge. Code that tested the text of a `why`, a message,
+//! a verdict or a rule would turn a change of wording into a change of
+//! behaviour, so no code outside tests does: this scan reads every source file
+//! of the workspace's crates (new files included) and fails on a string test
+//! of such a field. Test modules, at the end of a file after `#[cfg(test)]`,
+//! and files named `tests.rs` are not checked: tests may look at the words
+//! they expect.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::root;
+
+/// Fields that hold sentences for people, or did before they became enums.
+const SENTENCES: &[&str] = &[
+    "why",
+    "message",
+    "verdict",
+    "rule",
+    "hint",
+    "limited_by",
+    "reason",
+];
+
+/// Ways of reading text: a string method, or a comparison with a literal.
+const TEXT_TESTS: &[&str] = &[
+    ".contains(",
+    ".starts_with(",
+    ".ends_with(",
+    ".strip_prefix(",
+    ".strip_suffix(",
+    ".split_once(",
+    ".split(",
+    ".find(",
+    ".matches(",
+    " == \"",
+    " != \"",
+    ".as_str() == ",
+    ".as_str().contains(",
+    ".as_str().starts_with(",
+];
+
+/// The crates' source folders.
+const SOURCE_DIRS: &[&str] = &[
+    "planner-core/src",
+    "planner-render/src",
+    "planner-cli/src",
+    "bench/src",
+];
+
+/// Every Rust file below `dir`, sorted, except test-only files.
+fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && path.file_name().is_some_and(|n| n != "tests.rs")
+        {
+            out.push(path);
+        }
+    }
+}
+
+/// The lines of `source`, before its test module, that test a sentence's text.
+fn text_tests(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+    let mut found = Vec::new();
+    for (n, line) in code.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with("//") {
+            continue;
+        }
+        let reads_text = SENTENCES.iter().any(|field| {
+            TEXT_TESTS.iter().any(|test| {
+                line.contains(&format!(".{field}{test}"))
+                    || line.starts_with(&format!("{field}{test}"))
+            })
+        });
+        if reads_text {
+            found.push((n + 1, line.to_string()));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_scan_finds_text_tests() {
+    let bad = "fn f() {\n    if step.why.starts_with(\"mta tier\") {}\n    let chosen = c.verdict == \"chosen\";\n    let x = first.limited_by.contains(\"own ceiling\");\n    let m = r.message.as_str().contains(\"x\");\n}\n#[cfg(test)]\nmod tests {\n    fn g() { s.why.contains(\"x\"); }\n}\n";
+    let lines: Vec<usize> = text_tests(bad).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(lines, [2, 3, 4, 5]);
+    for fine in [
+        "let kind = reason.kind;",
+        "if verdict.is_chosen() {}",
+        "lines.push(format!(\"why: {}\", step.why));",
+        "let why = sentence(&inline(&step.why, true));",
+        "// s.why.contains(\"x\") in a comment",
+        "let batch = b.why_data.contains(x);",
+    ] {
+        assert!(text_tests(fine).is_empty(), "{fine}");
+    }
+}
+
+#[test]
+fn no_code_decides_by_the_text_of_a_sentence() {
+    let mut files = Vec::new();
+    for dir in SOURCE_DIRS {
+        sources(&root().join(dir), &mut files);
+    }
+    assert!(
+        files.len() > 40,
+        "the scan found only {} source files",
+        files.len()
+    );
+    let mut found = Vec::new();
+    let root = root();
+    for file in &files {
+        let source = std::fs::read_to_string(file).expect("a source file");
+        let shown = file.strip_prefix(&root).unwrap_or(file).display();
+        for (line, text) in text_tests(&source) {
+            found.push(format!("{shown}:{line}: {text}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "decide with the enums, not with their words:\n{}",
+        found.join("\n")
+    );
+}
