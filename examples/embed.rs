@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let plan = engine::plan(&checked, &options)?;
 
     // Check it independently before acting on it.
-    let violations = verify::verify(&plan, &checked.inventory, &options);
+    let violations = verify::verify(&plan, checked.inventory(), &options);
     if !violations.is_empty() {
         for v in &violations {
             eprintln!("{v}");

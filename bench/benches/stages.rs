@@ -171,7 +171,7 @@ fn verify(bencher: Bencher, size: Size) {
     bencher.counter(mailboxes(size)).bench(|| {
         let violations = planner_core::verify::verify(
             divan::black_box(&f.plan),
-            &f.checked.inventory,
+            f.checked.inventory(),
             &f.options,
         );
         assert!(

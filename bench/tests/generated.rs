@@ -26,13 +26,13 @@ fn plans_and_empties_every_old_store(params: Params) {
     let generated = generate(&params).expect("a possible layout");
     let checked = load(&generated);
     assert_eq!(
-        checked.inventory.mailboxes.len() as u64,
+        checked.inventory().mailboxes().len() as u64,
         params.mailboxes,
         "{params:?}"
     );
     let options = PlanOptions::at("2026-11-29T00:00:00Z".parse().expect("a fixed time"));
     let plan = engine::plan(&checked, &options).expect("a safe plan");
-    let violations = verify(&plan, &checked.inventory, &options);
+    let violations = verify(&plan, checked.inventory(), &options);
     assert!(violations.is_empty(), "{params:?}: {violations:?}");
     assert_eq!(
         plan.summary.mailboxes_moved,

@@ -31,5 +31,5 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let now = "2026-11-29T00:00:00Z".parse().unwrap_or_default();
-    let _ = planner_core::verify::verify(&plan, &checked.inventory, &PlanOptions::at(now));
+    let _ = planner_core::verify::verify(&plan, checked.inventory(), &PlanOptions::at(now));
 });

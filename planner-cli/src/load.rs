@@ -47,11 +47,11 @@ pub fn load(path: &Path) -> Result<Checked, LoadError> {
         .collect();
     let checked = document.validate(&lists).map_err(LoadError::Refused)?;
     if verbose() {
-        let inv = &checked.inventory;
+        let inv = checked.inventory();
         eprintln!(
             "read {label}: {} servers, {} mailboxes from {} mailbox list{}",
-            inv.servers.len(),
-            inv.mailboxes.len(),
+            inv.servers().len(),
+            inv.mailboxes().len(),
             files.len(),
             if files.len() == 1 { "" } else { "s" }
         );

@@ -52,9 +52,37 @@ pub struct MailboxList<'a> {
 #[derive(Clone, Debug)]
 pub struct Checked {
     /// The validated inventory.
-    pub inventory: Inventory,
+    pub(crate) inventory: Inventory,
     /// Warnings, sorted.
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
+}
+
+impl Checked {
+    /// The validated inventory.
+    pub fn inventory(&self) -> &Inventory {
+        &self.inventory
+    }
+
+    /// The warnings found while checking it, sorted.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// Takes the inventory and the warnings apart.
+    pub fn into_parts(self) -> (Inventory, Vec<Diagnostic>) {
+        (self.inventory, self.warnings)
+    }
+}
+
+impl From<Inventory> for Checked {
+    /// A validated inventory with no warnings: only validation and the
+    /// model's own methods make an [`Inventory`], so it is valid already.
+    fn from(inventory: Inventory) -> Checked {
+        Checked {
+            inventory,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// Parses an inventory's text. `file` names it in diagnostics.
