@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use planner_core::engine::{self, NoSafePlan};
-use planner_core::inventory::{self, AgainstTarget, Checked, MailboxList};
+use planner_core::inventory::{self, AgainstTarget, Checked};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
@@ -20,29 +20,10 @@ fn now() -> jiff::Timestamp {
 /// Loads an inventory and its mailbox files, as the CLI does.
 fn load(path: &Path) -> Checked {
     let bytes = std::fs::read(path).expect("inventory");
-    let document = inventory::parse(&path.display().to_string(), &bytes).expect("parses");
-    let base = path.parent().expect("a folder");
-    let files: Vec<(String, Vec<u8>)> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| {
-            let full = base.join(f.path);
-            (
-                full.display().to_string(),
-                std::fs::read(&full).expect("mailbox file"),
-            )
-        })
-        .collect();
-    let lists: Vec<MailboxList<'_>> = files
-        .iter()
-        .map(|(label, content)| MailboxList {
-            label: label.clone(),
-            content: Ok(content.as_slice()),
-        })
-        .collect();
-    document
-        .validate(&lists)
-        .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
+    planner_core::load(&path.display().to_string(), &bytes, |file| {
+        Ok(std::fs::read(file).expect("mailbox file"))
+    })
+    .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
 }
 
 fn plan(checked: &Checked) -> Result<Plan, NoSafePlan> {

@@ -4,22 +4,15 @@
 
 use planner_bench::{Generated, Params, generate};
 use planner_core::engine;
-use planner_core::inventory::{self, Checked, MailboxList};
+use planner_core::inventory::Checked;
 use planner_core::plan::PlanOptions;
 use planner_core::verify::verify;
 
 fn load(generated: &Generated) -> Checked {
-    let document =
-        inventory::parse("inventory.yaml", generated.inventory.as_bytes()).expect("parses");
-    let lists: Vec<MailboxList<'_>> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| MailboxList {
-            label: f.path.to_string(),
-            content: Ok(generated.file(f.path).expect("generated")),
-        })
-        .collect();
-    document.validate(&lists).expect("valid")
+    planner_core::load("inventory.yaml", generated.inventory.as_bytes(), |path| {
+        Ok(generated.file(path).expect("generated").to_vec())
+    })
+    .expect("valid")
 }
 
 fn plans_and_empties_every_old_store(params: Params) {

@@ -62,6 +62,9 @@ pub mod diagnostic;
 pub mod inventory;
 
 pub use diagnostic::{Diagnostic, Refusal, Severity};
+pub use inventory::load;
+/// The time type of the public API (plan times, backup times, `now`).
+pub use jiff::Timestamp;
 pub mod engine;
 pub mod explain;
 pub mod plan;

@@ -6,6 +6,7 @@
 //! [`Document::validate`], which checks everything and returns an
 //! [`Inventory`] with its warnings, or every problem at once.
 
+mod load;
 mod locate;
 mod mailbox_list;
 mod model;
@@ -16,6 +17,7 @@ mod units;
 mod validate;
 mod version;
 
+pub use load::{load, resolve};
 pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
 pub use names::{Account, ServerName};
 pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
