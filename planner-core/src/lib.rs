@@ -58,6 +58,7 @@
 #![warn(missing_docs)]
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod cycles;
 pub mod diagnostic;
 pub mod inventory;
 

@@ -6,6 +6,7 @@
 //! [`Document::validate`], which checks everything and returns an
 //! [`Inventory`] with its warnings, or every problem at once.
 
+mod builder;
 mod load;
 mod locate;
 mod mailbox_list;
@@ -17,6 +18,7 @@ mod units;
 mod validate;
 mod version;
 
+pub use builder::{InventoryBuilder, ServerSpec};
 pub use load::{load, resolve};
 pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
 pub use names::{Account, ServerName};

@@ -7,9 +7,6 @@
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
-
 use super::locate::{locate, parent};
 use super::mailbox_list::{ListReader, Origin, Shape, StoreOf};
 use super::model::{Capacity, Inventory, LastBackup, Mailbox, Policy, Rates, Server, ServerId};
@@ -503,6 +500,16 @@ fn set_hint(d: &mut Diagnostic, hint: Option<String>) {
 }
 
 impl Document {
+    /// A document made in code (no text): diagnostics carry paths but no
+    /// line and column.
+    pub(crate) fn from_raw(file: &str, raw: RawInventory) -> Document {
+        Document {
+            file: file.to_string(),
+            text: String::new(),
+            raw,
+        }
+    }
+
     /// The file name given to [`parse`].
     pub fn file(&self) -> &str {
         &self.file
@@ -730,7 +737,7 @@ fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -> Poli
             .unwrap_or(default)
     };
     let max_fill = fraction(ctx, "max_fill", raw.max_fill.as_ref(), Fraction(900_000));
-    if max_fill == Fraction::ZERO || max_fill > Fraction::ONE {
+    if !max_fill.is_valid_fill() {
         ctx.error(
             "policy.max_fill",
             format!("max_fill must be above 0% and at most 100%, not {max_fill}"),
@@ -1134,42 +1141,11 @@ fn check_availability(profile: &Profile, policy: &Policy, servers: &[Server], ct
 
 /// Cycles among `depends_on` edges, each named in order.
 fn check_cycles(servers: &[Server], ctx: &mut Ctx<'_>) {
-    let mut graph: DiGraph<usize, ()> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..servers.len()).map(|i| graph.add_node(i)).collect();
-    for (i, s) in servers.iter().enumerate() {
-        for dep in &s.depends_on {
-            graph.add_edge(nodes[i], nodes[dep.index()], ());
-        }
-    }
-    let mut cycles: Vec<Vec<usize>> = Vec::new();
-    for component in tarjan_scc(&graph) {
-        if component.len() < 2 {
-            continue;
-        }
-        let members: BTreeSet<usize> = component.iter().map(|n| graph[*n]).collect();
-        // Walk from the first server in file order along its smallest
-        // dependency inside the component until a server repeats.
-        let Some(&start) = members.iter().next() else {
-            continue;
-        };
-        let mut path = vec![start];
-        let mut current = start;
-        while let Some(next) = servers[current]
-            .depends_on
-            .iter()
-            .map(|d| d.index())
-            .find(|d| members.contains(d))
-        {
-            if let Some(pos) = path.iter().position(|p| *p == next) {
-                path.drain(..pos);
-                break;
-            }
-            path.push(next);
-            current = next;
-        }
-        cycles.push(path);
-    }
-    cycles.sort();
+    let successors: Vec<Vec<usize>> = servers
+        .iter()
+        .map(|s| s.depends_on.iter().map(|d| d.index()).collect())
+        .collect();
+    let cycles = crate::cycles::cycles(&successors);
     for cycle in cycles {
         let first = cycle[0];
         let mut names: Vec<&str> = cycle.iter().map(|i| servers[*i].name.as_str()).collect();
