@@ -8,7 +8,8 @@
 
 use std::path::Path;
 
-use super::validate::{Checked, MailboxList, parse};
+use super::parse::parse;
+use super::validate::{Checked, MailboxList};
 use crate::diagnostic::Refusal;
 
 /// Parses and validates an inventory, fetching its mailbox lists through
