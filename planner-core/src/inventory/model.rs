@@ -3,6 +3,13 @@
 //! Every value here has been checked and resolved: names are canonical,
 //! references between servers are indices, units are integers and the
 //! profile carries the inventory's overrides. Planning never sees raw input.
+//!
+//! [`Inventory`], [`Server`], [`Mailbox`] and [`ServerId`] keep their fields
+//! to the crate and are read through accessors, so no caller can add a
+//! server or make an id that points nowhere. The value types [`Policy`],
+//! [`Rates`], [`Capacity`], [`LastBackup`] and [`Load`] keep public fields:
+//! the validated model hands them out by shared reference or by copy only,
+//! so changing a copy changes nothing the planner reads.
 
 use serde::Serialize;
 
