@@ -4,51 +4,71 @@
 //!
 //! Run it with `cargo run -p planner-core --example embed`.
 
-use std::fmt::Write as _;
-
 use planner_core::engine;
-use planner_core::inventory;
+use planner_core::inventory::{Bytes, InventoryBuilder, ServerSpec};
 use planner_core::plan::{PlanOptions, StepKind};
 use planner_core::verify;
 
+const GIB: u64 = 1 << 30;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // An inventory as another tool would produce it, from its own data.
-    let mut text = String::from(
-        "format: 1\ntarget_version: \"10.1.5\"\nservers:\n\
-         \x20 - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }\n\
-         \x20 - { name: ldap2.example.com, roles: [ldap-replica], version: \"9.0.0_P40\" }\n\
-         \x20 - { name: mx1.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }\n\
-         \x20 - { name: mx2.example.com, roles: [mta, proxy], version: \"9.0.0_P40\" }\n",
-    );
+    // An inventory as another tool would produce it, from its own data: no
+    // YAML text, so no quoting to get wrong.
+    let mut builder = InventoryBuilder::new("10.1.5")
+        .server(ServerSpec::new(
+            "ldap1.example.com",
+            ["ldap-master"],
+            "9.0.0_P40",
+        ))
+        .server(ServerSpec::new(
+            "ldap2.example.com",
+            ["ldap-replica"],
+            "9.0.0_P40",
+        ))
+        .server(ServerSpec::new(
+            "mx1.example.com",
+            ["mta", "proxy"],
+            "9.0.0_P40",
+        ))
+        .server(ServerSpec::new(
+            "mx2.example.com",
+            ["mta", "proxy"],
+            "9.0.0_P40",
+        ));
     for store in 1..=3 {
-        writeln!(
-            text,
-            "  - {{ name: mbx{store}.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: {{ disk: 500GiB }} }}"
-        )?;
+        builder = builder.server(
+            ServerSpec::new(
+                &format!("mbx{store}.example.com"),
+                ["mailstore"],
+                "9.0.0_P40",
+            )
+            .capacity(Bytes(500 * GIB), None),
+        );
     }
-    text.push_str("mailboxes:\n");
     for user in 0..30 {
         let store = user % 3 + 1;
-        writeln!(
-            text,
-            "  - {{ account: user{user}@example.com, store: mbx{store}.example.com, size: {}GiB }}",
-            1 + user % 7
-        )?;
+        // An apostrophe is an ordinary character of an address.
+        let account = if user == 0 {
+            "o'hara@example.com".to_string()
+        } else {
+            format!("user{user}@example.com")
+        };
+        builder = builder.mailbox(
+            &account,
+            &format!("mbx{store}.example.com"),
+            Bytes((1 + user % 7) * GIB),
+        );
     }
 
-    // Parse and validate: the library takes text and never opens a file.
-    let document = inventory::parse("generated.yaml", text.as_bytes())
-        .map_err(|r| format!("{r}: {:?}", r.diagnostics))?;
-    let checked = document
-        .validate(&[])
-        .map_err(|r| format!("{r}: {:?}", r.diagnostics))?;
+    // Validate: the same checks as a file; a refusal lists every problem.
+    let checked = builder.build()?;
 
     // Plan, with the reference time passed in: the library reads no clock.
     let options = PlanOptions::at("2026-11-29T00:00:00Z".parse()?);
     let plan = engine::plan(&checked, &options)?;
 
     // Check it independently before acting on it.
-    let violations = verify::verify(&plan, &checked.inventory, &options);
+    let violations = verify::verify(&plan, checked.inventory(), &options);
     if !violations.is_empty() {
         for v in &violations {
             eprintln!("{v}");

@@ -4,35 +4,28 @@
 
 use planner_bench::{Generated, Params, generate};
 use planner_core::engine;
-use planner_core::inventory::{self, Checked, MailboxList};
+use planner_core::inventory::Checked;
 use planner_core::plan::PlanOptions;
 use planner_core::verify::verify;
 
 fn load(generated: &Generated) -> Checked {
-    let document =
-        inventory::parse("inventory.yaml", generated.inventory.as_bytes()).expect("parses");
-    let lists: Vec<MailboxList<'_>> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| MailboxList {
-            label: f.path.to_string(),
-            content: Ok(generated.file(f.path).expect("generated")),
-        })
-        .collect();
-    document.validate(&lists).expect("valid")
+    planner_core::load("inventory.yaml", generated.inventory.as_bytes(), |path| {
+        Ok(generated.file(path).expect("generated").to_vec())
+    })
+    .expect("valid")
 }
 
 fn plans_and_empties_every_old_store(params: Params) {
     let generated = generate(&params).expect("a possible layout");
     let checked = load(&generated);
     assert_eq!(
-        checked.inventory.mailboxes.len() as u64,
+        checked.inventory().mailboxes().len() as u64,
         params.mailboxes,
         "{params:?}"
     );
     let options = PlanOptions::at("2026-11-29T00:00:00Z".parse().expect("a fixed time"));
     let plan = engine::plan(&checked, &options).expect("a safe plan");
-    let violations = verify(&plan, &checked.inventory, &options);
+    let violations = verify(&plan, checked.inventory(), &options);
     assert!(violations.is_empty(), "{params:?}: {violations:?}");
     assert_eq!(
         plan.summary.mailboxes_moved,

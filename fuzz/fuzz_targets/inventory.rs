@@ -2,10 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use planner_core::inventory;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(document) = inventory::parse("fuzz.yaml", data) {
-        let _ = document.validate(&[]);
-    }
+    let _ = planner_core::load("fuzz.yaml", data, |_| Err("not provided".to_string()));
 });

@@ -2,7 +2,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use planner_core::inventory::{self, MailboxList};
 
 const INVENTORY: &str = r#"
 format: 1
@@ -20,15 +19,5 @@ mailbox_files:
 "#;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(document) = inventory::parse("fuzz.yaml", INVENTORY.as_bytes()) else {
-        return;
-    };
-    let lists: Vec<MailboxList<'_>> = ["a.gqu", "b.csv", "c.txt"]
-        .iter()
-        .map(|label| MailboxList {
-            label: (*label).to_string(),
-            content: Ok(data),
-        })
-        .collect();
-    let _ = document.validate(&lists);
+    let _ = planner_core::load("fuzz.yaml", INVENTORY.as_bytes(), |_| Ok(data.to_vec()));
 });

@@ -2,7 +2,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use planner_core::inventory;
 use planner_core::plan::{Plan, PlanOptions};
 
 const INVENTORY: &str = r#"
@@ -24,12 +23,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(plan) = serde_json::from_slice::<Plan>(data) else {
         return;
     };
-    let Ok(document) = inventory::parse("fuzz.yaml", INVENTORY.as_bytes()) else {
-        return;
-    };
-    let Ok(checked) = document.validate(&[]) else {
+    let Ok(checked) = planner_core::load("fuzz.yaml", INVENTORY.as_bytes(), |_| {
+        Err("no mailbox list".to_string())
+    }) else {
         return;
     };
     let now = "2026-11-29T00:00:00Z".parse().unwrap_or_default();
-    let _ = planner_core::verify::verify(&plan, &checked.inventory, &PlanOptions::at(now));
+    let _ = planner_core::verify::verify(&plan, checked.inventory(), &PlanOptions::at(now));
 });

@@ -11,21 +11,25 @@ use planner_core::inventory::{AgainstTarget, Checked, Fraction, Inventory, Serve
 
 /// The summary printed on success.
 pub fn render(file: &str, checked: &Checked) -> String {
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     let mut out = String::new();
-    let to_upgrade = inv.servers.iter().filter(|s| s.needs_upgrade()).count();
+    let to_upgrade = inv.servers().iter().filter(|s| s.needs_upgrade()).count();
     let _ = writeln!(
         out,
         "{file}: valid ({} profile, target {})",
-        inv.profile.name.as_str(),
-        inv.target_version
+        inv.profile().name.as_str(),
+        inv.target_version()
     );
     let _ = writeln!(
         out,
         "{} servers, {to_upgrade} to upgrade; {} warning{}",
-        inv.servers.len(),
-        checked.warnings.len(),
-        if checked.warnings.len() == 1 { "" } else { "s" }
+        inv.servers().len(),
+        checked.warnings().len(),
+        if checked.warnings().len() == 1 {
+            ""
+        } else {
+            "s"
+        }
     );
     out.push('\n');
     servers_by_role(inv, &mut out);
@@ -39,15 +43,15 @@ pub fn render(file: &str, checked: &Checked) -> String {
 fn servers_by_role(inv: &Inventory, out: &mut String) {
     let _ = writeln!(out, "Servers by role");
     let width = inv
-        .profile
+        .profile()
         .roles
         .iter()
         .map(|r| r.name.len())
         .max()
         .unwrap_or(4);
-    for role in &inv.profile.roles {
+    for role in &inv.profile().roles {
         let members: Vec<_> = inv
-            .servers
+            .servers()
             .iter()
             .filter(|s| s.has_role(&role.name))
             .collect();
@@ -57,18 +61,18 @@ fn servers_by_role(inv: &Inventory, out: &mut String) {
         let mut versions: BTreeMap<_, Vec<&str>> = BTreeMap::new();
         for s in &members {
             versions
-                .entry(&s.version)
+                .entry(s.version())
                 .or_default()
-                .push(s.name.as_str());
+                .push(s.name().as_str());
         }
         let detail: Vec<String> = versions
             .iter()
             .map(|(version, names)| {
                 let mark = match inv
-                    .servers
+                    .servers()
                     .iter()
-                    .find(|s| &&s.version == version)
-                    .map(|s| s.status)
+                    .find(|s| &s.version() == version)
+                    .map(|s| s.status())
                 {
                     Some(AgainstTarget::At) => " (at target)",
                     _ => "",
@@ -88,20 +92,22 @@ fn servers_by_role(inv: &Inventory, out: &mut String) {
 
 fn mailstores(inv: &Inventory, out: &mut String) {
     let loads = inv.store_loads();
-    let stores: Vec<usize> = (0..inv.servers.len())
-        .filter(|i| inv.servers[*i].is_mailstore())
+    let stores: Vec<ServerId> = inv
+        .server_ids()
+        .filter(|(_, s)| s.is_mailstore())
+        .map(|(id, _)| id)
         .collect();
     let _ = writeln!(
         out,
         "Mailstores (fill against max_fill {})",
-        inv.policy.max_fill
+        inv.policy().max_fill
     );
     let rows: Vec<[String; 6]> = stores
         .iter()
-        .map(|&i| {
-            let s = &inv.servers[i];
-            let load = loads[i];
-            let cap = s.capacity;
+        .map(|&id| {
+            let s = inv.server(id);
+            let load = loads[id.index()];
+            let cap = s.capacity();
             let disk = cap.map_or(0, |c| c.disk.0);
             let count = match cap.and_then(|c| c.mailboxes) {
                 Some(limit) => format!("{} / {limit}", load.mailboxes),
@@ -109,24 +115,24 @@ fn mailstores(inv: &Inventory, out: &mut String) {
             };
             let fill = Fraction::ratio(load.bytes.0, disk);
             let over = inv
-                .ceiling(ServerId(i as u32))
+                .ceiling(id)
                 .is_some_and(|c| load.bytes > c.bytes || load.mailboxes > c.mailboxes);
             let mut flags = Vec::new();
             if !s.needs_upgrade() {
                 flags.push("at target");
             }
-            if s.spare {
+            if s.spare() {
                 flags.push("spare");
             }
-            if s.evacuate == Some(false) {
+            if s.evacuate() == Some(false) {
                 flags.push("in place");
             }
             if over {
                 flags.push("ABOVE CEILING");
             }
             [
-                s.name.to_string(),
-                s.site.clone().unwrap_or_else(|| "-".into()),
+                s.name().to_string(),
+                s.site().unwrap_or("-").to_string(),
                 count,
                 load.bytes.to_string(),
                 format!(
@@ -163,16 +169,16 @@ fn mailstores(inv: &Inventory, out: &mut String) {
     for row in &rows {
         let _ = writeln!(out, "{}", line(row));
     }
-    let total_mailboxes: u64 = stores.iter().map(|i| loads[*i].mailboxes).sum();
+    let total_mailboxes: u64 = stores.iter().map(|id| loads[id.index()].mailboxes).sum();
     let total_bytes = stores
         .iter()
-        .fold(planner_core::inventory::Bytes::ZERO, |acc, i| {
-            acc.saturating_add(loads[*i].bytes)
+        .fold(planner_core::inventory::Bytes::ZERO, |acc, id| {
+            acc.saturating_add(loads[id.index()].bytes)
         });
-    let assumed = inv.mailboxes.iter().filter(|m| m.assumed).count();
+    let assumed = inv.mailboxes().iter().filter(|m| m.assumed()).count();
     let _ = write!(out, "  total: {total_mailboxes} mailboxes, {total_bytes}");
-    if inv.policy.size_overhead != Fraction::ZERO {
-        let _ = write!(out, " (with {} overhead)", inv.policy.size_overhead);
+    if inv.policy().size_overhead != Fraction::ZERO {
+        let _ = write!(out, " (with {} overhead)", inv.policy().size_overhead);
     }
     if assumed > 0 {
         let _ = write!(out, "; {assumed} sizes assumed");
@@ -181,7 +187,7 @@ fn mailstores(inv: &Inventory, out: &mut String) {
 }
 
 fn policy(inv: &Inventory, out: &mut String) {
-    let p = &inv.policy;
+    let p = inv.policy();
     let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
     let _ = writeln!(out, "Policy");
     let _ = writeln!(

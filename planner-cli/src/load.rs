@@ -1,12 +1,12 @@
 //! Reads an inventory and the mailbox lists it names from disk.
 //!
 //! This is the only place the planner touches the file system for input:
-//! mailbox list paths are resolved relative to the inventory file, and the
-//! bytes are handed to `planner-core`, which does the rest.
+//! it reads the inventory's bytes and hands them to [`planner_core::load`],
+//! which resolves each mailbox list's path and asks back for its bytes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use planner_core::inventory::{self, Checked, MailboxList};
+use planner_core::inventory::Checked;
 use planner_core::{Diagnostic, Refusal};
 
 /// Why an inventory could not be loaded.
@@ -23,37 +23,20 @@ pub fn load(path: &Path) -> Result<Checked, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| {
         LoadError::Unreadable(format!("cannot read inventory `{label}`: {}", describe(&e)))
     })?;
-    let document = inventory::parse(&label, &bytes).map_err(LoadError::Refused)?;
-    let base = path.parent().unwrap_or(Path::new(""));
-    let files: Vec<(String, Result<Vec<u8>, String>)> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| {
-            let full: PathBuf = if Path::new(f.path).is_absolute() {
-                PathBuf::from(f.path)
-            } else {
-                base.join(f.path)
-            };
-            let content = std::fs::read(&full).map_err(|e| describe(&e));
-            (full.display().to_string(), content)
-        })
-        .collect();
-    let lists: Vec<MailboxList<'_>> = files
-        .iter()
-        .map(|(label, content)| MailboxList {
-            label: label.clone(),
-            content: content.as_ref().map(Vec::as_slice).map_err(Clone::clone),
-        })
-        .collect();
-    let checked = document.validate(&lists).map_err(LoadError::Refused)?;
+    let mut lists = 0usize;
+    let checked = planner_core::load(&label, &bytes, |resolved| {
+        lists += 1;
+        std::fs::read(resolved).map_err(|e| describe(&e))
+    })
+    .map_err(LoadError::Refused)?;
     if verbose() {
-        let inv = &checked.inventory;
+        let inv = checked.inventory();
         eprintln!(
             "read {label}: {} servers, {} mailboxes from {} mailbox list{}",
-            inv.servers.len(),
-            inv.mailboxes.len(),
-            files.len(),
-            if files.len() == 1 { "" } else { "s" }
+            inv.servers().len(),
+            inv.mailboxes().len(),
+            lists,
+            if lists == 1 { "" } else { "s" }
         );
     }
     Ok(checked)

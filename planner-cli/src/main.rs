@@ -281,7 +281,7 @@ fn run(cli: Cli) -> Outcome {
     match cli.command {
         Command::Check { inventory } => match load(&inventory) {
             Ok(checked) => {
-                print_diagnostics(&checked.warnings);
+                print_diagnostics(checked.warnings());
                 emit(&check::render(&inventory.display().to_string(), &checked))
             }
             Err(e) => load_failed(e),
@@ -330,7 +330,7 @@ fn run(cli: Cli) -> Outcome {
             options,
         } => match plan(&inventory, &options) {
             Ok((checked, plan)) => {
-                match planner_core::explain::explain(&checked.inventory, &plan, &name) {
+                match planner_core::explain::explain(checked.inventory(), &plan, &name) {
                     Ok(explanation) => emit(&explanation.to_string()),
                     Err(unknown) => {
                         eprintln!("error: {unknown}");

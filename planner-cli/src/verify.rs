@@ -70,7 +70,7 @@ pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome 
         Ok(c) => c,
         Err(e) => return load_failed(e),
     };
-    let violations = planner_core::verify::verify(&plan, &checked.inventory, &options);
+    let violations = planner_core::verify::verify(&plan, checked.inventory(), &options);
     if violations.is_empty() {
         let steps: usize = plan.waves.iter().map(|w| w.steps.len()).sum();
         return emit(&format!(

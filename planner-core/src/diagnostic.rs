@@ -121,9 +121,12 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// The refusal of an input: every error found, sorted, with the warnings.
+///
+/// Its `Display` is every diagnostic, errors and warnings in their sorted
+/// order, one per line as the CLI prints them
+/// (`FILE:LINE:COL: error: PATH: message`, then an indented `hint:` line).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-#[error("{} error(s) in the inventory", self.errors().count())]
 pub struct Refusal {
     /// Errors and warnings, sorted.
     pub diagnostics: Vec<Diagnostic>,
@@ -141,6 +144,18 @@ impl Refusal {
         self.diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
     }
 }
 
@@ -216,6 +231,20 @@ mod tests {
         assert_eq!(
             d.to_string(),
             "inv.yaml:3:7: error: servers[0].depends_on[0]: unknown server `x`\n  hint: did you mean `y`?"
+        );
+    }
+
+    #[test]
+    fn a_refusal_shows_every_diagnostic() {
+        let refusal = Refusal::new(vec![
+            Diagnostic::error("inv.yaml", "second").at(9, 1),
+            Diagnostic::warning("inv.yaml", "first")
+                .at(2, 3)
+                .hint("fix it"),
+        ]);
+        assert_eq!(
+            refusal.to_string(),
+            "inv.yaml:2:3: warning: first\n  hint: fix it\ninv.yaml:9:1: error: second"
         );
     }
 }

@@ -43,15 +43,15 @@
 //! "#;
 //! let document = inventory::parse("inventory.yaml", text.as_bytes()).expect("it parses");
 //! let checked = document.validate(&[]).expect("it is valid");
-//! assert_eq!(checked.inventory.mailboxes[0].size.to_string(), "2.5 GiB");
+//! assert_eq!(checked.inventory().mailboxes()[0].size().to_string(), "2.5 GiB");
 //!
 //! let options = PlanOptions::at("2026-11-29T00:00:00Z".parse().expect("a time"));
 //! let plan = engine::plan(&checked, &options).expect("a safe plan exists");
 //! assert_eq!(plan.summary.servers_to_upgrade, 5);
 //! assert_eq!(plan.summary.mailboxes_moved, 2, "both mailboxes move once, to mbx2");
-//! assert!(verify::verify(&plan, &checked.inventory, &options).is_empty());
+//! assert!(verify::verify(&plan, checked.inventory(), &options).is_empty());
 //!
-//! let why = explain::explain(&checked.inventory, &plan, "alice@example.com").expect("known");
+//! let why = explain::explain(checked.inventory(), &plan, "alice@example.com").expect("known");
 //! assert!(why.to_string().contains("it ends on mbx2.example.com"));
 //! ```
 
@@ -63,6 +63,9 @@ pub mod diagnostic;
 pub mod inventory;
 
 pub use diagnostic::{Diagnostic, Refusal, Severity};
+pub use inventory::load;
+/// The time type of the public API (plan times, backup times, `now`).
+pub use jiff::Timestamp;
 pub mod engine;
 pub mod explain;
 pub mod plan;

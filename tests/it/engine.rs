@@ -3,7 +3,7 @@
 //! promises. Plans and refusals are snapshotted as JSON and text.
 
 use planner_core::engine;
-use planner_core::inventory::{AgainstTarget, Checked, ServerId};
+use planner_core::inventory::{AgainstTarget, Checked};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
@@ -75,10 +75,10 @@ fn switches(plan: &Plan) -> std::collections::BTreeMap<String, Vec<Move>> {
 fn spare_restores_the_layout_and_empties_the_spares() {
     let (checked, plan) = checked_plan(&root().join("tests/plans/spare.yaml")).expect("plans");
     assert_eq!(plan.strategy.chosen.as_str(), "spare");
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     for (name, after) in &plan.placement.after {
         let id = inv.server_id(name).expect("a store");
-        if inv.server(id).spare {
+        if inv.server(id).spare() {
             assert_eq!(after.mailboxes, 0, "{name} must end empty");
             assert_eq!(after.bytes, 0, "{name} must end empty");
         } else {
@@ -98,7 +98,7 @@ fn spare_restores_the_layout_and_empties_the_spares() {
 #[test]
 fn forward_moves_every_mailbox_once_onto_upgraded_stores() {
     let (checked, plan) = checked_plan(&root().join("tests/plans/forward.yaml")).expect("plans");
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     let upgraded_in: std::collections::BTreeMap<String, u32> = plan
         .waves
         .iter()
@@ -110,12 +110,12 @@ fn forward_moves_every_mailbox_once_onto_upgraded_stores() {
         })
         .collect();
     let moves = switches(&plan);
-    assert_eq!(moves.len(), inv.mailboxes.len());
+    assert_eq!(moves.len(), inv.mailboxes().len());
     for (account, moves) in moves {
         assert_eq!(moves.len(), 1, "{account} moves once");
         let (wave, _, target) = &moves[0];
         let id = inv.server_id(target).expect("store");
-        let at_target = inv.server(id).status == AgainstTarget::At
+        let at_target = inv.server(id).status() == AgainstTarget::At
             || upgraded_in.get(target).is_some_and(|u| u < wave);
         assert!(
             at_target,
@@ -144,13 +144,13 @@ fn refusals_name_what_would_make_it_feasible() {
     let fixed = text.replace("mailboxes:\n", &format!("{extra}mailboxes:\n"));
     let checked = check("fixed.yaml", &fixed).expect("valid");
     let plan = plan(&checked).expect("plans once the named capacity is added");
-    assert!(verify::verify(&plan, &checked.inventory, &PlanOptions::at(now())).is_empty());
+    assert!(verify::verify(&plan, checked.inventory(), &PlanOptions::at(now())).is_empty());
 }
 
 #[test]
 fn spread_balances_fill() {
     let (checked, plan) = checked_plan(&root().join("tests/plans/spread.yaml")).expect("plans");
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     // Once the first store is emptied, the other stores are within one
     // mailbox of each other in fill: spread put each mailbox on the store
     // with the lowest resulting fill.
@@ -175,7 +175,7 @@ fn spread_balances_fill() {
             .sum();
         let disk = inv
             .server(inv.server_id(name).expect("store"))
-            .capacity
+            .capacity()
             .expect("capacity")
             .disk
             .0;
@@ -194,7 +194,7 @@ fn spread_balances_fill() {
 #[test]
 fn auto_on_the_enterprise_moves_twice_only_the_first_store() {
     let (checked, plan) = checked_plan(&root().join("examples/enterprise.yaml")).expect("plans");
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     let twice: Vec<(String, Vec<Move>)> = switches(&plan)
         .into_iter()
         .filter(|(_, m)| m.len() > 1)
@@ -212,9 +212,9 @@ fn auto_on_the_enterprise_moves_twice_only_the_first_store() {
         );
     }
     let on_first = inv
-        .mailboxes
+        .mailboxes()
         .iter()
-        .filter(|m| inv.server(m.store).name.as_str() == first_store)
+        .filter(|m| inv.server(m.store()).name().as_str() == first_store)
         .count();
     assert_eq!(
         twice.len(),
@@ -227,11 +227,11 @@ fn auto_on_the_enterprise_moves_twice_only_the_first_store() {
 #[test]
 fn an_empty_store_at_the_target_means_every_mailbox_moves_once() {
     let (checked, plan) = checked_plan(&root().join("examples/saas.yaml")).expect("plans");
-    let inv = &checked.inventory;
+    let inv = checked.inventory();
     let on_old: usize = inv
-        .mailboxes
+        .mailboxes()
         .iter()
-        .filter(|m| inv.server(m.store).needs_upgrade())
+        .filter(|m| inv.server(m.store()).needs_upgrade())
         .count();
     assert_eq!(plan.summary.mailboxes_moved as usize, on_old);
     assert_eq!(plan.summary.mailboxes_moved_twice, 0);
@@ -273,40 +273,30 @@ fn estimates_appear_only_with_rates() {
 /// Applies the first `k` waves of a plan to an inventory, as an operator's
 /// inventory would read after them.
 fn progress(checked: &Checked, plan: &Plan, k: usize) -> Checked {
-    let mut next = checked.clone();
-    let inv = &mut next.inventory;
-    let target = inv.target_version.clone();
+    let mut upgraded: Vec<&str> = Vec::new();
+    let mut switched: Vec<(&str, &str)> = Vec::new();
     for wave in &plan.waves[..k] {
         for step in &wave.steps {
             match step.kind {
                 StepKind::Upgrade => {
-                    let id = inv
-                        .server_id(step.server.as_deref().unwrap_or(""))
-                        .expect("server");
-                    let s = &mut inv.servers[id.index()];
-                    s.version = target.clone();
-                    s.status = AgainstTarget::At;
+                    upgraded.push(step.server.as_deref().expect("server"));
                 }
                 StepKind::MoveSwitch => {
-                    let id: ServerId = inv
-                        .server_id(step.target.as_deref().unwrap_or(""))
-                        .expect("target");
+                    let target = step.target.as_deref().expect("target");
                     for account in step.accounts.iter().flatten() {
-                        if let Some(m) = inv
-                            .mailboxes
-                            .iter_mut()
-                            .find(|m| m.account.as_str() == account)
-                        {
-                            m.store = id;
-                        }
+                        switched.push((account, target));
                     }
                 }
                 _ => {}
             }
         }
     }
-    next.warnings.clear();
-    next
+    Checked::from(
+        checked
+            .inventory()
+            .with_progress(upgraded, switched)
+            .expect("known servers and accounts"),
+    )
 }
 
 #[test]
@@ -346,7 +336,7 @@ fn replanning_after_progress_plans_only_what_remains() {
         let options = PlanOptions::at(now());
         let rest = engine::plan(&next, &options)
             .unwrap_or_else(|e| panic!("{}: re-plan after wave {cut}: {e}", path.display()));
-        let violations = verify::verify(&rest, &next.inventory, &options);
+        let violations = verify::verify(&rest, next.inventory(), &options);
         assert!(violations.is_empty(), "{}: {violations:?}", path.display());
         for step in rest
             .waves

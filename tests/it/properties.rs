@@ -300,7 +300,7 @@ fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
     let options = PlanOptions::at(now());
     match engine::plan(&checked, &options) {
         Ok(plan) => {
-            let violations = verify::verify(&plan, &checked.inventory, &options);
+            let violations = verify::verify(&plan, checked.inventory(), &options);
             prop_assert!(violations.is_empty(), "unsafe plan: {violations:?}\n{text}");
         }
         Err(refusal) => {
@@ -323,7 +323,7 @@ fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
                 let checked = check(&fixed).map_err(TestCaseError::fail)?;
                 match engine::plan(&checked, &options) {
                     Ok(plan) => {
-                        let violations = verify::verify(&plan, &checked.inventory, &options);
+                        let violations = verify::verify(&plan, checked.inventory(), &options);
                         prop_assert!(
                             violations.is_empty(),
                             "unsafe plan after adding capacity: {violations:?}"

@@ -9,6 +9,11 @@
 //! of such a field. Test modules, at the end of a file after `#[cfg(test)]`,
 //! and files named `tests.rs` are not checked: tests may look at the words
 //! they expect.
+//!
+//! And planner-core is pure: it reads no file, no environment and no clock,
+//! and starts no process. Its clippy.toml forbids the usual calls by name;
+//! the scan here forbids the modules themselves, so a call the list does not
+//! name (`std::fs::rename`, `std::env::temp_dir`) fails too.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +46,26 @@ const TEXT_TESTS: &[&str] = &[
     ".as_str() == ",
     ".as_str().contains(",
     ".as_str().starts_with(",
+];
+
+/// What planner-core may not name outside its tests. `env!` stays allowed:
+/// it is read at build time (the crate's version).
+const IMPURE: &[&str] = &[
+    "std::fs",
+    "std::env",
+    "std::process",
+    "std::net",
+    "std::time",
+    "SystemTime",
+    "Instant::now",
+    "Timestamp::now",
+    "Zoned::now",
+    "option_env!",
+    "println!",
+    "eprintln!",
+    "print!(",
+    "eprint!(",
+    "dbg!(",
 ];
 
 /// The crates' source folders.
@@ -131,6 +156,57 @@ fn no_code_decides_by_the_text_of_a_sentence() {
     assert!(
         found.is_empty(),
         "decide with the enums, not with their words:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The lines of `source`, before its test module, that name an impure API.
+fn impure_lines(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+    code.lines()
+        .enumerate()
+        .map(|(n, line)| (n + 1, line.trim()))
+        .filter(|(_, line)| !line.starts_with("//"))
+        .filter(|(_, line)| IMPURE.iter().any(|name| line.contains(name)))
+        .map(|(n, line)| (n, line.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_purity_scan_finds_io_and_clocks() {
+    let bad = "use std::fs::rename;
+let t = jiff::Timestamp::now();
+let d = std::env::temp_dir();
+// std::fs in a comment
+let v = env!(\"CARGO_PKG_VERSION\");
+#[cfg(test)]
+mod tests { fn f() { std::fs::read(\"x\"); } }
+";
+    let lines: Vec<usize> = impure_lines(bad).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(lines, [1, 2, 3]);
+}
+
+#[test]
+fn planner_core_does_no_io_and_reads_no_clock() {
+    let mut files = Vec::new();
+    sources(&root().join("planner-core/src"), &mut files);
+    assert!(
+        files.len() > 20,
+        "the scan found only {} files",
+        files.len()
+    );
+    let root = root();
+    let mut found = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).expect("a source file");
+        let shown = file.strip_prefix(&root).unwrap_or(file).display();
+        for (line, text) in impure_lines(&source) {
+            found.push(format!("{shown}:{line}: {text}"));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "planner-core takes bytes and `now` from its caller:\n{}",
         found.join("\n")
     );
 }

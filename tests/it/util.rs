@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 use planner_core::diagnostic::Refusal;
 use planner_core::engine::{self, NoSafePlan};
-use planner_core::inventory::{self, Checked, MailboxList};
+use planner_core::inventory::{self, Checked};
 use planner_core::plan::{Plan, PlanOptions};
 use planner_core::verify;
 
@@ -394,29 +394,10 @@ impl SixServers {
 /// refused.
 pub fn load(path: &Path) -> Checked {
     let bytes = std::fs::read(path).expect("inventory");
-    let document = inventory::parse(&path.display().to_string(), &bytes).expect("parses");
-    let base = path.parent().expect("a folder");
-    let files: Vec<(String, Vec<u8>)> = document
-        .mailbox_files()
-        .iter()
-        .map(|f| {
-            let full = base.join(f.path);
-            (
-                full.display().to_string(),
-                std::fs::read(&full).expect("mailbox file"),
-            )
-        })
-        .collect();
-    let lists: Vec<MailboxList<'_>> = files
-        .iter()
-        .map(|(label, content)| MailboxList {
-            label: label.clone(),
-            content: Ok(content.as_slice()),
-        })
-        .collect();
-    document
-        .validate(&lists)
-        .unwrap_or_else(|r| panic!("{}: {:?}", path.display(), r.diagnostics))
+    planner_core::load(&path.display().to_string(), &bytes, |file| {
+        std::fs::read(file).map_err(|e| format!("cannot read `{file}`: {e}"))
+    })
+    .unwrap_or_else(|r| panic!("{}: {r}", path.display()))
 }
 
 /// Parses and validates an inventory (text or bytes) that names no mailbox
@@ -440,7 +421,7 @@ pub fn plan(checked: &Checked) -> Result<Plan, NoSafePlan> {
 pub fn checked_plan(path: &Path) -> Result<(Checked, Plan), NoSafePlan> {
     let checked = load(path);
     let plan = plan(&checked)?;
-    let violations = verify::verify(&plan, &checked.inventory, &options());
+    let violations = verify::verify(&plan, checked.inventory(), &options());
     assert!(
         violations.is_empty(),
         "{}: the checker refuses the plan:\n{}",

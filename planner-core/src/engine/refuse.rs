@@ -19,7 +19,7 @@ use crate::inventory::{Bytes, Capacity, Fraction, Inventory, Policy, ServerId, S
 /// covers command-line overrides.
 pub fn max_fill_out_of_range(policy: &Policy) -> Option<NoSafePlan> {
     let max_fill = policy.max_fill;
-    (max_fill == Fraction::ZERO || max_fill > Fraction::ONE)
+    (!max_fill.is_valid_fill())
         .then(|| NoSafePlan::one(ReasonKind::MaxFillOutOfRange { max_fill }, Vec::new()))
 }
 

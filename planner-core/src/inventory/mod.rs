@@ -6,22 +6,28 @@
 //! [`Document::validate`], which checks everything and returns an
 //! [`Inventory`] with its warnings, or every problem at once.
 
+mod builder;
+mod load;
 mod locate;
 mod mailbox_list;
 mod model;
 mod names;
+mod parse;
 mod profile;
 mod raw;
 mod units;
 mod validate;
 mod version;
 
+pub use builder::{InventoryBuilder, ServerSpec};
+pub use load::{load, resolve};
 pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
 pub use names::{Account, ServerName};
+pub use parse::parse;
 pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
 pub use raw::{BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, RawInventory, Strategy};
 pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};
-pub use validate::{Checked, Document, MailboxFile, MailboxList, parse};
+pub use validate::{Checked, Document, MailboxFile, MailboxList};
 pub use version::{AgainstTarget, Version};
 
 /// The JSON Schema of the inventory format, generated from the input model.

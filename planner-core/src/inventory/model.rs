@@ -3,6 +3,13 @@
 //! Every value here has been checked and resolved: names are canonical,
 //! references between servers are indices, units are integers and the
 //! profile carries the inventory's overrides. Planning never sees raw input.
+//!
+//! [`Inventory`], [`Server`], [`Mailbox`] and [`ServerId`] keep their fields
+//! to the crate and are read through accessors, so no caller can add a
+//! server or make an id that points nowhere. The value types [`Policy`],
+//! [`Rates`], [`Capacity`], [`LastBackup`] and [`Load`] keep public fields:
+//! the validated model hands them out by shared reference or by copy only,
+//! so changing a copy changes nothing the planner reads.
 
 use serde::Serialize;
 
@@ -15,7 +22,7 @@ use super::version::{AgainstTarget, Version};
 /// A server's index in [`Inventory::servers`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct ServerId(pub u32);
+pub struct ServerId(pub(crate) u32);
 
 impl ServerId {
     /// The index as a `usize`.
@@ -28,15 +35,15 @@ impl ServerId {
 #[derive(Clone, Debug)]
 pub struct Inventory {
     /// The version every server must end on.
-    pub target_version: Version,
+    pub(crate) target_version: Version,
     /// The role profile with the inventory's overrides.
-    pub profile: Profile,
+    pub(crate) profile: Profile,
     /// The policy with every default filled in.
-    pub policy: Policy,
+    pub(crate) policy: Policy,
     /// Every server, in the inventory's order.
-    pub servers: Vec<Server>,
+    pub(crate) servers: Vec<Server>,
     /// Every mailbox, inline ones first, then each file's in file order.
-    pub mailboxes: Vec<Mailbox>,
+    pub(crate) mailboxes: Vec<Mailbox>,
     /// The mailboxes' indices sorted by account, computed once by validation
     /// (a million accounts are expensive to sort twice). Only validation
     /// builds an `Inventory`, so this is always present; planning checks
@@ -94,28 +101,78 @@ pub struct Rates {
 #[derive(Clone, Debug)]
 pub struct Server {
     /// Its hostname.
-    pub name: ServerName,
+    pub(crate) name: ServerName,
     /// Its roles, in the profile's order.
-    pub roles: Vec<String>,
+    pub(crate) roles: Vec<String>,
     /// Its current version.
-    pub version: Version,
+    pub(crate) version: Version,
     /// Below or at the target (validation refuses newer).
-    pub status: AgainstTarget,
+    pub(crate) status: AgainstTarget,
     /// Its site; `None` is the one unnamed site.
-    pub site: Option<String>,
+    pub(crate) site: Option<String>,
     /// Servers that must be upgraded before it, sorted.
-    pub depends_on: Vec<ServerId>,
+    pub(crate) depends_on: Vec<ServerId>,
     /// Capacity, for mailstores.
-    pub capacity: Option<Capacity>,
+    pub(crate) capacity: Option<Capacity>,
     /// A reserve store.
-    pub spare: bool,
+    pub(crate) spare: bool,
     /// The server's own `evacuate`, if given.
-    pub evacuate: Option<bool>,
+    pub(crate) evacuate: Option<bool>,
     /// The last backups known.
-    pub last_backup: LastBackup,
+    pub(crate) last_backup: LastBackup,
 }
 
 impl Server {
+    /// Its hostname.
+    pub fn name(&self) -> &ServerName {
+        &self.name
+    }
+
+    /// Its roles, in the profile's order.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// Its current version.
+    pub fn version(&self) -> &Version {
+        &self.version
+    }
+
+    /// Below or at the target (validation refuses newer).
+    pub fn status(&self) -> AgainstTarget {
+        self.status
+    }
+
+    /// Its site; `None` is the one unnamed site.
+    pub fn site(&self) -> Option<&str> {
+        self.site.as_deref()
+    }
+
+    /// Servers that must be upgraded before it, sorted.
+    pub fn depends_on(&self) -> &[ServerId] {
+        &self.depends_on
+    }
+
+    /// Capacity, for mailstores.
+    pub fn capacity(&self) -> Option<Capacity> {
+        self.capacity
+    }
+
+    /// Whether it is a reserve store.
+    pub fn spare(&self) -> bool {
+        self.spare
+    }
+
+    /// The server's own `evacuate`, if given.
+    pub fn evacuate(&self) -> Option<bool> {
+        self.evacuate
+    }
+
+    /// The last backups known.
+    pub fn last_backup(&self) -> LastBackup {
+        self.last_backup
+    }
+
     /// Whether the server has the role.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
@@ -154,16 +211,72 @@ pub struct LastBackup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mailbox {
     /// Its account.
-    pub account: Account,
+    pub(crate) account: Account,
     /// The store it is on.
-    pub store: ServerId,
+    pub(crate) store: ServerId,
     /// Its size as listed (without the policy's overhead).
-    pub size: Bytes,
+    pub(crate) size: Bytes,
     /// Whether the size was assumed from an `accounts` list.
-    pub assumed: bool,
+    pub(crate) assumed: bool,
+}
+
+impl Mailbox {
+    /// Its account.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The store it is on.
+    pub fn store(&self) -> ServerId {
+        self.store
+    }
+
+    /// Its size as listed (without the policy's overhead).
+    pub fn size(&self) -> Bytes {
+        self.size
+    }
+
+    /// Whether the size was assumed from an `accounts` list.
+    pub fn assumed(&self) -> bool {
+        self.assumed
+    }
 }
 
 impl Inventory {
+    /// The version every server must end on.
+    pub fn target_version(&self) -> &Version {
+        &self.target_version
+    }
+
+    /// The role profile with the inventory's overrides.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The policy with every default filled in.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Every server, in the inventory's order; a server's [`ServerId`] is its
+    /// index here.
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
+
+    /// Every mailbox, inline ones first, then each file's in file order.
+    pub fn mailboxes(&self) -> &[Mailbox] {
+        &self.mailboxes
+    }
+
+    /// Every server with its id, in the inventory's order.
+    pub fn server_ids(&self) -> impl Iterator<Item = (ServerId, &Server)> {
+        self.servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (ServerId(i as u32), s))
+    }
+
     /// The server with that id.
     pub fn server(&self, id: ServerId) -> &Server {
         &self.servers[id.index()]
@@ -203,6 +316,50 @@ impl Inventory {
             last_backup: LastBackup::default(),
         });
         with
+    }
+
+    /// A copy of this inventory as it reads after some steps of a plan ran:
+    /// the `upgraded` servers at the target version, and each `(account,
+    /// store)` of `switched` on its new store. Names are matched as in the
+    /// inventory (servers case-insensitively); an unknown server or account,
+    /// or a store that is not a mailstore, is an error naming it. How a tool
+    /// re-plans what remains after a partial run.
+    pub fn with_progress<'n>(
+        &self,
+        upgraded: impl IntoIterator<Item = &'n str>,
+        switched: impl IntoIterator<Item = (&'n str, &'n str)>,
+    ) -> Result<Inventory, String> {
+        let mut with = self.clone();
+        for name in upgraded {
+            let id = self
+                .server_id(name)
+                .ok_or_else(|| format!("unknown server `{name}`"))?;
+            let server = &mut with.servers[id.index()];
+            server.version = self.target_version.clone();
+            server.status = AgainstTarget::At;
+        }
+        for (account, store) in switched {
+            let id = self
+                .server_id(store)
+                .filter(|id| self.server(*id).is_mailstore())
+                .ok_or_else(|| format!("unknown mailstore `{store}`"))?;
+            let index = self
+                .mailbox_index(account)
+                .ok_or_else(|| format!("unknown account `{account}`"))?;
+            with.mailboxes[index].store = id;
+        }
+        Ok(with)
+    }
+
+    /// The index in [`Inventory::mailboxes`] of the mailbox of `account`
+    /// (case-insensitive), found by binary search in the account order.
+    pub fn mailbox_index(&self, account: &str) -> Option<usize> {
+        let wanted = account.to_ascii_lowercase();
+        let found = self
+            .by_account
+            .binary_search_by(|i| self.mailboxes[*i as usize].account.as_str().cmp(&wanted))
+            .ok()?;
+        Some(self.by_account[found] as usize)
     }
 
     /// A mailbox's size for capacity: its size plus the policy's overhead.

@@ -129,6 +129,12 @@ impl Fraction {
             .ok_or_else(|| format!("`{text}` is too large a fraction"))
     }
 
+    /// Whether this is a usable `max_fill`: above 0% and at most 100%. The
+    /// one definition of that range, for validation and planning alike.
+    pub fn is_valid_fill(self) -> bool {
+        self > Fraction::ZERO && self <= Fraction::ONE
+    }
+
     /// `value` times this fraction, rounded down.
     pub fn of(self, value: u64) -> u64 {
         let r = u128::from(value) * u128::from(self.0) / u128::from(Self::ONE.0);

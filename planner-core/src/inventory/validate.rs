@@ -1,4 +1,4 @@
-//! Checks an inventory and resolves it into the validated model.
+//! Checks a parsed inventory and resolves it into the validated model.
 //!
 //! Structural problems (syntax, unknown or missing keys, wrong types) stop at
 //! the first one, as serde reports it; every problem of meaning is collected,
@@ -6,9 +6,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
-
-use petgraph::algo::tarjan_scc;
-use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::locate::{locate, parent};
 use super::mailbox_list::{ListReader, Origin, Shape, StoreOf};
@@ -23,9 +20,9 @@ use crate::diagnostic::{Diagnostic, Refusal, Severity, did_you_mean};
 /// An inventory whose text parsed, waiting for its mailbox lists.
 #[derive(Debug)]
 pub struct Document {
-    file: String,
-    text: String,
-    raw: RawInventory,
+    pub(super) file: String,
+    pub(super) text: String,
+    pub(super) raw: RawInventory,
 }
 
 /// A mailbox list the inventory names, for the caller to fetch.
@@ -52,315 +49,37 @@ pub struct MailboxList<'a> {
 #[derive(Clone, Debug)]
 pub struct Checked {
     /// The validated inventory.
-    pub inventory: Inventory,
+    pub(crate) inventory: Inventory,
     /// Warnings, sorted.
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
-/// Parses an inventory's text. `file` names it in diagnostics.
-///
-/// Fails on the first structural problem: bytes that are not UTF-8, YAML
-/// syntax, unknown or missing keys, wrong types.
-pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, Refusal> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let (line, column) = line_column(bytes, e.valid_up_to());
-            return Err(Refusal::new(vec![
-                Diagnostic::error(file, "the inventory is not valid UTF-8 text")
-                    .at(line, column)
-                    .hint("save the inventory as UTF-8"),
-            ]));
-        }
-    };
-    if text.lines().all(|l| {
-        let l = l.trim();
-        l.is_empty() || l.starts_with('#') || l == "---"
-    }) {
-        return Err(Refusal::new(vec![
-            Diagnostic::error(file, "the inventory is empty").hint(
-                "an inventory needs at least `format: 1`, `target_version` and `servers`; see the examples",
-            ),
-        ]));
+impl Checked {
+    /// The validated inventory.
+    pub fn inventory(&self) -> &Inventory {
+        &self.inventory
     }
-    if let Some((line, column)) = flow_nesting_beyond(text, MAX_FLOW_NESTING) {
-        return Err(Refusal::new(vec![
-            Diagnostic::error(
-                file,
-                format!("the document nests more than {MAX_FLOW_NESTING} brackets deep"),
-            )
-            .at(line, column)
-            .hint("an inventory is a few levels deep; check for runaway `[` or `{`"),
-        ]));
+
+    /// The warnings found while checking it, sorted.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
-    match serde_yaml::from_str::<RawInventory>(text) {
-        Ok(raw) => Ok(Document {
-            file: file.to_string(),
-            text: text.to_string(),
-            raw,
-        }),
-        Err(e) => {
-            let mut d = structural(file, &e);
-            // serde points a repeated key at its mapping; point at the repeat.
-            if d.message.starts_with("key `") && d.message.ends_with("is given twice") {
-                let key = d.message.split('`').nth(1).unwrap_or("").to_string();
-                let mapping = d.path.clone().unwrap_or_default();
-                if let Some((line, column)) = super::locate::repeated_key(text, &mapping, &key) {
-                    d = d.at(line, column);
-                }
-            }
-            Err(Refusal::new(vec![d]))
-        }
+
+    /// Takes the inventory and the warnings apart.
+    pub fn into_parts(self) -> (Inventory, Vec<Diagnostic>) {
+        (self.inventory, self.warnings)
     }
 }
 
-/// Deeper flow nesting than any inventory needs. The YAML parser's work grows
-/// with the square of the nesting depth, so deep documents are refused before
-/// it sees them.
-const MAX_FLOW_NESTING: usize = 64;
-
-/// Where flow brackets (`[`, `{`) first nest deeper than `limit`, ignoring
-/// brackets inside quotes and comments.
-fn flow_nesting_beyond(text: &str, limit: usize) -> Option<(u32, u32)> {
-    let (mut depth, mut line, mut column) = (0usize, 1u32, 0u32);
-    let mut quote: Option<char> = None;
-    let mut comment = false;
-    let mut previous = '\n';
-    for c in text.chars() {
-        column += 1;
-        if c == '\n' {
-            line += 1;
-            column = 0;
-            comment = false;
-            previous = c;
-            continue;
-        }
-        if comment {
-            continue;
-        }
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None => match c {
-                '#' if previous.is_whitespace() => comment = true,
-                '"' | '\'' if !previous.is_alphanumeric() => quote = Some(c),
-                '[' | '{' => {
-                    depth += 1;
-                    if depth > limit {
-                        return Some((line, column));
-                    }
-                }
-                ']' | '}' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-        }
-        previous = c;
-    }
-    None
-}
-
-/// The 1-based line and column of a byte offset.
-fn line_column(bytes: &[u8], offset: usize) -> (u32, u32) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (
-        u32::try_from(line).unwrap_or(u32::MAX),
-        u32::try_from(column).unwrap_or(u32::MAX),
-    )
-}
-
-/// Turns serde's message into a diagnostic with a path, a plain message and a hint.
-fn structural(file: &str, error: &serde_yaml::Error) -> Diagnostic {
-    let message = strip_positions(&error.to_string());
-    // serde_yaml writes `path: message`; a path has no spaces.
-    let (path, body) = match message.split_once(": ") {
-        Some((p, b)) if !p.contains(' ') && !p.is_empty() => (Some(p.to_string()), b.to_string()),
-        _ => (None, message.clone()),
-    };
-    let (body, hint) = explain_serde(&body, path.as_deref());
-    let mut d = Diagnostic::error(file, body);
-    if let Some(loc) = error.location() {
-        d = d.at(
-            u32::try_from(loc.line()).unwrap_or(u32::MAX),
-            u32::try_from(loc.column()).unwrap_or(u32::MAX),
-        );
-    }
-    if let Some(p) = path {
-        d = d.path(p);
-    }
-    if let Some(h) = hint {
-        d = d.hint(h);
-    }
-    d
-}
-
-/// Removes libyaml's ` at line N column M` from a message (the diagnostic
-/// carries the position), keeping a second position as where a construct began.
-fn strip_positions(message: &str) -> String {
-    let mut out = String::new();
-    let mut rest = message;
-    let mut first = true;
-    while let Some(at) = rest.find(" at line ") {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + " at line ".len()..];
-        let line: String = after.chars().take_while(char::is_ascii_digit).collect();
-        let Some(tail) = after[line.len()..].strip_prefix(" column ") else {
-            out.push_str(" at line ");
-            rest = after;
-            continue;
-        };
-        let column: String = tail.chars().take_while(char::is_ascii_digit).collect();
-        if !first {
-            out.push_str(&format!(" that began at line {line} column {column}"));
-        }
-        first = false;
-        rest = &tail[column.len()..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Rewrites serde's wording for operators and finds a hint.
-fn explain_serde(body: &str, path: Option<&str>) -> (String, Option<String>) {
-    let quoted = |s: &str| -> Vec<String> {
-        s.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    };
-    if let Some(rest) = body.strip_prefix("unknown field ") {
-        let names = quoted(rest);
-        if let Some((wanted, known)) = names.split_first() {
-            let hint = did_you_mean(wanted, known.iter().map(String::as_str)).or_else(|| {
-                Some(format!(
-                    "the keys allowed here are {}",
-                    known
-                        .iter()
-                        .map(|k| format!("`{k}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            });
-            return (format!("unknown key `{wanted}`"), hint);
+impl From<Inventory> for Checked {
+    /// A validated inventory with no warnings: only validation and the
+    /// model's own methods make an [`Inventory`], so it is valid already.
+    fn from(inventory: Inventory) -> Checked {
+        Checked {
+            inventory,
+            warnings: Vec::new(),
         }
     }
-    if let Some(rest) = body.strip_prefix("unknown variant ") {
-        let names = quoted(rest);
-        if let Some((wanted, known)) = names.split_first() {
-            let list = known
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let hint = match did_you_mean(wanted, known.iter().map(String::as_str)) {
-                Some(h) => format!("{h} (one of {list})"),
-                None => format!("use one of {list}"),
-            };
-            return (format!("unknown value `{wanted}`"), Some(hint));
-        }
-    }
-    if let Some(rest) = body.strip_prefix("missing field ") {
-        let names = quoted(rest);
-        if let Some(name) = names.first() {
-            return (format!("missing required key `{name}`"), None);
-        }
-    }
-    if body.starts_with("duplicate field ") || body.starts_with("duplicate entry") {
-        let names = quoted(body);
-        let name = names.first().map_or("", String::as_str);
-        return (
-            format!("key `{name}` is given twice"),
-            Some("keep one of them".into()),
-        );
-    }
-    if body.contains("recursion limit exceeded") {
-        return (
-            "the document nests too deeply (more than 128 levels)".into(),
-            Some("an inventory is a few levels deep; check for runaway brackets".into()),
-        );
-    }
-    if body.contains("repetition limit exceeded") {
-        return (
-            "the document expands YAML aliases too many times".into(),
-            Some("aliases that expand into more aliases (an alias bomb) are refused".into()),
-        );
-    }
-    if body.contains("EOF while parsing") {
-        return ("the inventory ends before any value".into(), None);
-    }
-    if body.contains("expected struct RawInventory") {
-        return (
-            "the inventory must be a mapping with `format`, `target_version` and `servers`".into(),
-            None,
-        );
-    }
-    if body.contains("more than one document") {
-        return (
-            "the inventory holds more than one YAML document".into(),
-            Some("remove the `---` separators after the first document".into()),
-        );
-    }
-    let version_like = path.is_some_and(|p| p.ends_with("version"));
-    if version_like && body.starts_with("invalid type") {
-        return (
-            body.replace("invalid type: ", "wrong type: "),
-            Some("quote versions so YAML keeps them as text: version: \"9.0.0_P40\"".into()),
-        );
-    }
-    if let Some(rest) = body.strip_prefix("invalid type: ") {
-        return (format!("wrong type: {}", plain_type_names(rest)), None);
-    }
-    if let Some(rest) = body.strip_prefix("invalid length ") {
-        return (format!("wrong length {}", plain_type_names(rest)), None);
-    }
-    (body.to_string(), None)
-}
-
-/// Replaces the names of the input model's Rust types with what they are in YAML.
-fn plain_type_names(text: &str) -> String {
-    const NAMES: [(&str, &str); 12] = [
-        ("struct RawInventory", "an inventory mapping"),
-        (
-            "struct RawServer",
-            "a server mapping (name, roles, version, ...)",
-        ),
-        (
-            "struct RawMailboxFile",
-            "a mailbox file mapping (path, format, ...)",
-        ),
-        (
-            "struct RawMailbox",
-            "a mailbox mapping (account, store, size)",
-        ),
-        ("struct RawPolicy", "a policy mapping"),
-        (
-            "struct RawRates",
-            "a rates mapping (copy, delta_fraction, switch_per_account, upgrade)",
-        ),
-        ("struct RawRole", "a role mapping"),
-        ("struct RawGroup", "a group mapping"),
-        ("struct RawCapacity", "a capacity mapping (disk, mailboxes)"),
-        (
-            "struct RawLastBackup",
-            "a last_backup mapping (full, incremental)",
-        ),
-        ("a number or a string", "a number or a string"),
-        ("u32", "a whole number"),
-    ];
-    let mut out = text.to_string();
-    for (from, to) in NAMES {
-        out = out.replace(from, to);
-    }
-    out.replace("u64", "a whole number")
 }
 
 /// Collects diagnostics with YAML paths until they can be located.
@@ -475,7 +194,17 @@ fn set_hint(d: &mut Diagnostic, hint: Option<String>) {
 }
 
 impl Document {
-    /// The file name given to [`parse`].
+    /// A document made in code (no text): diagnostics carry paths but no
+    /// line and column.
+    pub(crate) fn from_raw(file: &str, raw: RawInventory) -> Document {
+        Document {
+            file: file.to_string(),
+            text: String::new(),
+            raw,
+        }
+    }
+
+    /// The file name given to [`parse`](super::parse()).
     pub fn file(&self) -> &str {
         &self.file
     }
@@ -702,7 +431,7 @@ fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -> Poli
             .unwrap_or(default)
     };
     let max_fill = fraction(ctx, "max_fill", raw.max_fill.as_ref(), Fraction(900_000));
-    if max_fill == Fraction::ZERO || max_fill > Fraction::ONE {
+    if !max_fill.is_valid_fill() {
         ctx.error(
             "policy.max_fill",
             format!("max_fill must be above 0% and at most 100%, not {max_fill}"),
@@ -1106,43 +835,12 @@ fn check_availability(profile: &Profile, policy: &Policy, servers: &[Server], ct
 
 /// Cycles among `depends_on` edges, each named in order.
 fn check_cycles(servers: &[Server], ctx: &mut Ctx<'_>) {
-    let mut graph: DiGraph<usize, ()> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..servers.len()).map(|i| graph.add_node(i)).collect();
-    for (i, s) in servers.iter().enumerate() {
-        for dep in &s.depends_on {
-            graph.add_edge(nodes[i], nodes[dep.index()], ());
-        }
-    }
-    let mut cycles: Vec<Vec<usize>> = Vec::new();
-    for component in tarjan_scc(&graph) {
-        if component.len() < 2 {
-            continue;
-        }
-        let members: BTreeSet<usize> = component.iter().map(|n| graph[*n]).collect();
-        // Walk from the first server in file order along its smallest
-        // dependency inside the component until a server repeats.
-        let Some(&start) = members.iter().next() else {
-            continue;
-        };
-        let mut path = vec![start];
-        let mut current = start;
-        while let Some(next) = servers[current]
-            .depends_on
-            .iter()
-            .map(|d| d.index())
-            .find(|d| members.contains(d))
-        {
-            if let Some(pos) = path.iter().position(|p| *p == next) {
-                path.drain(..pos);
-                break;
-            }
-            path.push(next);
-            current = next;
-        }
-        cycles.push(path);
-    }
-    cycles.sort();
-    for cycle in cycles {
+    let successors: Vec<Vec<usize>> = servers
+        .iter()
+        .map(|s| s.depends_on.iter().map(|d| d.index()).collect())
+        .collect();
+    for cycle in crate::cycles::find(&successors) {
+        let cycle = cycle.nodes;
         let first = cycle[0];
         let mut names: Vec<&str> = cycle.iter().map(|i| servers[*i].name.as_str()).collect();
         names.push(servers[first].name.as_str());
