@@ -1,6 +1,6 @@
 //! Embedding `planner-core` in another tool: build an inventory in code, plan
-//! it, have the independent checker judge the plan, and print one line per
-//! wave.
+//! it, have the independent checker judge the plan, print one line per wave,
+//! then ask the plan where an account ends up and what each store receives.
 //!
 //! Run it with `cargo run -p planner-core --example embed`.
 
@@ -98,6 +98,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             count(StepKind::MoveData),
             count(StepKind::MoveSwitch),
             count(StepKind::Backup)
+        );
+    }
+
+    // Questions another tool asks of the plan, answered from its steps.
+    if let Some(store) = plan.destination("o'hara@example.com") {
+        println!("o'hara@example.com ends on {store}");
+    }
+    for (store, received) in plan.receipts() {
+        println!(
+            "{store} receives {} mailbox(es), {}",
+            received.switches,
+            Bytes(received.bytes)
         );
     }
     Ok(())

@@ -5,22 +5,22 @@
 //! the planner will apply.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use planner_core::inventory::{AgainstTarget, Checked, Fraction, Inventory, ServerId};
 
 /// The summary printed on success.
-pub fn render(file: &str, checked: &Checked) -> String {
+pub fn render(file: &str, checked: &Checked) -> Result<String, fmt::Error> {
     let inv = checked.inventory();
     let mut out = String::new();
     let to_upgrade = inv.servers().iter().filter(|s| s.needs_upgrade()).count();
-    let _ = writeln!(
+    writeln!(
         out,
         "{file}: valid ({} profile, target {})",
         inv.profile().name.as_str(),
         inv.target_version()
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "{} servers, {to_upgrade} to upgrade; {} warning{}",
         inv.servers().len(),
@@ -30,18 +30,18 @@ pub fn render(file: &str, checked: &Checked) -> String {
         } else {
             "s"
         }
-    );
+    )?;
     out.push('\n');
-    servers_by_role(inv, &mut out);
+    servers_by_role(inv, &mut out)?;
     out.push('\n');
-    mailstores(inv, &mut out);
+    mailstores(inv, &mut out)?;
     out.push('\n');
-    policy(inv, &mut out);
-    out
+    policy(inv, &mut out)?;
+    Ok(out)
 }
 
-fn servers_by_role(inv: &Inventory, out: &mut String) {
-    let _ = writeln!(out, "Servers by role");
+fn servers_by_role(inv: &Inventory, out: &mut String) -> fmt::Result {
+    writeln!(out, "Servers by role")?;
     let width = inv
         .profile()
         .roles
@@ -80,28 +80,29 @@ fn servers_by_role(inv: &Inventory, out: &mut String) {
                 format!("{version}{mark}: {}", names.join(", "))
             })
             .collect();
-        let _ = writeln!(
+        writeln!(
             out,
             "  {:width$}  {}  {}",
             role.name,
             members.len(),
             detail.join("; ")
-        );
+        )?;
     }
+    Ok(())
 }
 
-fn mailstores(inv: &Inventory, out: &mut String) {
+fn mailstores(inv: &Inventory, out: &mut String) -> fmt::Result {
     let loads = inv.store_loads();
     let stores: Vec<ServerId> = inv
         .server_ids()
         .filter(|(_, s)| s.is_mailstore())
         .map(|(id, _)| id)
         .collect();
-    let _ = writeln!(
+    writeln!(
         out,
         "Mailstores (fill against max_fill {})",
         inv.policy().max_fill
-    );
+    )?;
     let rows: Vec<[String; 6]> = stores
         .iter()
         .map(|&id| {
@@ -165,9 +166,9 @@ fn mailstores(inv: &Inventory, out: &mut String) {
         }
         l.trim_end().to_string()
     };
-    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    writeln!(out, "{}", line(&header.map(String::from)))?;
     for row in &rows {
-        let _ = writeln!(out, "{}", line(row));
+        writeln!(out, "{}", line(row))?;
     }
     let total_mailboxes: u64 = stores.iter().map(|id| loads[id.index()].mailboxes).sum();
     let total_bytes = stores
@@ -176,21 +177,22 @@ fn mailstores(inv: &Inventory, out: &mut String) {
             acc.saturating_add(loads[id.index()].bytes)
         });
     let assumed = inv.mailboxes().iter().filter(|m| m.assumed()).count();
-    let _ = write!(out, "  total: {total_mailboxes} mailboxes, {total_bytes}");
+    write!(out, "  total: {total_mailboxes} mailboxes, {total_bytes}")?;
     if inv.policy().size_overhead != Fraction::ZERO {
-        let _ = write!(out, " (with {} overhead)", inv.policy().size_overhead);
+        write!(out, " (with {} overhead)", inv.policy().size_overhead)?;
     }
     if assumed > 0 {
-        let _ = write!(out, "; {assumed} sizes assumed");
+        write!(out, "; {assumed} sizes assumed")?;
     }
     out.push('\n');
+    Ok(())
 }
 
-fn policy(inv: &Inventory, out: &mut String) {
+fn policy(inv: &Inventory, out: &mut String) -> fmt::Result {
     let p = inv.policy();
     let lower = |v: &dyn std::fmt::Debug| format!("{v:?}").to_lowercase();
-    let _ = writeln!(out, "Policy");
-    let _ = writeln!(
+    writeln!(out, "Policy")?;
+    writeln!(
         out,
         "  strategy {}, max_fill {}, size_overhead {}, evacuate {}, move_by {}",
         lower(&p.strategy),
@@ -198,35 +200,36 @@ fn policy(inv: &Inventory, out: &mut String) {
         p.size_overhead,
         lower(&p.evacuate),
         lower(&p.move_by)
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  two_stage_moves {}, backup {} (full when older than {}), cross_site_moves {}",
         p.two_stage_moves,
         lower(&p.backup),
         p.full_backup_max_age,
         p.cross_site_moves
-    );
-    let _ = writeln!(
+    )?;
+    writeln!(
         out,
         "  max_parallel_moves {}, max_parallel_upgrades {}, allow_outage [{}]",
         p.max_parallel_moves,
         p.max_parallel_upgrades,
         p.allow_outage.join(", ")
-    );
+    )?;
     if let Some(n) = &p.notify {
-        let _ = writeln!(out, "  notify {n}");
+        writeln!(out, "  notify {n}")?;
     }
     match &p.rates {
         Some(r) => {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  rates: copy {}, delta {}, switch {} per account, upgrade {}",
                 r.copy, r.delta_fraction, r.switch_per_account, r.upgrade
-            );
+            )?;
         }
         None => {
-            let _ = writeln!(out, "  no rates: plans carry no time estimates");
+            writeln!(out, "  no rates: plans carry no time estimates")?;
         }
     }
+    Ok(())
 }

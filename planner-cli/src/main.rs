@@ -282,7 +282,13 @@ fn run(cli: Cli) -> Outcome {
         Command::Check { inventory } => match load(&inventory) {
             Ok(checked) => {
                 print_diagnostics(checked.warnings());
-                emit(&check::render(&inventory.display().to_string(), &checked))
+                match check::render(&inventory.display().to_string(), &checked) {
+                    Ok(summary) => emit(&summary),
+                    Err(_) => {
+                        eprintln!("error: cannot format the summary");
+                        Outcome::Refused
+                    }
+                }
             }
             Err(e) => load_failed(e),
         },
@@ -350,9 +356,11 @@ fn run(cli: Cli) -> Outcome {
                 SchemaKind::Inventory => planner_core::inventory::schema(),
                 SchemaKind::Plan => planner_core::plan::schema(),
             };
-            let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-            text.push('\n');
-            emit(&text)
+            output::write(None, |out| {
+                serde_json::to_writer_pretty(&mut *out, &schema)
+                    .map_err(planner_render::Error::Json)?;
+                Ok(out.write_all(b"\n")?)
+            })
         }
     }
 }

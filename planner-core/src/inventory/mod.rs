@@ -32,5 +32,5 @@ pub use version::{AgainstTarget, Version};
 
 /// The JSON Schema of the inventory format, generated from the input model.
 pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(RawInventory)).unwrap_or(serde_json::Value::Null)
+    schemars::schema_for!(RawInventory).to_value()
 }

@@ -386,5 +386,5 @@ pub struct Placement {
 
 /// The JSON Schema of the plan format.
 pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(Plan)).unwrap_or(serde_json::Value::Null)
+    schemars::schema_for!(Plan).to_value()
 }
