@@ -584,3 +584,37 @@ fn a_closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Output that cannot be written is an error, never a silent success: every
+/// renderer's write error reaches stderr and the exit code (`/dev/full`
+/// refuses every write with "no space left on device").
+#[test]
+fn output_that_cannot_be_written_fails_with_a_message() {
+    for format in [
+        "text", "markdown", "json", "yaml", "script", "dot", "mermaid",
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full exists on Linux");
+        let output = planner([
+            "plan",
+            "examples/enterprise.yaml",
+            "--format",
+            format,
+            "--now",
+            NOW,
+        ])
+        .into_command()
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains("error:") && stderr.contains("space"),
+            "{format}: the error is named: {stderr}"
+        );
+    }
+}

@@ -3,11 +3,12 @@
 //!
 //! It belongs to planner-cli because only the tests of the crate that builds
 //! the `planner` binary can find it (`CARGO_BIN_EXE_planner`); the library
-//! tests (`engine`, `properties`) use planner-core directly.
+//! tests (`engine`, `properties`, `generator`) use planner-core directly.
 
 mod cli;
 mod docs;
 mod engine;
+mod generator;
 mod graph;
 mod markdown;
 mod properties;
