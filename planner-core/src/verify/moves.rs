@@ -45,48 +45,87 @@ fn ends(
     sources: &HashSet<ServerId>,
     report: &mut Report,
 ) {
-    let wave = m.wave;
     if let Some(source) = m.source {
-        let name = ctx.name(source);
-        if !ctx.server(source).is_mailstore() {
-            report.step(
-                wave,
-                m.step,
-                Rule::SafeTargets,
-                format!("the source {name} is not a mailstore"),
-            );
-        }
-        // A store being upgraded is down: nothing can be copied off it, and an
-        // evacuated one must already be empty.
-        if t.upgraded_in(source, wave) {
-            report.step(
-                wave,
-                m.step,
-                Rule::EmptyBeforeUpgrade,
-                format!("moves mailboxes off {name} in the wave of its upgrade"),
-            );
-        }
+        source_end(ctx, t, m, source, report);
     }
     let Some(target) = m.target else { return };
+    if !target_fits(ctx, m, target, report) {
+        return;
+    }
+    target_busy(ctx, t, m, target, sources, report);
+    if let Some(source) = m.source {
+        not_to_older(ctx, t, m, source, target, report);
+    }
+}
+
+/// Rules 9 and 4 on a move's source: a mailstore, and not down for its upgrade.
+fn source_end(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    m: &Move<'_>,
+    source: ServerId,
+    report: &mut Report,
+) {
+    let wave = m.wave;
+    let name = ctx.name(source);
+    if !ctx.server(source).is_mailstore() {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!("the source {name} is not a mailstore"),
+        );
+    }
+    // A store being upgraded is down: nothing can be copied off it, and an
+    // evacuated one must already be empty.
+    if t.upgraded_in(source, wave) {
+        report.step(
+            wave,
+            m.step,
+            Rule::EmptyBeforeUpgrade,
+            format!("moves mailboxes off {name} in the wave of its upgrade"),
+        );
+    }
+}
+
+/// Rule 9 on what a move's target is: a mailstore other than the source.
+/// When it is not, the other target checks would only repeat the problem, so
+/// this says whether they should run.
+fn target_fits(ctx: &Ctx<'_>, m: &Move<'_>, target: ServerId, report: &mut Report) -> bool {
     let name = ctx.name(target);
     if !ctx.server(target).is_mailstore() {
         report.step(
-            wave,
+            m.wave,
             m.step,
             Rule::SafeTargets,
             format!("the target {name} is not a mailstore"),
         );
-        return;
+        return false;
     }
     if m.source == Some(target) {
         report.step(
-            wave,
+            m.wave,
             m.step,
             Rule::SafeTargets,
             format!("moves mailboxes from {name} to itself"),
         );
-        return;
+        return false;
     }
+    true
+}
+
+/// Rules 9 and 4 on a move's target in its wave: not upgraded, drained, or
+/// the source of another move.
+fn target_busy(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    m: &Move<'_>,
+    target: ServerId,
+    sources: &HashSet<ServerId>,
+    report: &mut Report,
+) {
+    let wave = m.wave;
+    let name = ctx.name(target);
     if t.upgraded_in(target, wave) {
         report.step(
             wave,
@@ -119,24 +158,35 @@ fn ends(
             format!("moves mailboxes to {name}, which is the source of a move in this wave"),
         );
     }
-    if let Some(source) = m.source {
-        let (from, to) = (
-            version_in(ctx, t, source, wave),
-            version_in(ctx, t, target, wave),
+}
+
+/// Rule 9 on the versions of a move's ends: mailboxes never go to an older version.
+fn not_to_older(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    m: &Move<'_>,
+    source: ServerId,
+    target: ServerId,
+    report: &mut Report,
+) {
+    let wave = m.wave;
+    let (from, to) = (
+        version_in(ctx, t, source, wave),
+        version_in(ctx, t, target, wave),
+    );
+    if newer(&from, &to) {
+        report.step(
+            wave,
+            m.step,
+            Rule::SafeTargets,
+            format!(
+                "moves mailboxes from {} at {} to {} at the older {}",
+                ctx.name(source),
+                from.1,
+                ctx.name(target),
+                to.1
+            ),
         );
-        if newer(&from, &to) {
-            report.step(
-                wave,
-                m.step,
-                Rule::SafeTargets,
-                format!(
-                    "moves mailboxes from {} at {} to {name} at the older {}",
-                    ctx.name(source),
-                    from.1,
-                    to.1
-                ),
-            );
-        }
     }
 }
 

@@ -209,102 +209,32 @@ fn apply<'p, 'i>(
     let (Some(source), Some(target)) = (m.source, m.target) else {
         return;
     };
-    let (source, target) = (source.0, target.0);
+    let ends = (source.0, target.0);
+    let (source, target) = ends;
     let w = m.wave;
-    let inv = ctx.inv;
     let by_domain = ctx.policy.move_by == MoveBy::Domain;
     let mut problems = StepProblems::default();
     let mut listed: u128 = 0;
     let mut all_known = true;
     let mut received = false;
     for written in m.accounts {
-        let found = if written.bytes().any(|b| b.is_ascii_uppercase()) {
-            accounts.get(written.to_ascii_lowercase().as_str())
-        } else {
-            accounts.get(written.as_str())
-        };
-        let Some(&mailbox) = found else {
+        let Some(mailbox) = find(accounts, written) else {
             problems.unknown.add(written);
             all_known = false;
             continue;
         };
-        let i = mailbox as usize;
-        let track = &mut s.track[i];
-        listed += u128::from(track.size);
-        let fp = track.footprint;
+        listed += u128::from(s.track[mailbox as usize].size);
         if m.kind == StepKind::MoveData {
-            if track.copied == w {
-                problems.twice.add(written);
-                continue;
-            }
-            track.copied = w;
-            if track.location != source {
-                problems.elsewhere_on.get_or_insert(track.location);
-                problems.elsewhere.add(written);
-                continue;
-            }
-            if track.pending.is_some() {
-                problems.recopied.add(written);
-                continue;
-            }
-            track.pending = Some(Pending {
-                source,
-                target,
-                wave: w,
-                step: m.step,
-            });
-            let t = target as usize;
-            s.bytes[t] = s.bytes[t].saturating_add(fp);
-            s.copies[t] += 1;
-            received = true;
+            received |= copy(s, m, ends, mailbox, written, &mut problems);
             continue;
         }
-        if track.switched == w {
-            problems.twice.add(written);
+        if !switch(ctx, s, m, ends, mailbox, written, &mut problems) {
             continue;
         }
-        track.switched = w;
-        if track.location != source {
-            problems.elsewhere_on.get_or_insert(track.location);
-            problems.elsewhere.add(written);
-            continue;
-        }
-        let t = target as usize;
-        match track.pending {
-            Some(p) if p.source == source && p.target == target => {
-                track.pending = None;
-                s.copies[t] = s.copies[t].saturating_sub(1);
-                if p.wave == w && ctx.policy.two_stage_moves {
-                    problems.same_wave.add(written);
-                }
-            }
-            _ => {
-                if ctx.policy.two_stage_moves {
-                    problems.uncopied.add(written);
-                }
-                s.bytes[t] = s.bytes[t].saturating_add(fp);
-            }
-        }
-        s.count[t] += 1;
         received = true;
         releases.push((mailbox, source, target));
         if by_domain {
-            let domain = inv.mailboxes[i].account.domain();
-            let entry = domains.entry((source, domain)).or_insert((target, false));
-            if entry.0 != target && !entry.1 {
-                entry.1 = true;
-                report.step(
-                    w,
-                    m.step,
-                    Rule::Domains,
-                    format!(
-                        "accounts of {domain} leave {} for more than one target in this wave ({} and {})",
-                        name(ctx, source),
-                        name(ctx, entry.0),
-                        name(ctx, target)
-                    ),
-                );
-            }
+            one_target_per_domain(ctx, domains, m, ends, mailbox, report);
         }
     }
     if received && s.received[target as usize] != w {
@@ -312,12 +242,143 @@ fn apply<'p, 'i>(
         receivers.push((target, m.step));
     }
     report_problems(ctx, m, source, &problems, report);
+    conservation(m, all_known, listed, report);
+}
+
+/// The mailbox of an account as the plan writes it. Only a name with
+/// capitals pays for lower-casing it, so the common case allocates nothing.
+#[inline]
+fn find(accounts: &HashMap<&str, u32>, written: &str) -> Option<u32> {
+    let found = if written.bytes().any(|b| b.is_ascii_uppercase()) {
+        accounts.get(written.to_ascii_lowercase().as_str())
+    } else {
+        accounts.get(written)
+    };
+    found.copied()
+}
+
+/// Applies one account of a data copy (stage 1): the target holds its bytes
+/// as a pending copy until the switch. Returns whether the target received it.
+#[inline]
+fn copy<'p>(
+    s: &mut State<'p>,
+    m: &Move<'p>,
+    (source, target): (u32, u32),
+    mailbox: u32,
+    written: &'p str,
+    problems: &mut StepProblems<'p>,
+) -> bool {
+    let w = m.wave;
+    let track = &mut s.track[mailbox as usize];
+    if track.copied == w {
+        problems.twice.add(written);
+        return false;
+    }
+    track.copied = w;
+    if track.location != source {
+        problems.elsewhere_on.get_or_insert(track.location);
+        problems.elsewhere.add(written);
+        return false;
+    }
+    if track.pending.is_some() {
+        problems.recopied.add(written);
+        return false;
+    }
+    track.pending = Some(Pending {
+        source,
+        target,
+        wave: w,
+        step: m.step,
+    });
+    let t = target as usize;
+    s.bytes[t] = s.bytes[t].saturating_add(track.footprint);
+    s.copies[t] += 1;
+    true
+}
+
+/// Applies one account of a switch: the target counts the account, and takes
+/// its bytes unless a matching copy already brought them. The release from
+/// the source waits for the end of the wave. Returns whether it was switched.
+#[inline]
+fn switch<'p>(
+    ctx: &Ctx<'_>,
+    s: &mut State<'p>,
+    m: &Move<'p>,
+    (source, target): (u32, u32),
+    mailbox: u32,
+    written: &'p str,
+    problems: &mut StepProblems<'p>,
+) -> bool {
+    let w = m.wave;
+    let track = &mut s.track[mailbox as usize];
+    if track.switched == w {
+        problems.twice.add(written);
+        return false;
+    }
+    track.switched = w;
+    if track.location != source {
+        problems.elsewhere_on.get_or_insert(track.location);
+        problems.elsewhere.add(written);
+        return false;
+    }
+    let t = target as usize;
+    match track.pending {
+        Some(p) if p.source == source && p.target == target => {
+            track.pending = None;
+            s.copies[t] = s.copies[t].saturating_sub(1);
+            if p.wave == w && ctx.policy.two_stage_moves {
+                problems.same_wave.add(written);
+            }
+        }
+        _ => {
+            if ctx.policy.two_stage_moves {
+                problems.uncopied.add(written);
+            }
+            s.bytes[t] = s.bytes[t].saturating_add(track.footprint);
+        }
+    }
+    s.count[t] += 1;
+    true
+}
+
+/// Rule 11 as each account is switched: the accounts of a domain that leave
+/// a store in one wave all go to one target. Each domain and source is
+/// reported once, naming the first target and the first other one.
+fn one_target_per_domain<'i>(
+    ctx: &Ctx<'i>,
+    domains: &mut HashMap<(u32, &'i str), (u32, bool)>,
+    m: &Move<'_>,
+    (source, target): (u32, u32),
+    mailbox: u32,
+    report: &mut Report,
+) {
+    let domain = ctx.inv.mailboxes[mailbox as usize].account.domain();
+    let entry = domains.entry((source, domain)).or_insert((target, false));
+    if entry.0 != target && !entry.1 {
+        entry.1 = true;
+        report.step(
+            m.wave,
+            m.step,
+            Rule::Domains,
+            format!(
+                "accounts of {domain} leave {} for more than one target in this wave ({} and {})",
+                name(ctx, source),
+                name(ctx, entry.0),
+                name(ctx, target)
+            ),
+        );
+    }
+}
+
+/// Rule 8: when every account of a step is known, the bytes it states are
+/// its accounts' listed sizes.
+fn conservation(m: &Move<'_>, all_known: bool, listed: u128, report: &mut Report) {
     if let Some(bytes) = m.step.bytes
         && all_known
         && u128::from(bytes) != listed
     {
         report.step(
-            w,
+            m.wave,
             m.step,
             Rule::Conservation,
             format!(

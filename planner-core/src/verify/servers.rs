@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use jiff::Timestamp;
+
 use super::timeline::{At, Timeline};
 use super::{Ctx, Report, Rule, few};
-use crate::inventory::{BackupPolicy, ServerId};
+use crate::inventory::{BackupPolicy, Server, ServerId};
 use crate::plan::BackupMode;
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
@@ -263,6 +265,17 @@ struct Unit<'a> {
 /// servers out of service and at least `min_available` in service, unless
 /// its outage is accepted, and then the upgrades that cause it say so.
 fn availability(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    for (name, unit) in &units(ctx) {
+        if unit.members.is_empty() {
+            continue;
+        }
+        unit_availability(ctx, t, name, unit, report);
+    }
+}
+
+/// The profile's availability units (a role, or the group it is in), by
+/// name, each with its roles, limits and member servers.
+fn units<'a>(ctx: &Ctx<'a>) -> BTreeMap<&'a str, Unit<'a>> {
     let profile = &ctx.inv.profile;
     let mut units: BTreeMap<&str, Unit<'_>> = BTreeMap::new();
     for role in &profile.roles {
@@ -296,73 +309,109 @@ fn availability(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             }
         }
     }
+    units
+}
+
+/// Rule 3 for one unit with members, wave by wave.
+fn unit_availability(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    name: &str,
+    unit: &Unit<'_>,
+    report: &mut Report,
+) {
+    let allowed = ctx
+        .policy
+        .allow_outage
+        .iter()
+        .any(|a| a == name || unit.roles.contains(&a.as_str()));
     let waves = t.waves as usize;
-    for (name, unit) in &units {
-        if unit.members.is_empty() {
+    let mut out = 0i64;
+    for (w, change) in out_changes(t, unit)
+        .iter()
+        .enumerate()
+        .take(waves + 1)
+        .skip(1)
+    {
+        out += change;
+        if out <= 0 {
             continue;
         }
-        let allowed = ctx
-            .policy
-            .allow_outage
-            .iter()
-            .any(|a| a == name || unit.roles.contains(&a.as_str()));
-        // Out-of-service counts per wave, from each member's merged stretches.
-        let mut delta = vec![0i64; waves + 2];
-        for &id in &unit.members {
-            for (from, to) in out_of_service(t, id) {
-                delta[from as usize] += 1;
-                delta[to as usize + 1] -= 1;
-            }
+        let Some(why) = shortfall(unit, out) else {
+            continue;
+        };
+        let wave = w as u32;
+        if allowed {
+            unmarked_outages(ctx, t, wave, name, unit, &why, report);
+        } else {
+            let down: Vec<&str> = unit
+                .members
+                .iter()
+                .filter(|&&id| t.upgraded_in(id, wave) || t.drained_in(id, wave))
+                .map(|&id| ctx.name(id))
+                .collect();
+            report.wave(
+                wave,
+                Rule::Availability,
+                format!("{name} has {why} ({} out)", few(&down, down.len() as u64)),
+            );
         }
-        let mut out = 0i64;
-        for (w, change) in delta.iter().enumerate().take(waves + 1).skip(1) {
-            out += change;
-            if out <= 0 {
-                continue;
-            }
-            let wave = w as u32;
-            let total = unit.members.len() as i64;
-            let up = total - out;
-            let too_many = out > i64::from(unit.max_unavailable);
-            let too_few = up < i64::from(unit.min_available);
-            if !too_many && !too_few {
-                continue;
-            }
-            let why = if too_many {
-                format!(
-                    "{out} of its {total} servers out of service at once, above max_unavailable {}",
-                    unit.max_unavailable
-                )
-            } else {
-                format!(
-                    "{up} of its {total} servers in service, below min_available {}",
-                    unit.min_available
-                )
-            };
-            if allowed {
-                for &(id, step) in &t.upgrades_in[w - 1] {
-                    if unit.members.contains(&id) && step.outage != Some(true) {
-                        report.step(
-                            wave,
-                            step,
-                            Rule::Availability,
-                            format!("the upgrade of {} leaves {name} with {why}; its outage is accepted, but the step is not marked `outage: true`", ctx.name(id)),
-                        );
-                    }
-                }
-            } else {
-                let down: Vec<&str> = unit
-                    .members
-                    .iter()
-                    .filter(|&&id| t.upgraded_in(id, wave) || t.drained_in(id, wave))
-                    .map(|&id| ctx.name(id))
-                    .collect();
-                report.wave(
-                    wave,
-                    Rule::Availability,
-                    format!("{name} has {why} ({} out)", few(&down, down.len() as u64)),
-                );
-            }
+    }
+}
+
+/// Per wave (index `wave`, with room for `waves + 1`), the change in how many
+/// of the unit's members are out of service, from each member's merged
+/// stretches. A running sum gives the count in each wave.
+fn out_changes(t: &Timeline<'_>, unit: &Unit<'_>) -> Vec<i64> {
+    let mut delta = vec![0i64; t.waves as usize + 2];
+    for &id in &unit.members {
+        for (from, to) in out_of_service(t, id) {
+            delta[from as usize] += 1;
+            delta[to as usize + 1] -= 1;
+        }
+    }
+    delta
+}
+
+/// What is wrong with a unit that has `out` members out of service, if
+/// anything: too many out takes precedence over too few in service.
+fn shortfall(unit: &Unit<'_>, out: i64) -> Option<String> {
+    let total = unit.members.len() as i64;
+    let up = total - out;
+    if out > i64::from(unit.max_unavailable) {
+        Some(format!(
+            "{out} of its {total} servers out of service at once, above max_unavailable {}",
+            unit.max_unavailable
+        ))
+    } else if up < i64::from(unit.min_available) {
+        Some(format!(
+            "{up} of its {total} servers in service, below min_available {}",
+            unit.min_available
+        ))
+    } else {
+        None
+    }
+}
+
+/// For a unit whose outage is accepted: each upgrade of a member in the wave
+/// must be marked as an outage.
+fn unmarked_outages(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    wave: u32,
+    name: &str,
+    unit: &Unit<'_>,
+    why: &str,
+    report: &mut Report,
+) {
+    for &(id, step) in &t.upgrades_in[wave as usize - 1] {
+        if unit.members.contains(&id) && step.outage != Some(true) {
+            report.step(
+                wave,
+                step,
+                Rule::Availability,
+                format!("the upgrade of {} leaves {name} with {why}; its outage is accepted, but the step is not marked `outage: true`", ctx.name(id)),
+            );
         }
     }
 }
@@ -393,13 +442,7 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
         return;
     }
     let loads = ctx.inv.store_loads();
-    let mut first_out: Vec<Option<u32>> = vec![None; ctx.inv.servers.len()];
-    for m in t.moves.iter().flatten() {
-        if let Some(source) = m.source {
-            let slot = &mut first_out[source.index()];
-            *slot = Some(slot.map_or(m.wave, |w| w.min(m.wave)));
-        }
-    }
+    let first_out = first_moves_out(ctx, t);
     for id in ids(ctx) {
         let server = ctx.server(id);
         let held = loads.get(id.index()).map_or(0, |l| l.mailboxes);
@@ -417,89 +460,130 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             );
             continue;
         };
-        for extra in &list[1..] {
-            report.step(
-                extra.wave,
-                extra.step,
-                Rule::BackupFirst,
-                format!(
-                    "{} is backed up more than once (first in wave {})",
-                    server.name, first.wave
-                ),
-            );
+        backup_order(ctx, t, id, list, first_out[id.index()], report);
+        if let (Some(now), Some(mode)) = (t.now, first.step.mode) {
+            backup_mode(ctx, server, *first, now, mode, report);
         }
-        if let Some(out) = first_out[id.index()]
-            && first.wave >= out
-        {
-            report.step(
-                first.wave,
-                first.step,
-                Rule::BackupFirst,
-                format!(
-                    "the backup of {} must come in a wave before its first move out (wave {out})",
-                    server.name
-                ),
-            );
+    }
+}
+
+/// Per server: the first wave that moves mailboxes off it.
+fn first_moves_out(ctx: &Ctx<'_>, t: &Timeline<'_>) -> Vec<Option<u32>> {
+    let mut first_out: Vec<Option<u32>> = vec![None; ctx.inv.servers.len()];
+    for m in t.moves.iter().flatten() {
+        if let Some(source) = m.source {
+            let slot = &mut first_out[source.index()];
+            *slot = Some(slot.map_or(m.wave, |w| w.min(m.wave)));
         }
-        if let Some(up) = t.upgrade_wave(id)
-            && first.wave >= up
-        {
-            report.step(
-                first.wave,
-                first.step,
-                Rule::BackupFirst,
-                format!(
-                    "the backup of {} must come in a wave before its upgrade (wave {up})",
-                    server.name
-                ),
-            );
-        }
-        let (Some(now), Some(mode)) = (t.now, first.step.mode) else {
-            continue;
+    }
+    first_out
+}
+
+/// Rule 5 on when a store's backups come: once, in a wave before its first
+/// move out (`out`) and before its upgrade. `list` is not empty.
+fn backup_order(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    id: ServerId,
+    list: &[At<'_>],
+    out: Option<u32>,
+    report: &mut Report,
+) {
+    let server = ctx.server(id);
+    let first = list[0];
+    for extra in &list[1..] {
+        report.step(
+            extra.wave,
+            extra.step,
+            Rule::BackupFirst,
+            format!(
+                "{} is backed up more than once (first in wave {})",
+                server.name, first.wave
+            ),
+        );
+    }
+    if let Some(out) = out
+        && first.wave >= out
+    {
+        report.step(
+            first.wave,
+            first.step,
+            Rule::BackupFirst,
+            format!(
+                "the backup of {} must come in a wave before its first move out (wave {out})",
+                server.name
+            ),
+        );
+    }
+    if let Some(up) = t.upgrade_wave(id)
+        && first.wave >= up
+    {
+        report.step(
+            first.wave,
+            first.step,
+            Rule::BackupFirst,
+            format!(
+                "the backup of {} must come in a wave before its upgrade (wave {up})",
+                server.name
+            ),
+        );
+    }
+}
+
+/// Rule 5 on the mode of a store's first backup, `first`, judged at `now`.
+fn backup_mode(
+    ctx: &Ctx<'_>,
+    server: &Server,
+    first: At<'_>,
+    now: Timestamp,
+    mode: BackupMode,
+    report: &mut Report,
+) {
+    let (expected, why) = expected_mode(ctx, server, now);
+    if mode != expected {
+        let name = |m: BackupMode| match m {
+            BackupMode::Full => "full",
+            BackupMode::Incremental => "incremental",
         };
-        let max_age = ctx.policy.full_backup_max_age;
-        let (expected, why) = if ctx.policy.backup == BackupPolicy::Full {
-            (
-                BackupMode::Full,
-                "the policy asks for full backups".to_string(),
-            )
-        } else {
-            match server.last_backup.full {
-                None => (BackupMode::Full, "no full backup is known".to_string()),
-                Some(full) => {
-                    let age = i128::from(now.as_second()) - i128::from(full.as_second());
-                    if age > i128::from(max_age.0) {
-                        (
-                            BackupMode::Full,
-                            format!(
-                                "the last full backup ({full}) is older than {max_age} at {now}"
-                            ),
-                        )
-                    } else {
-                        (
-                            BackupMode::Incremental,
-                            format!("the last full backup ({full}) is within {max_age} of {now}"),
-                        )
-                    }
-                }
+        report.step(
+            first.wave,
+            first.step,
+            Rule::BackupFirst,
+            format!(
+                "the backup of {} is {} but must be {}: {why}",
+                server.name,
+                name(mode),
+                name(expected)
+            ),
+        );
+    }
+}
+
+/// The mode a store's backup must have at `now`, and why: full when the
+/// policy asks for it or the last full backup is unknown or too old.
+fn expected_mode(ctx: &Ctx<'_>, server: &Server, now: Timestamp) -> (BackupMode, String) {
+    let max_age = ctx.policy.full_backup_max_age;
+    if ctx.policy.backup == BackupPolicy::Full {
+        return (
+            BackupMode::Full,
+            "the policy asks for full backups".to_string(),
+        );
+    }
+    match server.last_backup.full {
+        None => (BackupMode::Full, "no full backup is known".to_string()),
+        Some(full) => {
+            let age = i128::from(now.as_second()) - i128::from(full.as_second());
+            if age > i128::from(max_age.0) {
+                (
+                    BackupMode::Full,
+                    format!("the last full backup ({full}) is older than {max_age} at {now}"),
+                )
+            } else {
+                (
+                    BackupMode::Incremental,
+                    format!("the last full backup ({full}) is within {max_age} of {now}"),
+                )
             }
-        };
-        if mode != expected {
-            let name = |m: BackupMode| match m {
-                BackupMode::Full => "full",
-                BackupMode::Incremental => "incremental",
-            };
-            report.step(
-                first.wave,
-                first.step,
-                Rule::BackupFirst,
-                format!(
-                    "the backup of {} is {} but must be {}: {why}",
-                    server.name,
-                    name(mode),
-                    name(expected)
-                ),
-            );
         }
     }
 }

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use super::{Ctx, Report, Rule};
 use crate::inventory::{AgainstTarget, ServerId, Version};
-use crate::plan::{Plan, Step, StepKind};
+use crate::plan::{Plan, Step, StepKind, Wave};
 
 /// A step and the wave it is in.
 #[derive(Clone, Copy)]
@@ -69,19 +69,9 @@ impl<'p> Timeline<'p> {
     pub fn build(plan: &'p Plan, ctx: &Ctx<'_>, report: &mut Report) -> Timeline<'p> {
         let servers = ctx.inv.servers.len();
         let waves = u32::try_from(plan.waves.len()).unwrap_or(u32::MAX);
-        let now = match plan.now.parse::<Timestamp>() {
-            Ok(t) => Some(t),
-            Err(_) => {
-                report.plan(
-                    Rule::Format,
-                    format!("`now` is `{}`, not an RFC 3339 time", plan.now),
-                );
-                None
-            }
-        };
         let mut t = Timeline {
             waves,
-            now,
+            now: read_now(plan, report),
             upgrades: vec![Vec::new(); servers],
             backups: vec![Vec::new(); servers],
             drained: vec![Vec::new(); servers],
@@ -89,8 +79,7 @@ impl<'p> Timeline<'p> {
             upgrades_in: Vec::with_capacity(plan.waves.len()),
             upgrade_steps: Vec::with_capacity(plan.waves.len()),
         };
-        // Drain (0) and undrain (1) events per server, in wave order.
-        let mut events: Vec<Vec<(u32, u8)>> = vec![Vec::new(); servers];
+        let mut events: Vec<Vec<Event>> = vec![Vec::new(); servers];
         let mut ids: HashSet<&str> = HashSet::new();
         for (position, wave) in plan.waves.iter().enumerate() {
             let w = u32::try_from(position + 1).unwrap_or(u32::MAX);
@@ -101,101 +90,107 @@ impl<'p> Timeline<'p> {
                     format!("the wave at position {w} has index {}", wave.index),
                 );
             }
-            let mut moves = Vec::new();
-            let mut upgrades_in = Vec::new();
-            let mut upgrade_steps = 0u32;
-            for step in &wave.steps {
-                if !ids.insert(step.id.as_str()) {
-                    report.step(
-                        w,
-                        step,
-                        Rule::Format,
-                        format!("the step id `{}` is used more than once", step.id),
-                    );
-                }
-                if step.kind.is_move() {
-                    moves.push(read_move(w, step, ctx, report));
-                    continue;
-                }
-                let Some(name) = step.server.as_deref() else {
-                    report.step(
-                        w,
-                        step,
-                        Rule::Format,
-                        format!("a {} step without `server`", step.kind.as_str()),
-                    );
-                    continue;
-                };
-                if step.kind == StepKind::Upgrade {
-                    upgrade_steps += 1;
-                }
-                let Some(id) = ctx.resolve(name) else {
-                    report.step(
-                        w,
-                        step,
-                        Rule::Complete,
-                        format!(
-                            "the {} step names `{name}`, which is not a server of the inventory",
-                            step.kind.as_str()
-                        ),
-                    );
-                    continue;
-                };
-                let at = At { wave: w, step };
-                match step.kind {
-                    StepKind::Upgrade => {
-                        read_upgrade(at, id, ctx, report);
-                        t.upgrades[id.index()].push(at);
-                        upgrades_in.push((id, step));
-                    }
-                    StepKind::Backup => {
-                        if step.mode.is_none() {
-                            report.step(
-                                w,
-                                step,
-                                Rule::Format,
-                                "a backup step without `mode`".to_string(),
-                            );
-                        }
-                        t.backups[id.index()].push(at);
-                    }
-                    StepKind::Drain => events[id.index()].push((w, 0)),
-                    StepKind::Undrain => events[id.index()].push((w, 1)),
-                    _ => {}
-                }
-            }
-            t.moves.push(moves);
-            t.upgrades_in.push(upgrades_in);
-            t.upgrade_steps.push(upgrade_steps);
+            t.read_wave(w, wave, &mut ids, &mut events, ctx, report);
         }
-        for (server, mut list) in events.into_iter().enumerate() {
-            // Within one wave a drain counts before an undrain: a server
-            // drained and undrained in one wave is out for that wave.
-            list.sort_unstable();
-            let mut open: Option<u32> = None;
-            for (w, kind) in list {
-                match (kind, open) {
-                    (0, None) => open = Some(w),
-                    (1, Some(from)) => {
-                        t.drained[server].push(Drained {
-                            from,
-                            to: w,
-                            closed: true,
-                        });
-                        open = None;
-                    }
-                    _ => {}
-                }
-            }
-            if let Some(from) = open {
-                t.drained[server].push(Drained {
-                    from,
-                    to: waves,
-                    closed: false,
-                });
-            }
+        for (server, list) in events.into_iter().enumerate() {
+            t.drained[server] = stretches(list, waves);
         }
         t
+    }
+
+    /// Reads one wave's steps into the timeline, and its drains and undrains
+    /// into `events`, checking each step's id is new.
+    fn read_wave(
+        &mut self,
+        w: u32,
+        wave: &'p Wave,
+        ids: &mut HashSet<&'p str>,
+        events: &mut [Vec<Event>],
+        ctx: &Ctx<'_>,
+        report: &mut Report,
+    ) {
+        let mut moves = Vec::new();
+        let mut upgrades_in = Vec::new();
+        let mut upgrade_steps = 0u32;
+        for step in &wave.steps {
+            if !ids.insert(step.id.as_str()) {
+                report.step(
+                    w,
+                    step,
+                    Rule::Format,
+                    format!("the step id `{}` is used more than once", step.id),
+                );
+            }
+            if step.kind.is_move() {
+                moves.push(read_move(w, step, ctx, report));
+                continue;
+            }
+            let Some(name) = step.server.as_deref() else {
+                report.step(
+                    w,
+                    step,
+                    Rule::Format,
+                    format!("a {} step without `server`", step.kind.as_str()),
+                );
+                continue;
+            };
+            if step.kind == StepKind::Upgrade {
+                upgrade_steps += 1;
+            }
+            let Some(id) = ctx.resolve(name) else {
+                report.step(
+                    w,
+                    step,
+                    Rule::Complete,
+                    format!(
+                        "the {} step names `{name}`, which is not a server of the inventory",
+                        step.kind.as_str()
+                    ),
+                );
+                continue;
+            };
+            let at = At { wave: w, step };
+            if step.kind == StepKind::Upgrade {
+                upgrades_in.push((id, step));
+            }
+            self.read_server_step(at, id, events, ctx, report);
+        }
+        self.moves.push(moves);
+        self.upgrades_in.push(upgrades_in);
+        self.upgrade_steps.push(upgrade_steps);
+    }
+
+    /// Files a step on a known server (upgrade, backup, drain or undrain)
+    /// under that server.
+    fn read_server_step(
+        &mut self,
+        at: At<'p>,
+        id: ServerId,
+        events: &mut [Vec<Event>],
+        ctx: &Ctx<'_>,
+        report: &mut Report,
+    ) {
+        let step = at.step;
+        match step.kind {
+            StepKind::Upgrade => {
+                read_upgrade(at, id, ctx, report);
+                self.upgrades[id.index()].push(at);
+            }
+            StepKind::Backup => {
+                if step.mode.is_none() {
+                    report.step(
+                        at.wave,
+                        step,
+                        Rule::Format,
+                        "a backup step without `mode`".to_string(),
+                    );
+                }
+                self.backups[id.index()].push(at);
+            }
+            StepKind::Drain => events[id.index()].push((at.wave, DRAIN)),
+            StepKind::Undrain => events[id.index()].push((at.wave, UNDRAIN)),
+            _ => {}
+        }
     }
 
     /// The wave of the server's first upgrade.
@@ -321,4 +316,57 @@ fn read_move<'p>(w: u32, step: &'p Step, ctx: &Ctx<'_>, report: &mut Report) -> 
         accounts,
         replay,
     }
+}
+
+/// A drain or undrain of a server: its wave, and `DRAIN` or `UNDRAIN`.
+type Event = (u32, u8);
+
+/// Drains sort before undrains in the same wave (see `stretches`).
+const DRAIN: u8 = 0;
+const UNDRAIN: u8 = 1;
+
+/// The plan's reference time, reported when it does not parse.
+fn read_now(plan: &Plan, report: &mut Report) -> Option<Timestamp> {
+    match plan.now.parse::<Timestamp>() {
+        Ok(t) => Some(t),
+        Err(_) => {
+            report.plan(
+                Rule::Format,
+                format!("`now` is `{}`, not an RFC 3339 time", plan.now),
+            );
+            None
+        }
+    }
+}
+
+/// One server's drain and undrain events as the stretches it is drained. A
+/// drain with no undrain after it runs to the last wave, `waves`.
+fn stretches(mut list: Vec<Event>, waves: u32) -> Vec<Drained> {
+    // Within one wave a drain counts before an undrain: a server
+    // drained and undrained in one wave is out for that wave.
+    list.sort_unstable();
+    let mut drained = Vec::new();
+    let mut open: Option<u32> = None;
+    for (w, kind) in list {
+        match (kind, open) {
+            (DRAIN, None) => open = Some(w),
+            (UNDRAIN, Some(from)) => {
+                drained.push(Drained {
+                    from,
+                    to: w,
+                    closed: true,
+                });
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = open {
+        drained.push(Drained {
+            from,
+            to: waves,
+            closed: false,
+        });
+    }
+    drained
 }
