@@ -6,14 +6,46 @@
 
 use planner_core::engine;
 use planner_core::inventory::{Bytes, InventoryBuilder, ServerSpec};
-use planner_core::plan::{PlanOptions, StepKind};
+use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
 const GIB: u64 = 1 << 30;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // An inventory as another tool would produce it, from its own data: no
-    // YAML text, so no quoting to get wrong.
+    // Validate: the same checks as a file; a refusal lists every problem.
+    let checked = inventory().build()?;
+
+    // Plan, with the reference time passed in: the library reads no clock.
+    let options = PlanOptions::at("2026-11-29T00:00:00Z".parse()?);
+    let plan = engine::plan(&checked, &options)?;
+
+    // Check it independently before acting on it.
+    let violations = verify::verify(&plan, checked.inventory(), &options);
+    if !violations.is_empty() {
+        for v in &violations {
+            eprintln!("{v}");
+        }
+        return Err("the plan fails its safety check".into());
+    }
+    print_waves(&plan);
+
+    // Questions another tool asks of the plan, answered from its steps.
+    if let Some(store) = plan.destination("o'hara@example.com") {
+        println!("o'hara@example.com ends on {store}");
+    }
+    for (store, received) in plan.receipts() {
+        println!(
+            "{store} receives {} mailbox(es), {}",
+            received.switches,
+            Bytes(received.bytes)
+        );
+    }
+    Ok(())
+}
+
+/// An inventory as another tool would produce it, from its own data: no YAML
+/// text, so no quoting to get wrong.
+fn inventory() -> InventoryBuilder {
     let mut builder = InventoryBuilder::new("10.1.5")
         .server(ServerSpec::new(
             "ldap1.example.com",
@@ -60,22 +92,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    // Validate: the same checks as a file; a refusal lists every problem.
-    let checked = builder.build()?;
+    builder
+}
 
-    // Plan, with the reference time passed in: the library reads no clock.
-    let options = PlanOptions::at("2026-11-29T00:00:00Z".parse()?);
-    let plan = engine::plan(&checked, &options)?;
-
-    // Check it independently before acting on it.
-    let violations = verify::verify(&plan, checked.inventory(), &options);
-    if !violations.is_empty() {
-        for v in &violations {
-            eprintln!("{v}");
-        }
-        return Err("the plan fails its safety check".into());
-    }
-
+/// One line per wave: its upgrades and how many steps of each kind it runs.
+fn print_waves(plan: &Plan) {
     println!(
         "{} waves, strategy {}, {} mailbox moves",
         plan.waves.len(),
@@ -100,17 +121,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             count(StepKind::Backup)
         );
     }
-
-    // Questions another tool asks of the plan, answered from its steps.
-    if let Some(store) = plan.destination("o'hara@example.com") {
-        println!("o'hara@example.com ends on {store}");
-    }
-    for (store, received) in plan.receipts() {
-        println!(
-            "{store} receives {} mailbox(es), {}",
-            received.switches,
-            Bytes(received.bytes)
-        );
-    }
-    Ok(())
 }
