@@ -1,0 +1,267 @@
+//! Resolves the mailboxes: the inline ones, then each mailbox list, in order.
+//!
+//! A mailbox names its store, so each one is checked against the servers
+//! already resolved; a list entry is checked for the settings its format
+//! needs before its lines are read. Lists can hold a million lines, so the
+//! reading itself is [`ListReader`]'s one pass over the bytes, and this
+//! module adds nothing per mailbox to it.
+
+use std::collections::HashMap;
+
+use super::{Ctx, MailboxList, parse_unit, set_hint};
+use crate::diagnostic::did_you_mean;
+use crate::inventory::mailbox_list::{ListReader, Origin, Shape, StoreOf};
+use crate::inventory::model::{Mailbox, Server, ServerId};
+use crate::inventory::names::Account;
+use crate::inventory::raw::{MailboxFileFormat, RawInventory, RawMailboxFile};
+use crate::inventory::units::Bytes;
+
+/// Inline mailboxes, then each list, in order.
+pub(super) fn resolve_mailboxes(
+    raw: &RawInventory,
+    servers: &[Server],
+    lists: &[MailboxList<'_>],
+    ctx: &mut Ctx<'_>,
+) -> (Vec<Mailbox>, Vec<Origin>) {
+    let stores = Stores::new(servers);
+    let mut mailboxes = Vec::with_capacity(raw.mailboxes.len());
+    let mut origins = Vec::with_capacity(raw.mailboxes.len());
+    resolve_inline(raw, &stores, &mut mailboxes, &mut origins, ctx);
+    for (i, entry) in raw.mailbox_files.iter().enumerate() {
+        read_list(
+            i,
+            entry,
+            lists.get(i),
+            &stores,
+            &mut mailboxes,
+            &mut origins,
+            ctx,
+        );
+    }
+    (mailboxes, origins)
+}
+
+/// The servers by name, to find the store a mailbox names.
+struct Stores<'a> {
+    /// Every server, to tell "not a mailstore" from "unknown".
+    all: HashMap<String, ServerId>,
+    /// The mailstores, where mailboxes can be.
+    mailstores: HashMap<String, ServerId>,
+    /// The mailstores' names, sorted once, for "did you mean".
+    names: Vec<&'a str>,
+}
+
+impl<'a> Stores<'a> {
+    fn new(servers: &'a [Server]) -> Stores<'a> {
+        let mut all: HashMap<String, ServerId> = HashMap::new();
+        let mut mailstores: HashMap<String, ServerId> = HashMap::new();
+        let mut names: Vec<&str> = Vec::new();
+        for (i, s) in servers.iter().enumerate() {
+            let id = ServerId(i as u32);
+            all.entry(s.name.as_str().to_string()).or_insert(id);
+            if s.is_mailstore() {
+                mailstores.entry(s.name.as_str().to_string()).or_insert(id);
+                names.push(s.name.as_str());
+            }
+        }
+        // The same names as the mailstores' keys: each once, in order.
+        names.sort();
+        names.dedup();
+        Stores {
+            all,
+            mailstores,
+            names,
+        }
+    }
+
+    /// The mailstore `name` written at `path`, or a problem saying why not.
+    fn find(&self, ctx: &mut Ctx<'_>, path: String, name: &str) -> Option<ServerId> {
+        let key = name.trim().to_ascii_lowercase();
+        if let Some(id) = self.mailstores.get(&key) {
+            return Some(*id);
+        }
+        if self.all.contains_key(&key) {
+            ctx.error(path, format!("`{name}` is not a mailstore")).hint =
+                Some("mailboxes can only be on servers with the mailstore role".into());
+        } else {
+            let hint = did_you_mean(name, self.names.iter().copied());
+            let d = ctx.error(path, format!("unknown store `{name}`"));
+            set_hint(d, hint);
+        }
+        None
+    }
+}
+
+/// The mailboxes written in the inventory itself; one with any bad field is
+/// left out, its problems recorded.
+fn resolve_inline(
+    raw: &RawInventory,
+    stores: &Stores<'_>,
+    mailboxes: &mut Vec<Mailbox>,
+    origins: &mut Vec<Origin>,
+    ctx: &mut Ctx<'_>,
+) {
+    for (i, m) in raw.mailboxes.iter().enumerate() {
+        let path = format!("mailboxes[{i}]");
+        let account = parse_unit(
+            ctx,
+            &format!("{path}.account"),
+            m.account.trim(),
+            Account::parse,
+        );
+        let store = stores.find(ctx, format!("{path}.store"), &m.store);
+        let size = parse_unit(ctx, &format!("{path}.size"), m.size.text(), Bytes::parse);
+        if let (Some(account), Some(store), Some(size)) = (account, store, size) {
+            mailboxes.push(Mailbox {
+                account,
+                store,
+                size,
+                assumed: false,
+            });
+            origins.push(Origin {
+                source: 0,
+                line: i as u32,
+            });
+        }
+    }
+}
+
+/// `mailbox_files[i]`: its settings checked, then, when they allow, its
+/// content read onto `mailboxes` and `origins`.
+fn read_list(
+    i: usize,
+    entry: &RawMailboxFile,
+    list: Option<&MailboxList<'_>>,
+    stores: &Stores<'_>,
+    mailboxes: &mut Vec<Mailbox>,
+    origins: &mut Vec<Origin>,
+    ctx: &mut Ctx<'_>,
+) {
+    let path = format!("mailbox_files[{i}]");
+    if entry.path.trim().is_empty() {
+        ctx.error(format!("{path}.path"), "the path is empty");
+    }
+    let store = list_store(&path, entry, stores, ctx);
+    let assumed = assumed_size(&path, entry, ctx);
+    let Some(list) = list else {
+        ctx.error(
+            format!("{path}.path"),
+            format!("mailbox file `{}` was not provided", entry.path),
+        );
+        return;
+    };
+    let bytes = match &list.content {
+        Ok(b) => *b,
+        Err(why) => {
+            ctx.error(
+                format!("{path}.path"),
+                format!("cannot read mailbox file `{}`: {why}", list.label),
+            )
+            .hint = Some("paths are relative to the inventory file unless absolute".into());
+            return;
+        }
+    };
+    // A list whose store or assumed size is wrong is not read: its lines
+    // would only repeat the problem already reported.
+    let Some((shape, store_of)) = shape(entry.format, store, assumed, stores) else {
+        return;
+    };
+    let mut found = Vec::new();
+    ListReader {
+        label: &list.label,
+        source: (i + 1) as u32,
+        shape,
+        store: store_of,
+    }
+    .read(bytes, mailboxes, origins, &mut found);
+    for d in found {
+        ctx.external(d);
+    }
+}
+
+/// The store a zmprov-gqu or accounts list is from; a csv list names it on
+/// each line instead, so `store` there is an error.
+fn list_store(
+    path: &str,
+    entry: &RawMailboxFile,
+    stores: &Stores<'_>,
+    ctx: &mut Ctx<'_>,
+) -> Option<ServerId> {
+    match (entry.format, &entry.store) {
+        (MailboxFileFormat::Csv, Some(_)) => {
+            ctx.error(
+                format!("{path}.store"),
+                "a csv list names the store on each line",
+            )
+            .hint = Some("remove `store` from this entry".into());
+            None
+        }
+        (MailboxFileFormat::Csv, None) => None,
+        (format, None) => {
+            ctx.error(
+                path,
+                format!(
+                    "a {} list needs `store`: the server it lists",
+                    format.as_str()
+                ),
+            );
+            None
+        }
+        (_, Some(name)) => stores.find(ctx, format!("{path}.store"), name),
+    }
+}
+
+/// The size to assume for each account of an accounts list; other formats
+/// carry real sizes, so `assumed_size` there is an error.
+fn assumed_size(path: &str, entry: &RawMailboxFile, ctx: &mut Ctx<'_>) -> Option<Bytes> {
+    match (entry.format, &entry.assumed_size) {
+        (MailboxFileFormat::Accounts, None) => {
+            ctx.error(
+                path,
+                "an accounts list needs `assumed_size`: the size to assume for each account",
+            )
+            .hint = Some(
+                "or export real sizes with `zmprov gqu SERVER` and use format zmprov-gqu".into(),
+            );
+            None
+        }
+        (MailboxFileFormat::Accounts, Some(size)) => parse_unit(
+            ctx,
+            &format!("{path}.assumed_size"),
+            size.text(),
+            Bytes::parse,
+        ),
+        (_, Some(_)) => {
+            ctx.error(
+                format!("{path}.assumed_size"),
+                "assumed_size applies only to accounts lists",
+            );
+            None
+        }
+        (_, None) => None,
+    }
+}
+
+/// How to read a list of `format`, or `None` when a setting it needs is
+/// missing or wrong.
+fn shape<'s>(
+    format: MailboxFileFormat,
+    store: Option<ServerId>,
+    assumed: Option<Bytes>,
+    stores: &'s Stores<'_>,
+) -> Option<(Shape, StoreOf<'s>)> {
+    match format {
+        MailboxFileFormat::Csv => Some((
+            Shape::Csv,
+            StoreOf::PerLine {
+                mailstores: &stores.mailstores,
+                servers: &stores.all,
+            },
+        )),
+        MailboxFileFormat::ZmprovGqu => store.map(|id| (Shape::Gqu, StoreOf::Fixed(id))),
+        MailboxFileFormat::Accounts => match (store, assumed) {
+            (Some(id), Some(size)) => Some((Shape::Accounts(size), StoreOf::Fixed(id))),
+            _ => None,
+        },
+    }
+}

@@ -1,0 +1,157 @@
+//! Resolves the `policy` section: every default filled in, every value checked.
+//!
+//! Planning reads a [`Policy`] with no optional settings, so the defaults live
+//! here, in one place, beside the checks of the values an operator wrote.
+
+use super::{Ctx, parse_unit, set_hint};
+use crate::diagnostic::did_you_mean;
+use crate::inventory::model::{Policy, Rates};
+use crate::inventory::names::Account;
+use crate::inventory::profile::Profile;
+use crate::inventory::raw::{EvacuatePolicy, FractionText, RawPolicy, RawRates, Strategy};
+use crate::inventory::units::{BytesPerSecond, Fraction, Seconds};
+
+/// The policy with defaults filled in.
+pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -> Policy {
+    let max_fill = resolve_max_fill(raw, ctx);
+    let size_overhead = fraction(
+        ctx,
+        "size_overhead",
+        raw.size_overhead.as_ref(),
+        Fraction::ZERO,
+    );
+    let full_backup_max_age = raw
+        .full_backup_max_age
+        .as_ref()
+        .and_then(|t| parse_unit(ctx, "policy.full_backup_max_age", t.text(), Seconds::parse))
+        .unwrap_or(Seconds(7 * 86_400));
+    let max_parallel_moves = at_least_one(ctx, "max_parallel_moves", raw.max_parallel_moves, 4);
+    let max_parallel_upgrades =
+        at_least_one(ctx, "max_parallel_upgrades", raw.max_parallel_upgrades, 1);
+    let allow_outage = resolve_allow_outage(raw, profile, ctx);
+    let notify = raw
+        .notify
+        .as_ref()
+        .and_then(|n| parse_unit(ctx, "policy.notify", n, Account::parse));
+    let rates = raw.rates.as_ref().and_then(|r| resolve_rates(r, ctx));
+    Policy {
+        strategy: raw.strategy.unwrap_or(Strategy::Auto),
+        max_fill,
+        size_overhead,
+        evacuate: raw.evacuate.unwrap_or(EvacuatePolicy::Always),
+        move_by: raw.move_by.unwrap_or_default(),
+        two_stage_moves: raw.two_stage_moves.unwrap_or(profile.two_stage_moves),
+        backup: raw.backup.unwrap_or_default(),
+        full_backup_max_age,
+        max_parallel_moves,
+        max_parallel_upgrades,
+        cross_site_moves: raw.cross_site_moves.unwrap_or(false),
+        allow_outage,
+        notify,
+        rates,
+    }
+}
+
+/// A fraction under `policy`, or its default when absent or wrong (the
+/// problem is recorded, so the default never reaches a plan).
+fn fraction(
+    ctx: &mut Ctx<'_>,
+    key: &str,
+    text: Option<&FractionText>,
+    default: Fraction,
+) -> Fraction {
+    text.and_then(|t| parse_unit(ctx, &format!("policy.{key}"), t.text(), Fraction::parse))
+        .unwrap_or(default)
+}
+
+/// The ceiling on every store, 90% unless set; it must leave some room and
+/// cannot exceed the disk.
+fn resolve_max_fill(raw: &RawPolicy, ctx: &mut Ctx<'_>) -> Fraction {
+    let max_fill = fraction(ctx, "max_fill", raw.max_fill.as_ref(), Fraction(900_000));
+    if !max_fill.is_valid_fill() {
+        ctx.error(
+            "policy.max_fill",
+            format!("max_fill must be above 0% and at most 100%, not {max_fill}"),
+        )
+        .hint = Some("the default is 90%: leave room for growth and for the index".into());
+    }
+    max_fill
+}
+
+/// A parallelism limit under `policy`, or its default; zero would let no
+/// step run at all.
+fn at_least_one(ctx: &mut Ctx<'_>, key: &str, value: Option<u32>, default: u32) -> u32 {
+    let value = value.unwrap_or(default);
+    if value == 0 {
+        ctx.error(format!("policy.{key}"), format!("{key} must be at least 1"));
+    }
+    value
+}
+
+/// The roles and groups allowed to go down entirely, sorted and deduplicated;
+/// an unknown name is an error, since it would allow nothing.
+fn resolve_allow_outage(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -> Vec<String> {
+    let mut allow_outage = Vec::new();
+    let known: Vec<&str> = profile
+        .roles
+        .iter()
+        .map(|r| r.name.as_str())
+        .chain(profile.groups.iter().map(|g| g.name.as_str()))
+        .collect();
+    for (i, name) in raw.allow_outage.iter().flatten().enumerate() {
+        if known.contains(&name.as_str()) {
+            allow_outage.push(name.clone());
+        } else {
+            let hint = did_you_mean(name, known.iter().copied());
+            let d = ctx.error(
+                format!("policy.allow_outage[{i}]"),
+                format!("unknown role or group `{name}`"),
+            );
+            set_hint(d, hint);
+        }
+    }
+    allow_outage.sort();
+    allow_outage.dedup();
+    allow_outage
+}
+
+/// The measured rates, for durations; every field is parsed (so every
+/// problem is reported) before any missing one drops the whole.
+fn resolve_rates(r: &RawRates, ctx: &mut Ctx<'_>) -> Option<Rates> {
+    let copy = parse_unit(
+        ctx,
+        "policy.rates.copy",
+        r.copy.text(),
+        BytesPerSecond::parse,
+    );
+    let delta = parse_unit(
+        ctx,
+        "policy.rates.delta_fraction",
+        r.delta_fraction.text(),
+        Fraction::parse,
+    );
+    if delta.is_some_and(|d| d > Fraction::ONE) {
+        ctx.error(
+            "policy.rates.delta_fraction",
+            "delta_fraction cannot be above 100%",
+        );
+    }
+    let switch = parse_unit(
+        ctx,
+        "policy.rates.switch_per_account",
+        r.switch_per_account.text(),
+        Seconds::parse,
+    );
+    let upgrade = parse_unit(
+        ctx,
+        "policy.rates.upgrade",
+        r.upgrade.text(),
+        Seconds::parse,
+    );
+    Some(Rates {
+        copy: copy?,
+        delta_fraction: delta?,
+        switch_per_account: switch?,
+        upgrade: upgrade?,
+    })
+}
