@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
 use planner_core::inventory::{AgainstTarget, Checked, Fraction, Inventory, ServerId};
+use planner_core::words::count;
 
 /// The summary printed on success.
 pub fn render(file: &str, checked: &Checked) -> Result<String, fmt::Error> {
@@ -22,14 +23,9 @@ pub fn render(file: &str, checked: &Checked) -> Result<String, fmt::Error> {
     )?;
     writeln!(
         out,
-        "{} servers, {to_upgrade} to upgrade; {} warning{}",
-        inv.servers().len(),
-        checked.warnings().len(),
-        if checked.warnings().len() == 1 {
-            ""
-        } else {
-            "s"
-        }
+        "{}, {to_upgrade} to upgrade; {}",
+        count(inv.servers().len() as u64, "server", "servers"),
+        count(checked.warnings().len() as u64, "warning", "warnings"),
     )?;
     out.push('\n');
     servers_by_role(inv, &mut out)?;
@@ -177,7 +173,11 @@ fn mailstores(inv: &Inventory, out: &mut String) -> fmt::Result {
             acc.saturating_add(loads[id.index()].bytes)
         });
     let assumed = inv.mailboxes().iter().filter(|m| m.assumed()).count();
-    write!(out, "  total: {total_mailboxes} mailboxes, {total_bytes}")?;
+    write!(
+        out,
+        "  total: {}, {total_bytes}",
+        count(total_mailboxes, "mailbox", "mailboxes")
+    )?;
     if inv.policy().size_overhead != Fraction::ZERO {
         write!(out, " (with {} overhead)", inv.policy().size_overhead)?;
     }

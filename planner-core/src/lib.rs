@@ -61,6 +61,7 @@
 mod cycles;
 pub mod diagnostic;
 pub mod inventory;
+pub mod words;
 
 pub use diagnostic::{Diagnostic, Refusal, Severity};
 pub use inventory::load;

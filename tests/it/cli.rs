@@ -618,3 +618,19 @@ fn output_that_cannot_be_written_fails_with_a_message() {
         );
     }
 }
+
+/// Issue 11: `check` skips a byte-order mark before `format: 1` and counts
+/// one server as "1 server".
+#[test]
+fn issue_11_check_reads_a_byte_order_mark_and_counts_in_the_singular() {
+    let dir = scratch!("byte-order-mark");
+    let inventory = dir.write(
+        "bom.yaml",
+        "\u{feff}format: 1\ntarget_version: \"10.1.5\"\npolicy: { allow_outage: [ldap-master] }\nservers:\n  - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }\n",
+    );
+    let stdout = planner(["check".as_ref(), inventory.as_os_str()]).stdout();
+    assert!(
+        stdout.contains("1 server, 1 to upgrade; 0 warnings"),
+        "{stdout}"
+    );
+}

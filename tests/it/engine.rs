@@ -359,3 +359,75 @@ fn replanning_after_progress_plans_only_what_remains() {
         );
     }
 }
+
+/// Issue 11: a count of one reads "1 mailbox", in the strategy's why, an
+/// in-place upgrade's why and the checker's figures.
+#[test]
+fn issue_11_one_mailbox_is_singular() {
+    let text = |evacuate: &str| {
+        format!(
+            r#"format: 1
+target_version: "10.1.5"
+policy: {{ evacuate: {evacuate}, allow_outage: [ldap-master] }}
+servers:
+  - {{ name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }}
+  - {{ name: mbx1.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: {{ disk: 100GiB }} }}
+  - {{ name: mbx2.example.com, roles: [mailstore], version: "10.1.5", capacity: {{ disk: 100GiB }} }}
+mailboxes:
+  - {{ account: alice@example.com, store: mbx1.example.com, size: 1GiB }}
+"#
+        )
+    };
+    let moved = plan(&check("one.yaml", text("always")).expect("valid")).expect("plans");
+    assert!(
+        moved.strategy.why.contains("moves 1 mailbox, each once"),
+        "{}",
+        moved.strategy.why
+    );
+    let in_place = plan(&check("one.yaml", text("never")).expect("valid")).expect("plans");
+    let whys: Vec<&str> = in_place
+        .waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .map(|s| s.why.as_str())
+        .collect();
+    assert!(
+        whys.iter()
+            .any(|w| w.contains("its 1 mailbox is unavailable")),
+        "{whys:#?}"
+    );
+    for plan in [&moved, &in_place] {
+        let json = serde_json::to_string(plan).expect("serializes");
+        assert!(!json.contains(" 1 mailboxes"), "{json}");
+    }
+}
+
+/// Issue 11: a UTF-8 byte-order mark before `format: 1`, or before a mailbox
+/// list's first line, is skipped, not read as part of the first key or
+/// account.
+#[test]
+fn issue_11_a_byte_order_mark_is_skipped() {
+    let inventory = "\u{feff}format: 1
+target_version: \"10.1.5\"
+policy: { allow_outage: [ldap-master] }
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }
+  - { name: mbx1.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100GiB } }
+  - { name: mbx2.example.com, roles: [mailstore], version: \"10.1.5\", capacity: { disk: 100GiB } }
+mailbox_files:
+  - { path: mbx1.gqu, format: zmprov-gqu, store: mbx1.example.com }
+";
+    let list = b"\xEF\xBB\xBFalice@example.com 0 1073741824\nbob@example.com 0 2048\n";
+    let checked = planner_core::load("dir/bom.yaml", inventory.as_bytes(), |path| {
+        assert_eq!(path, "dir/mbx1.gqu");
+        Ok(list.to_vec())
+    })
+    .unwrap_or_else(|r| panic!("a byte-order mark is skipped:\n{r}"));
+    let accounts: Vec<String> = checked
+        .inventory()
+        .mailboxes()
+        .iter()
+        .map(|m| m.account().to_string())
+        .collect();
+    assert_eq!(accounts, ["alice@example.com", "bob@example.com"]);
+}

@@ -381,7 +381,14 @@ impl<'a> Sched<'a> {
         } else {
             "this store's evacuate: false"
         };
-        let why = self.upgrade_why(s, Some(format!("upgraded in place ({reason}): its {count} mailboxes are unavailable during the upgrade")));
+        let why = self.upgrade_why(
+            s,
+            Some(format!(
+                "upgraded in place ({reason}): its {} {} unavailable during the upgrade",
+                crate::words::count(count as u64, "mailbox", "mailboxes"),
+                if count == 1 { "is" } else { "are" }
+            )),
+        );
         let wave = self.book_upgrade(s, earliest, why);
         self.book_backup(s, wave - 1, "before the in-place upgrade", count);
         self.outages.push(OutageNote {

@@ -12,6 +12,7 @@ use super::reason::{Hint, NoSafePlan, ReasonKind, SpareProblem};
 use super::schedule::{Sched, Scheduled, Totals};
 use crate::inventory::{Bytes, Inventory, Policy, Strategy};
 use crate::plan::ChosenStrategy;
+use crate::words::count;
 
 /// Why strategy `spare` cannot work on this inventory, if it cannot.
 pub fn spare_problem(inv: &Inventory) -> Option<SpareProblem> {
@@ -120,12 +121,17 @@ fn figures(s: &Scheduled) -> String {
     } = s.totals;
     if twice > 0 {
         format!(
-            "makes {moved} mailbox moves ({}), {twice} mailbox{} moving more than once",
+            "makes {} ({}), {} moving more than once",
+            count(moved, "mailbox move", "mailbox moves"),
             Bytes(bytes),
-            if twice == 1 { "" } else { "es" }
+            count(twice, "mailbox", "mailboxes")
         )
     } else {
-        format!("moves {moved} mailboxes, each once ({})", Bytes(bytes))
+        format!(
+            "moves {}, each once ({})",
+            count(moved, "mailbox", "mailboxes"),
+            Bytes(bytes)
+        )
     }
 }
 

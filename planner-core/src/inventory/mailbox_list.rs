@@ -78,6 +78,9 @@ impl Problems<'_> {
     }
 }
 
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 impl ListReader<'_> {
     /// Reads the whole list, appending mailboxes, their origins and problems.
     pub fn read(
@@ -95,6 +98,9 @@ impl ListReader<'_> {
         };
         let mut header_seen = false;
         let mut last_line: u32 = 0;
+        // Editors on Windows start UTF-8 files with a byte-order mark; it is
+        // not part of the first line's text.
+        let bytes = bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(bytes);
         for (index, raw_line) in bytes.split(|b| *b == b'\n').enumerate() {
             let line_no = u32::try_from(index + 1).unwrap_or(u32::MAX);
             last_line = line_no;

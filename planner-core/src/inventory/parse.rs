@@ -13,6 +13,9 @@ use crate::diagnostic::{Diagnostic, Refusal, did_you_mean};
 /// Fails on the first structural problem: bytes that are not UTF-8, YAML
 /// syntax, unknown or missing keys, wrong types.
 pub fn parse(file: &str, bytes: &[u8]) -> Result<Document, Refusal> {
+    // Editors on Windows start UTF-8 files with a byte-order mark; YAML
+    // would read it as part of the first key (`\u{feff}format`).
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {

@@ -598,7 +598,11 @@ fn placement(plan: &Plan, ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
 }
 
 fn load_text(bytes: u64, mailboxes: u64) -> String {
-    format!("{mailboxes} mailboxes and {} ({bytes} bytes)", Bytes(bytes))
+    format!(
+        "{} and {} ({bytes} bytes)",
+        crate::words::count(mailboxes, "mailbox", "mailboxes"),
+        Bytes(bytes)
+    )
 }
 
 /// Rule 11 at the end: a domain that started on one store ends on one store.
