@@ -50,9 +50,12 @@ impl Bytes {
             .ok_or_else(|| format!("`{text}` is too large a size"))
     }
 
-    /// The size times (1 + `fraction`), rounded down.
+    /// The size times (1 + `fraction`), rounded up to a byte.
     pub fn with_overhead(self, overhead: Fraction) -> Bytes {
-        let extra = u128::from(self.0) * u128::from(overhead.0) / u128::from(Fraction::ONE.0);
+        // Rounded up: the sum of rounded-down footprints could end a store a
+        // few bytes above its ceiling.
+        let extra =
+            (u128::from(self.0) * u128::from(overhead.0)).div_ceil(u128::from(Fraction::ONE.0));
         Bytes(
             self.0
                 .saturating_add(u64::try_from(extra).unwrap_or(u64::MAX)),
@@ -363,6 +366,17 @@ impl Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 11: a mailbox's footprint rounds up (SPEC rule 7), so the sum of
+    /// footprints never lets a store end above its ceiling.
+    #[test]
+    fn overhead_rounds_up_to_a_byte() {
+        let half = Fraction(500_000);
+        assert_eq!(Bytes(3).with_overhead(half), Bytes(5));
+        assert_eq!(Bytes(4).with_overhead(half), Bytes(6));
+        assert_eq!(Bytes(7).with_overhead(Fraction::ZERO), Bytes(7));
+        assert_eq!(Bytes(u64::MAX).with_overhead(half), Bytes(u64::MAX));
+    }
 
     #[test]
     fn sizes() {
