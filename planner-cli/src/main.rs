@@ -416,8 +416,8 @@ fn plan_and_render(
 fn report_refusal(inventory: &std::path::Path, refusal: &planner_core::engine::NoSafePlan) {
     eprintln!("error: no safe plan exists for {}", inventory.display());
     for reason in &refusal.reasons {
-        eprintln!("error: {}", reason.message);
-        if let Some(hint) = &reason.hint {
+        eprintln!("error: {}", reason.kind);
+        if let Some(hint) = reason.hint() {
             eprintln!("  hint: {hint}");
         }
     }

@@ -45,10 +45,9 @@ pub(crate) fn plural_es(n: u64) -> &'static str {
     if n == 1 { "" } else { "es" }
 }
 
-/// `1 server`, `3 servers`: the number and the word that fits it.
-pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// `1 server`, `3 servers`: the number and the word that fits it, as the
+/// core writes its own sentences.
+pub(crate) use planner_core::words::count;
 
 #[cfg(test)]
 mod tests {

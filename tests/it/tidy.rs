@@ -133,26 +133,34 @@ fn the_scan_finds_text_tests() {
     }
 }
 
-#[test]
-fn no_code_decides_by_the_text_of_a_sentence() {
+/// Every line that `find` picks in the Rust files below `dirs`, as
+/// `PATH:LINE: CODE`; at least `min_files` files must be read, so a scan that
+/// lost its way fails instead of passing on nothing.
+fn scan(dirs: &[&str], min_files: usize, find: fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+    let root = root();
     let mut files = Vec::new();
-    for dir in SOURCE_DIRS {
-        sources(&root().join(dir), &mut files);
+    for dir in dirs {
+        sources(&root.join(dir), &mut files);
     }
     assert!(
-        files.len() > 40,
+        files.len() >= min_files,
         "the scan found only {} source files",
         files.len()
     );
     let mut found = Vec::new();
-    let root = root();
     for file in &files {
         let source = std::fs::read_to_string(file).expect("a source file");
         let shown = file.strip_prefix(&root).unwrap_or(file).display();
-        for (line, text) in text_tests(&source) {
+        for (line, text) in find(&source) {
             found.push(format!("{shown}:{line}: {text}"));
         }
     }
+    found
+}
+
+#[test]
+fn no_code_decides_by_the_text_of_a_sentence() {
+    let found = scan(SOURCE_DIRS, 41, text_tests);
     assert!(
         found.is_empty(),
         "decide with the enums, not with their words:\n{}",
@@ -188,22 +196,7 @@ mod tests { fn f() { std::fs::read(\"x\"); } }
 
 #[test]
 fn planner_core_does_no_io_and_reads_no_clock() {
-    let mut files = Vec::new();
-    sources(&root().join("planner-core/src"), &mut files);
-    assert!(
-        files.len() > 20,
-        "the scan found only {} files",
-        files.len()
-    );
-    let root = root();
-    let mut found = Vec::new();
-    for file in &files {
-        let source = std::fs::read_to_string(file).expect("a source file");
-        let shown = file.strip_prefix(&root).unwrap_or(file).display();
-        for (line, text) in impure_lines(&source) {
-            found.push(format!("{shown}:{line}: {text}"));
-        }
-    }
+    let found = scan(&["planner-core/src"], 21, impure_lines);
     assert!(
         found.is_empty(),
         "planner-core takes bytes and `now` from its caller:\n{}",

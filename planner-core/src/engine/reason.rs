@@ -22,8 +22,8 @@ impl fmt::Display for NoSafePlan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "no safe plan exists")?;
         for r in &self.reasons {
-            write!(f, "\n{}", r.message)?;
-            if let Some(h) = &r.hint {
+            write!(f, "\n{}", r.kind)?;
+            if let Some(h) = r.hint() {
                 write!(f, "\n  hint: {h}")?;
             }
         }
@@ -48,10 +48,6 @@ pub struct Reason {
     pub kind: ReasonKind,
     /// What would make it possible, any one of them enough.
     pub hints: Vec<Hint>,
-    /// The sentence made from `kind`.
-    pub message: String,
-    /// The sentence made from `hints` (joined with ", or "); `None` without hints.
-    pub hint: Option<String>,
     /// For missing capacity: an empty store at the target version with this
     /// much room, in this site, is enough.
     pub missing: Option<Missing>,
@@ -59,21 +55,28 @@ pub struct Reason {
 
 impl Reason {
     pub(crate) fn new(kind: ReasonKind, hints: Vec<Hint>, missing: Option<Missing>) -> Reason {
-        let message = kind.to_string();
-        let hint = (!hints.is_empty()).then(|| {
-            hints
+        Reason {
+            kind,
+            hints,
+            missing,
+        }
+    }
+
+    /// What is impossible, in words: the sentence of `kind`.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+
+    /// What would make it possible, in words: the hints joined with ", or ";
+    /// `None` without hints.
+    pub fn hint(&self) -> Option<String> {
+        (!self.hints.is_empty()).then(|| {
+            self.hints
                 .iter()
                 .map(Hint::to_string)
                 .collect::<Vec<_>>()
                 .join(", or ")
-        });
-        Reason {
-            kind,
-            hints,
-            message,
-            hint,
-            missing,
-        }
+        })
     }
 }
 

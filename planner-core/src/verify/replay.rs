@@ -257,6 +257,32 @@ fn find(accounts: &HashMap<&str, u32>, written: &str) -> Option<u32> {
     found.copied()
 }
 
+/// What a copy and a switch of one account both check first: that this wave
+/// has not already done the same to it (`last` is the wave that last did),
+/// and that the account is on the step's source. Records the wave, or the
+/// problem; returns whether the step may go on with the account.
+#[inline]
+fn first_at_source<'p>(
+    last: &mut u32,
+    location: u32,
+    wave: u32,
+    source: u32,
+    written: &'p str,
+    problems: &mut StepProblems<'p>,
+) -> bool {
+    if *last == wave {
+        problems.twice.add(written);
+        return false;
+    }
+    *last = wave;
+    if location != source {
+        problems.elsewhere_on.get_or_insert(location);
+        problems.elsewhere.add(written);
+        return false;
+    }
+    true
+}
+
 /// Applies one account of a data copy (stage 1): the target holds its bytes
 /// as a pending copy until the switch. Returns whether the target received it.
 #[inline]
@@ -270,14 +296,8 @@ fn copy<'p>(
 ) -> bool {
     let w = m.wave;
     let track = &mut s.track[mailbox as usize];
-    if track.copied == w {
-        problems.twice.add(written);
-        return false;
-    }
-    track.copied = w;
-    if track.location != source {
-        problems.elsewhere_on.get_or_insert(track.location);
-        problems.elsewhere.add(written);
+    let location = track.location;
+    if !first_at_source(&mut track.copied, location, w, source, written, problems) {
         return false;
     }
     if track.pending.is_some() {
@@ -311,14 +331,8 @@ fn switch<'p>(
 ) -> bool {
     let w = m.wave;
     let track = &mut s.track[mailbox as usize];
-    if track.switched == w {
-        problems.twice.add(written);
-        return false;
-    }
-    track.switched = w;
-    if track.location != source {
-        problems.elsewhere_on.get_or_insert(track.location);
-        problems.elsewhere.add(written);
+    let location = track.location;
+    if !first_at_source(&mut track.switched, location, w, source, written, problems) {
         return false;
     }
     let t = target as usize;

@@ -71,11 +71,6 @@ impl Checked {
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
-
-    /// Takes the inventory and the warnings apart.
-    pub fn into_parts(self) -> (Inventory, Vec<Diagnostic>) {
-        (self.inventory, self.warnings)
-    }
 }
 
 impl From<Inventory> for Checked {
