@@ -335,7 +335,10 @@ fn run(cli: Cli) -> Outcome {
             name,
             options,
         } => match plan(&inventory, &options) {
-            Ok((checked, plan)) => {
+            Ok((checked, plan, resolved)) => {
+                if let Err(outcome) = judge(&inventory, &checked, &plan, &resolved) {
+                    return outcome;
+                }
                 match planner_core::explain::explain(checked.inventory(), &plan, &name) {
                     Ok(explanation) => emit(&explanation.to_string()),
                     Err(unknown) => {
@@ -369,7 +372,14 @@ fn run(cli: Cli) -> Outcome {
 fn plan(
     inventory: &std::path::Path,
     options: &PlanArgs,
-) -> Result<(planner_core::inventory::Checked, planner_core::plan::Plan), Outcome> {
+) -> Result<
+    (
+        planner_core::inventory::Checked,
+        planner_core::plan::Plan,
+        planner_core::plan::PlanOptions,
+    ),
+    Outcome,
+> {
     let options = options.resolve().map_err(|message| {
         eprintln!("error: {message}");
         Outcome::Usage
@@ -387,7 +397,7 @@ fn plan(
                     s.mailboxes_moved
                 );
             }
-            Ok((checked, plan))
+            Ok((checked, plan, options))
         }
         Err(refusal) => {
             report_refusal(inventory, &refusal);
@@ -396,7 +406,34 @@ fn plan(
     }
 }
 
-/// Plans, then writes the plan in `format` to `output` (stdout by default).
+/// The independent checker's verdict on a plan the engine made: a plan it
+/// rejects is an internal error, reported with its violations.
+fn judge(
+    inventory: &std::path::Path,
+    checked: &planner_core::inventory::Checked,
+    plan: &planner_core::plan::Plan,
+    options: &planner_core::plan::PlanOptions,
+) -> Result<(), Outcome> {
+    let violations = planner_core::verify::verify(plan, checked.inventory(), options);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: internal error: the plan made for {} breaks {} of the planner's own safety rules, so nothing was written",
+        inventory.display(),
+        violations.len()
+    );
+    for v in &violations {
+        eprintln!("error: {v}");
+    }
+    eprintln!(
+        "  hint: this is a bug in the planner; please report it with the inventory and the command line"
+    );
+    Err(Outcome::Refused)
+}
+
+/// Plans, then writes the plan in `format` to `output` (stdout by default),
+/// once the independent checker has accepted it.
 fn plan_and_render(
     inventory: &std::path::Path,
     options: &PlanArgs,
@@ -404,9 +441,13 @@ fn plan_and_render(
     output: Option<&std::path::Path>,
 ) -> Outcome {
     match plan(inventory, options) {
-        Ok((_, plan)) => {
+        Ok((checked, plan, options)) => {
             let colour = output::colour(output);
-            output::write(output, |out| format.render(&plan, colour, out))
+            output::write_checked(
+                output,
+                |out| format.render(&plan, colour, out),
+                || judge(inventory, &checked, &plan, &options),
+            )
         }
         Err(outcome) => outcome,
     }

@@ -165,7 +165,10 @@ fn move_lines(plan: &Plan, name: &str) -> Vec<String> {
             .iter()
             .map(|(_, st)| st.accounts.as_ref().map_or(0, Vec::len))
             .sum();
-        let bytes: u64 = out.iter().map(|(_, st)| st.bytes.unwrap_or(0)).sum();
+        let bytes: u64 = out
+            .iter()
+            .filter_map(|(_, st)| st.bytes)
+            .fold(0, u64::saturating_add);
         let waves = dedup(out.iter().map(|(w, _)| w.to_string()).collect());
         lines.push(format!(
             "emptied first: {count} mailboxes ({}) switched away in wave{} {}",

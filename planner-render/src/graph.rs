@@ -340,7 +340,7 @@ impl<'a> StepIndex<'a> {
             self.first_switch.entry(target).or_insert(wave);
             let flow = self.flows.entry((source, target)).or_default();
             flow.0 += step.accounts.as_ref().map_or(0, |a| a.len() as u64);
-            flow.1 += step.bytes.unwrap_or(0);
+            flow.1 = flow.1.saturating_add(step.bytes.unwrap_or(0));
         }
     }
 }

@@ -431,3 +431,165 @@ mailbox_files:
         .collect();
     assert_eq!(accounts, ["alice@example.com", "bob@example.com"]);
 }
+
+/// The waves each server is upgraded in, and whether the step is an outage.
+fn upgrades(plan: &Plan) -> Vec<(u32, String, bool)> {
+    plan.waves
+        .iter()
+        .flat_map(|w| {
+            w.steps
+                .iter()
+                .filter(|s| s.kind == StepKind::Upgrade)
+                .map(move |s| {
+                    (
+                        w.index,
+                        s.server.clone().unwrap_or_default(),
+                        s.outage == Some(true),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Plans an inventory and has the checker judge the plan.
+fn judged(name: &str, text: &str) -> Plan {
+    let checked = check(name, text).unwrap_or_else(|r| panic!("{name} is valid:\n{r}"));
+    let plan = plan(&checked).unwrap_or_else(|r| panic!("{name} plans:\n{r}"));
+    let violations = verify::verify(&plan, checked.inventory(), &crate::util::options());
+    assert!(violations.is_empty(), "{name}: {violations:?}");
+    plan
+}
+
+#[test]
+fn issue_11_allow_outage_keeps_max_unavailable() {
+    // Three MTAs, their outage "accepted", three upgrades allowed at once: a
+    // role with more servers than min_available is not relaxed at all, so the
+    // MTAs still go one at a time and none is an outage.
+    let plan = judged(
+        "mtas.yaml",
+        r#"format: 1
+target_version: "10.1.5"
+policy: { allow_outage: [mta, ldap-master], max_parallel_upgrades: 3, evacuate: never }
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }
+  - { name: mta1.example.com, roles: [mta], version: "9.0.0_P40" }
+  - { name: mta2.example.com, roles: [mta], version: "9.0.0_P40" }
+  - { name: mta3.example.com, roles: [mta], version: "9.0.0_P40" }
+"#,
+    );
+    let mtas: Vec<(u32, String, bool)> = upgrades(&plan)
+        .into_iter()
+        .filter(|(_, s, _)| s.starts_with("mta"))
+        .collect();
+    assert_eq!(mtas.len(), 3);
+    // The checker has judged the drains around them; the upgrades themselves
+    // are in three different waves.
+    for (k, a) in mtas.iter().enumerate() {
+        assert!(!a.2, "{} is not an outage", a.1);
+        for b in &mtas[k + 1..] {
+            assert_ne!(a.0, b.0, "{} and {} upgrade together", a.1, b.1);
+        }
+    }
+}
+
+#[test]
+fn issue_11_directory_masters_go_one_at_a_time() {
+    // Two masters and two replicas, the directory's outage "accepted",
+    // parallel upgrades, and a group override that would allow two down:
+    // masters still go one at a time, and the group's max_unavailable holds.
+    for groups in [
+        "",
+        "groups:\n  directory: { min_available: 1, max_unavailable: 2 }\n",
+    ] {
+        let text = format!(
+            r#"format: 1
+target_version: "10.1.5"
+policy: {{ allow_outage: [directory], max_parallel_upgrades: 4 }}
+{groups}servers:
+  - {{ name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }}
+  - {{ name: ldap2.example.com, roles: [ldap-master], version: "9.0.0_P40" }}
+  - {{ name: ldap3.example.com, roles: [ldap-replica], version: "9.0.0_P40" }}
+  - {{ name: ldap4.example.com, roles: [ldap-replica], version: "9.0.0_P40" }}
+"#
+        );
+        let plan = judged("masters.yaml", &text);
+        let list = upgrades(&plan);
+        let wave = |name: &str| list.iter().find(|u| u.1 == name).expect("upgraded").0;
+        assert_ne!(wave("ldap1.example.com"), wave("ldap2.example.com"));
+        let most = if groups.is_empty() { 1 } else { 2 };
+        for w in 1..=plan.waves.len() as u32 {
+            let down = list.iter().filter(|u| u.0 == w).count();
+            assert!(down <= most, "wave {w}: {down} directory servers down");
+        }
+        assert!(list.iter().all(|u| !u.2), "no outage: {list:?}");
+    }
+}
+
+#[test]
+fn issue_11_accepted_lone_mta_is_an_outage_but_not_a_pair() {
+    // A lone MTA whose outage is accepted is marked as one; max_unavailable 0
+    // is refused at validation even with allow_outage.
+    let lone = judged(
+        "lone.yaml",
+        r#"format: 1
+target_version: "10.1.5"
+policy: { allow_outage: [mta, ldap-master] }
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }
+  - { name: mta1.example.com, roles: [mta], version: "9.0.0_P40" }
+"#,
+    );
+    assert!(
+        upgrades(&lone)
+            .iter()
+            .any(|u| u.1 == "mta1.example.com" && u.2)
+    );
+    let zero = check(
+        "zero.yaml",
+        r#"format: 1
+target_version: "10.1.5"
+policy: { allow_outage: [mta, ldap-master] }
+roles:
+  mta: { max_unavailable: 0 }
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }
+  - { name: mta1.example.com, roles: [mta], version: "9.0.0_P40" }
+  - { name: mta2.example.com, roles: [mta], version: "9.0.0_P40" }
+"#,
+    );
+    let refusal = zero.expect_err("max_unavailable: 0 is refused");
+    assert!(
+        refusal
+            .diagnostics
+            .iter()
+            .any(|d| d.path.as_deref() == Some("servers[1].roles")),
+        "{refusal}"
+    );
+}
+
+#[test]
+fn issue_11_totals_that_do_not_fit_are_refused_at_validation() {
+    // Rule 14: each size fits, their sum with the overhead does not.
+    let text = |second: &str| {
+        format!(
+            r#"format: 1
+target_version: "10.1.5"
+policy: {{ allow_outage: [ldap-master], size_overhead: 10% }}
+servers:
+  - {{ name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40" }}
+  - {{ name: mbx1.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: {{ disk: 16000000TiB }} }}
+  - {{ name: mbx2.example.com, roles: [mailstore], version: "10.1.5", capacity: {{ disk: 16000000TiB }} }}
+mailboxes:
+  - {{ account: alice@example.com, store: mbx1.example.com, size: 4194304TiB }}
+  - {{ account: bob@example.com, store: mbx1.example.com, size: {second} }}
+"#
+        )
+    };
+    let refusal = check("huge.yaml", text("4194304TiB")).expect_err("8.8 EiB is refused");
+    let errors: Vec<_> = refusal.errors().collect();
+    assert_eq!(errors.len(), 1, "{refusal}");
+    assert_eq!(errors[0].path.as_deref(), Some("mailboxes[1].size"));
+    // Just below the limit, the inventory plans and the checker accepts it.
+    let plan = judged("fits.yaml", &text("3145728TiB"));
+    assert_eq!(plan.summary.mailboxes_moved, 2);
+}

@@ -1,6 +1,12 @@
 //! Property tests: random inventories (1 to 30 servers across roles and
-//! sites, 0 to 2,000 mailboxes, random capacities, fills, versions, policies
-//! and domains). For each, the planner either returns a plan the independent
+//! sites, 0 to 2,000 mailboxes, random capacities, fills up to 105% so some
+//! stores start above their ceilings, versions, policies and domains; every
+//! strategy, `allow_outage` on the units that need it or on all of them,
+//! up to four parallel upgrades, overrides of the directory group and of the
+//! MTA and proxy roles, `size_overhead`, `evacuate: never` and per store,
+//! `move_by: domain`, sites with and without `cross_site_moves`, spares, and
+//! sizes 2^20 times larger whose totals pass what the planner counts, which
+//! validation must refuse). For each, the planner either returns a plan the independent
 //! checker accepts, or refuses with reasons; and a refusal for missing
 //! capacity is honest: adding what it names makes the inventory plan.
 //!
@@ -53,6 +59,16 @@ struct Inv {
     parallel_upgrades: u32,
     cross_site: bool,
     evacuate_never: bool,
+    /// `allow_outage` names every unit, not only those that need it.
+    allow_all: bool,
+    /// Overrides: the directory group's (min_available, max_unavailable),
+    /// the MTAs' and the proxies' (max_unavailable, drain).
+    directory: Option<(u32, u32)>,
+    mta: Option<(u32, bool)>,
+    proxy: Option<(u32, bool)>,
+    /// Sizes and disks in units 2^20 times larger (MiB become TiB): totals
+    /// near and past what the planner counts (rule 14).
+    huge: bool,
 }
 
 fn server(role: &'static str) -> impl Strategy<Value = Server> {
@@ -123,10 +139,18 @@ fn inventory() -> impl Strategy<Value = Inv> {
         prop::bool::weighted(0.05),
         1usize..4,
     );
+    let overrides = (
+        prop::bool::weighted(0.3),
+        prop::option::weighted(0.25, (0u32..3, 1u32..4)),
+        prop::option::weighted(0.25, (1u32..4, any::<bool>())),
+        prop::option::weighted(0.25, (1u32..4, any::<bool>())),
+        prop::bool::weighted(0.08),
+        1u32..5,
+    );
     // Per store: a fill (0 to 105% of its disk), a number of mailboxes, and
     // a seed for their sizes (most small, a few large) and domains.
     let fills = prop::collection::vec((0u64..=105, 0usize..=200, any::<u64>(), 1usize..20), 12);
-    (servers, policy, fills).prop_flat_map(|(servers, policy, fills)| {
+    (servers, policy, fills, overrides).prop_flat_map(|(servers, policy, fills, overrides)| {
         let mut mailboxes = Vec::new();
         let stores: Vec<usize> = (0..servers.len())
             .filter(|&i| is_mailstore(&servers[i]))
@@ -165,22 +189,51 @@ fn inventory() -> impl Strategy<Value = Inv> {
                 });
             }
         }
-        (Just(servers), Just(policy), Just(mailboxes)).prop_map(|(servers, p, mailboxes)| Inv {
-            servers,
-            mailboxes,
-            sites: p.10,
-            strategy: p.0,
-            max_fill: p.1,
-            overhead: p.2,
-            move_by: p.3,
-            two_stage: p.4,
-            backup: p.5,
-            parallel_moves: p.6,
-            parallel_upgrades: p.7,
-            cross_site: p.8,
-            evacuate_never: p.9,
+        let o = overrides;
+        (Just(servers), Just(policy), Just(mailboxes)).prop_map(move |(servers, p, mailboxes)| {
+            Inv {
+                servers,
+                mailboxes,
+                sites: p.10,
+                strategy: p.0,
+                max_fill: p.1,
+                overhead: p.2,
+                move_by: p.3,
+                two_stage: p.4,
+                backup: p.5,
+                parallel_moves: p.6,
+                parallel_upgrades: if o.5 > 2 { o.5 } else { p.7 },
+                cross_site: p.8,
+                evacuate_never: p.9,
+                allow_all: o.0,
+                directory: o.1,
+                mta: o.2,
+                proxy: o.3,
+                huge: o.4,
+            }
         })
     })
+}
+
+impl Inv {
+    /// The factor on sizes and disks.
+    fn scale(&self) -> u64 {
+        if self.huge { 1 << 20 } else { 1 }
+    }
+
+    /// Whether the mailboxes' bytes with the overhead pass 2^63-1, which
+    /// validation refuses (rule 14).
+    fn too_big(&self) -> bool {
+        let total: u128 = self
+            .mailboxes
+            .iter()
+            .map(|m| {
+                let bytes = u128::from(m.size_mib * self.scale()) << 20;
+                bytes + (bytes * u128::from(self.overhead)).div_ceil(100)
+            })
+            .sum();
+        total > i64::MAX as u128
+    }
 }
 
 fn is_mailstore(s: &Server) -> bool {
@@ -207,9 +260,16 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
             *counts.entry(unit(r)).or_default() += 1;
         }
     }
+    // Validation refuses a unit that cannot keep min_available up while one
+    // server upgrades, unless its outage is accepted.
+    let min_available = |unit: &str| match unit {
+        "directory" => inv.directory.map_or(1, |d| d.0),
+        "logger" | "memcached" => 0,
+        _ => 1,
+    };
     let allow: Vec<&str> = counts
         .iter()
-        .filter(|(unit, n)| **n < 2 && !matches!(**unit, "logger" | "memcached"))
+        .filter(|(unit, n)| inv.allow_all || **n < min_available(unit) as usize + 1)
         .map(|(u, _)| *u)
         .collect();
     let _ = writeln!(out, "format: 1\ntarget_version: \"10.1.5\"\npolicy:");
@@ -232,6 +292,21 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
         let _ = writeln!(out, "  evacuate: never");
     }
     let _ = writeln!(out, "  allow_outage: [{}]", allow.join(", "));
+    if let Some((min, max)) = inv.directory {
+        let _ = writeln!(
+            out,
+            "groups:\n  directory: {{ min_available: {min}, max_unavailable: {max} }}"
+        );
+    }
+    let roles: Vec<String> = [("mta", inv.mta), ("proxy", inv.proxy)]
+        .iter()
+        .filter_map(|(role, o)| {
+            o.map(|(max, drain)| format!("  {role}: {{ max_unavailable: {max}, drain: {drain} }}"))
+        })
+        .collect();
+    if !roles.is_empty() {
+        let _ = writeln!(out, "roles:\n{}", roles.join("\n"));
+    }
     let _ = writeln!(out, "servers:");
     for (i, s) in inv.servers.iter().enumerate() {
         let roles = match s.extra_role {
@@ -245,7 +320,7 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
             s.site % inv.sites
         );
         if is_mailstore(s) {
-            let _ = write!(out, ", capacity: {{ disk: {}GiB", s.disk_gib);
+            let _ = write!(out, ", capacity: {{ disk: {}GiB", s.disk_gib * inv.scale());
             if let Some(m) = s.mailbox_cap {
                 let _ = write!(out, ", mailboxes: {m}");
             }
@@ -281,7 +356,9 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
             let _ = writeln!(
                 out,
                 "  - {{ account: u{i}@d{}.example.com, store: s{}.example.com, size: {}MiB }}",
-                m.domain, m.store, m.size_mib
+                m.domain,
+                m.store,
+                m.size_mib * inv.scale()
             );
         }
     }
@@ -295,8 +372,17 @@ fn check(text: &str) -> Result<Checked, String> {
 /// The property, for one inventory.
 fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
     let text = yaml(inv, &[]);
-    let checked = check(&text)
-        .map_err(|e| TestCaseError::fail(format!("generated an invalid inventory: {e}\n{text}")))?;
+    let checked = match check(&text) {
+        Ok(checked) => checked,
+        Err(e) => {
+            prop_assert!(inv.too_big(), "generated an invalid inventory: {e}\n{text}");
+            return Ok(());
+        }
+    };
+    prop_assert!(
+        !inv.too_big(),
+        "a total past 2^63-1 was not refused\n{text}"
+    );
     let options = PlanOptions::at(now());
     match engine::plan(&checked, &options) {
         Ok(plan) => {

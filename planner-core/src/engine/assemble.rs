@@ -126,7 +126,7 @@ fn waves(
                 .unwrap_or(0)
         });
         if let (Some(t), Some(e)) = (total.as_mut(), estimate) {
-            *t += e;
+            *t = t.saturating_add(e);
         }
         waves.push(Wave {
             index,

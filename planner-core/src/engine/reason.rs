@@ -310,6 +310,8 @@ pub enum Blocker {
     DirectoryDuringSwitch,
     /// Mailbox moves touch the server in this wave or later.
     MovesTouchIt,
+    /// Another directory master is out of service: masters go one at a time.
+    OneMasterAtATime,
     /// An availability unit would fall below what it must keep up.
     KeepUp {
         /// The role or group.
@@ -331,6 +333,7 @@ impl fmt::Display for Blocker {
                 f.write_str("no directory upgrade while accounts switch")
             }
             Blocker::MovesTouchIt => f.write_str("mailbox moves touch it"),
+            Blocker::OneMasterAtATime => f.write_str("directory masters upgrade one at a time"),
             Blocker::KeepUp { unit, count } => write!(f, "{unit} must keep {count} up"),
         }
     }

@@ -21,13 +21,20 @@ use crate::inventory::{
 };
 use crate::plan::StepKind;
 
-/// An availability unit: a group, or a role without a group.
+/// An availability unit: a group, or a role without a group; or the
+/// directory masters, which go one at a time whatever the overrides say.
 pub struct Unit {
     pub name: String,
     pub members: u32,
     pub min_available: u32,
     pub max_unavailable: u32,
+    /// Whether `allow_outage` relaxes its `min_available`: it names the unit
+    /// (or one of its roles) and the unit has no more servers than
+    /// `min_available`, so no upgrade could keep enough up. `max_unavailable`
+    /// holds regardless.
     pub allowed: bool,
+    /// The directory masters' own unit (rule 3: one master at a time).
+    pub masters: bool,
 }
 
 /// An accepted outage found while scheduling.
@@ -116,10 +123,13 @@ impl<'a> Sched<'a> {
         let profile = &inv.profile;
         let mut units: Vec<Unit> = Vec::new();
         let mut unit_of_role: BTreeMap<String, usize> = BTreeMap::new();
+        // Accepted for the unit by name, or by any of its roles.
+        let mut named: Vec<bool> = Vec::new();
         for (index, u) in profile.availability_units().into_iter().enumerate() {
-            // Accepted for the unit by name, or by any of its roles.
-            let allowed = policy.allow_outage.contains(&u.name)
-                || u.roles.iter().any(|r| policy.allow_outage.contains(r));
+            named.push(
+                policy.allow_outage.contains(&u.name)
+                    || u.roles.iter().any(|r| policy.allow_outage.contains(r)),
+            );
             for role in &u.roles {
                 unit_of_role.insert(role.clone(), index);
             }
@@ -128,9 +138,20 @@ impl<'a> Sched<'a> {
                 members: 0,
                 min_available: u.min_available,
                 max_unavailable: u.max_unavailable,
-                allowed,
+                allowed: false,
+                masters: false,
             });
         }
+        let masters_unit = units.len();
+        named.push(false);
+        units.push(Unit {
+            name: profile.directory_master.to_string(),
+            members: 0,
+            min_available: 0,
+            max_unavailable: 1,
+            allowed: false,
+            masters: true,
+        });
         let units_of: Vec<Vec<usize>> = inv
             .servers
             .iter()
@@ -140,6 +161,9 @@ impl<'a> Sched<'a> {
                     .iter()
                     .filter_map(|r| unit_of_role.get(r).copied())
                     .collect();
+                if s.has_role(profile.directory_master) {
+                    u.push(masters_unit);
+                }
                 u.sort_unstable();
                 u.dedup();
                 u
@@ -149,6 +173,9 @@ impl<'a> Sched<'a> {
             for &u in list {
                 units[u].members += 1;
             }
+        }
+        for (unit, named) in units.iter_mut().zip(named) {
+            unit.allowed = named && unit.members <= unit.min_available;
         }
         let drains = inv
             .servers
@@ -635,9 +662,7 @@ impl<'a> Sched<'a> {
                 .map(|&v| self.table.out_count(v, u) + 1)
                 .max()
                 .unwrap_or(1);
-            if unit.members.saturating_sub(worst) < unit.min_available
-                || worst > unit.max_unavailable
-            {
+            if unit.members.saturating_sub(worst) < unit.min_available {
                 outage = true;
                 self.outages.push(OutageNote {
                     wave: w,
@@ -727,13 +752,14 @@ impl<'a> Sched<'a> {
         let window = self.window(s, w);
         for &u in &self.units_of[s] {
             let unit = &self.units[u];
-            if unit.allowed {
-                continue;
-            }
             for &v in &window {
                 let out = self.table.out_count(v, u) + 1;
+                if unit.masters && out > 1 {
+                    return Some(Blocker::OneMasterAtATime);
+                }
+                // `allow_outage` relaxes min_available only; max_unavailable holds.
                 if out > unit.max_unavailable
-                    || unit.members.saturating_sub(out) < unit.min_available
+                    || (!unit.allowed && unit.members.saturating_sub(out) < unit.min_available)
                 {
                     return Some(Blocker::KeepUp {
                         unit: unit.name.clone(),

@@ -264,12 +264,26 @@ struct Unit<'a> {
 /// Rule 3: in every wave, every role or group keeps at most `max_unavailable`
 /// servers out of service and at least `min_available` in service, unless
 /// its outage is accepted, and then the upgrades that cause it say so.
+/// Directory masters go one at a time whatever the overrides say.
 fn availability(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     for (name, unit) in &units(ctx) {
         if unit.members.is_empty() {
             continue;
         }
         unit_availability(ctx, t, name, unit, report);
+    }
+    let master = ctx.inv.profile.directory_master;
+    let masters = Unit {
+        roles: vec![master],
+        min_available: 0,
+        max_unavailable: 1,
+        members: ids(ctx)
+            .filter(|&id| ctx.server(id).has_role(master))
+            .collect(),
+    };
+    if masters.members.len() > 1 {
+        let name = format!("{master} (masters go one at a time)");
+        unit_availability(ctx, t, &name, &masters, report);
     }
 }
 
@@ -320,11 +334,14 @@ fn unit_availability(
     unit: &Unit<'_>,
     report: &mut Report,
 ) {
-    let allowed = ctx
-        .policy
-        .allow_outage
-        .iter()
-        .any(|a| a == name || unit.roles.contains(&a.as_str()));
+    // `allow_outage` relaxes min_available only, and only for a unit with no
+    // more servers than min_available; max_unavailable always holds.
+    let allowed = unit.members.len() <= unit.min_available as usize
+        && ctx
+            .policy
+            .allow_outage
+            .iter()
+            .any(|a| a == name || unit.roles.contains(&a.as_str()));
     let waves = t.waves as usize;
     let mut out = 0i64;
     for (w, change) in out_changes(t, unit)
@@ -337,11 +354,11 @@ fn unit_availability(
         if out <= 0 {
             continue;
         }
-        let Some(why) = shortfall(unit, out) else {
+        let Some((why, too_many)) = shortfall(unit, out) else {
             continue;
         };
         let wave = w as u32;
-        if allowed {
+        if allowed && !too_many {
             unmarked_outages(ctx, t, wave, name, unit, &why, report);
         } else {
             let down: Vec<&str> = unit
@@ -374,19 +391,26 @@ fn out_changes(t: &Timeline<'_>, unit: &Unit<'_>) -> Vec<i64> {
 }
 
 /// What is wrong with a unit that has `out` members out of service, if
-/// anything: too many out takes precedence over too few in service.
-fn shortfall(unit: &Unit<'_>, out: i64) -> Option<String> {
+/// anything, and whether it is too many out (which nothing excuses); too many
+/// out takes precedence over too few in service.
+fn shortfall(unit: &Unit<'_>, out: i64) -> Option<(String, bool)> {
     let total = unit.members.len() as i64;
     let up = total - out;
     if out > i64::from(unit.max_unavailable) {
-        Some(format!(
-            "{out} of its {total} servers out of service at once, above max_unavailable {}",
-            unit.max_unavailable
+        Some((
+            format!(
+                "{out} of its {total} servers out of service at once, above max_unavailable {}",
+                unit.max_unavailable
+            ),
+            true,
         ))
     } else if up < i64::from(unit.min_available) {
-        Some(format!(
-            "{up} of its {total} servers in service, below min_available {}",
-            unit.min_available
+        Some((
+            format!(
+                "{up} of its {total} servers in service, below min_available {}",
+                unit.min_available
+            ),
+            false,
         ))
     } else {
         None

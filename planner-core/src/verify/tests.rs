@@ -493,11 +493,28 @@ fn rule_3_roles_stay_available_and_drains_surround_upgrades() -> Result {
 
 #[test]
 fn rule_3_an_accepted_outage_is_marked_on_the_upgrade() -> Result {
-    let allowed = INVENTORY.replace(
-        "roles:\n",
-        "policy: { allow_outage: [mta, proxy] }\nroles:\n",
+    // Two MTAs that must both stay up: no upgrade can keep that, so the
+    // outage is accepted, and each MTA upgrade must say it is one.
+    let allowed = INVENTORY
+        .replace(
+            "mta: { drain: true }",
+            "mta: { drain: true, min_available: 2 }",
+        )
+        .replace("roles:\n", "policy: { allow_outage: [mta] }\nroles:\n");
+    let v = check(&allowed, PLAN, PLACEMENT)?;
+    assert_rules(&v, &[Rule::Availability]);
+    assert_reports(
+        &v,
+        Rule::Availability,
+        "its outage is accepted, but the step is not marked `outage: true`",
     );
-    let both_drained = PLAN
+    let marked = PLAN
+        .replace("upgrade mx1", "upgrade! mx1")
+        .replace("upgrade mx2", "upgrade! mx2");
+    assert_rules(&check(&allowed, &marked, PLACEMENT)?, &[]);
+    // allow_outage relaxes min_available only: both MTAs out at once is
+    // still above max_unavailable, marked or not.
+    let both_drained = marked
         .replace("drain mx1;", "drain mx1; drain mx2;")
         .replace("6: drain mx2", "6:");
     let v = check(&allowed, &both_drained, PLACEMENT)?;
@@ -505,15 +522,38 @@ fn rule_3_an_accepted_outage_is_marked_on_the_upgrade() -> Result {
     assert_reports(
         &v,
         Rule::Availability,
-        "its outage is accepted, but the step is not marked `outage: true`",
+        "mta has 2 of its 2 servers out of service at once, above max_unavailable 1",
     );
-    let marked = both_drained.replace("upgrade mx1", "upgrade! mx1");
-    assert_rules(&check(&allowed, &marked, PLACEMENT)?, &[]);
-    // Without allow_outage the same plan is refused.
+    // allow_outage does not relax a role with more servers than
+    // min_available: with the default min_available 1 the marked plan has
+    // no outage to accept, and both out at once is refused.
+    let relaxed = INVENTORY.replace("roles:\n", "policy: { allow_outage: [mta] }\nroles:\n");
     assert_rules(
-        &check(INVENTORY, &marked, PLACEMENT)?,
+        &check(&relaxed, &both_drained, PLACEMENT)?,
         &[Rule::Availability],
     );
+    Ok(())
+}
+
+#[test]
+fn rule_3_directory_masters_go_one_at_a_time() -> Result {
+    // Two masters in a group that allows two down: still one at a time.
+    let two_masters = INVENTORY
+        .replace("ldap2.example.com, roles: [ldap-replica]", "ldap2.example.com, roles: [ldap-master]")
+        .replace(
+            "roles:\n",
+            "policy: { max_parallel_upgrades: 2 }\ngroups:\n  directory: { min_available: 0, max_unavailable: 2 }\nroles:\n",
+        );
+    assert_rules(&check(&two_masters, PLAN, PLACEMENT)?, &[]);
+    let together = PLAN
+        .replace("; upgrade ldap1", "; upgrade ldap1; upgrade ldap2")
+        .replace(
+            "2: health-check ldap1; upgrade ldap2",
+            "2: health-check ldap1; health-check ldap2",
+        );
+    let v = check(&two_masters, &together, PLACEMENT)?;
+    assert_rules(&v, &[Rule::Availability]);
+    assert_reports(&v, Rule::Availability, "masters go one at a time");
     Ok(())
 }
 

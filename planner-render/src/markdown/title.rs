@@ -30,8 +30,16 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         ),
     )?;
     let stores = plan.placement.before.len() as u64;
-    let mailboxes: u64 = plan.placement.before.values().map(|l| l.mailboxes).sum();
-    let bytes: u64 = plan.placement.before.values().map(|l| l.bytes).sum();
+    let mailboxes: u64 = plan
+        .placement
+        .before
+        .values()
+        .fold(0, |n, l| n.saturating_add(l.mailboxes));
+    let bytes: u64 = plan
+        .placement
+        .before
+        .values()
+        .fold(0, |n, l| n.saturating_add(l.bytes));
     let overhead = if plan.policy.size_overhead > 0.0 {
         format!(
             ", including the {} size overhead",

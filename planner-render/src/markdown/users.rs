@@ -93,7 +93,10 @@ fn switch_row(plan: &Plan, wave: &Wave) -> Vec<String> {
         .iter()
         .map(|s| s.accounts.as_ref().map_or(0, Vec::len))
         .sum();
-    let bytes: u64 = switches.iter().filter_map(|s| s.bytes).sum();
+    let bytes: u64 = switches
+        .iter()
+        .filter_map(|s| s.bytes)
+        .fold(0, u64::saturating_add);
     let moving: Vec<String> = switches
         .iter()
         .map(|s| {

@@ -31,20 +31,16 @@ pub(super) fn check_availability(
         }
         let allowed = policy.allow_outage.contains(&unit)
             || roles.iter().any(|r| policy.allow_outage.contains(r));
-        if allowed {
-            continue;
-        }
         let what = describe(&unit, &roles);
         let first = members[0].0;
+        // `allow_outage` relaxes min_available only: max_unavailable holds.
         if max_unavailable == 0 {
             ctx.error(
                 format!("servers[{first}].roles"),
                 format!("{what} allows no server down (max_unavailable: 0), so none can upgrade"),
             )
-            .hint = Some(format!(
-                "raise max_unavailable, or accept the outage with `allow_outage: [{unit}]`"
-            ));
-        } else if (members.len() as u64) < u64::from(min_available) + 1 {
+            .hint = Some("raise max_unavailable to 1 or more".to_string());
+        } else if !allowed && (members.len() as u64) < u64::from(min_available) + 1 {
             let names: Vec<&str> = members.iter().map(|(_, s)| s.name.as_str()).collect();
             let count = members.len();
             ctx.error(

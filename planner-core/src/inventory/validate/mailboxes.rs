@@ -14,7 +14,7 @@ use crate::inventory::mailbox_list::{ListReader, Origin, Shape, StoreOf};
 use crate::inventory::model::{Mailbox, Server, ServerId};
 use crate::inventory::names::Account;
 use crate::inventory::raw::{MailboxFileFormat, RawInventory, RawMailboxFile};
-use crate::inventory::units::Bytes;
+use crate::inventory::units::{Bytes, Fraction};
 
 /// Inline mailboxes, then each list, in order.
 pub(super) fn resolve_mailboxes(
@@ -264,4 +264,40 @@ fn shape<'s>(
             _ => None,
         },
     }
+}
+
+/// The most bytes the planner counts (rule 14): sums of sizes stay in a
+/// signed 64-bit integer, so no total, fill or estimate can wrap.
+pub(crate) const MAX_TOTAL: u64 = i64::MAX as u64;
+
+/// Refuses mailboxes whose sizes, with `size_overhead`, add up to more than
+/// [`MAX_TOTAL`]: named at the mailbox (or list) where the sum passes it.
+pub(super) fn check_total(
+    mailboxes: &[Mailbox],
+    origins: &[Origin],
+    overhead: Fraction,
+    ctx: &mut Ctx<'_>,
+) {
+    let mut total: u128 = 0;
+    let mut first_over: Option<usize> = None;
+    for (i, m) in mailboxes.iter().enumerate() {
+        total += u128::from(m.size.with_overhead(overhead).0);
+        if first_over.is_none() && total > u128::from(MAX_TOTAL) {
+            first_over = Some(i);
+        }
+    }
+    let Some(i) = first_over else { return };
+    let path = match origins.get(i) {
+        Some(o) if o.source == 0 => format!("mailboxes[{}].size", o.line),
+        Some(o) => format!("mailbox_files[{}]", o.source - 1),
+        None => "mailboxes".to_string(),
+    };
+    ctx.error(
+        path,
+        format!(
+            "the mailboxes add up to {total} bytes (size_overhead {overhead} included), more than the {MAX_TOTAL} bytes (2^63-1) the planner can count; the sum passes it at {}",
+            mailboxes[i].account
+        ),
+    )
+    .hint = Some("check the sizes and their units: a total this large is a typo".into());
 }

@@ -310,6 +310,7 @@ fn build(raw: &RawInventory, lists: &[MailboxList<'_>], ctx: &mut Ctx<'_>) -> Op
     availability::check_availability(&profile, &policy, &servers, ctx);
     dependencies::check_cycles(&servers, ctx);
     let (mailboxes, origins) = mailboxes::resolve_mailboxes(raw, &servers, lists, ctx);
+    mailboxes::check_total(&mailboxes, &origins, policy.size_overhead, ctx);
     let by_account = duplicates::check_duplicates(raw, lists, &mailboxes, &origins, ctx);
     let inventory = Inventory {
         target_version,
