@@ -593,3 +593,37 @@ mailboxes:
     let plan = judged("fits.yaml", &text("3145728TiB"));
     assert_eq!(plan.summary.mailboxes_moved, 2);
 }
+
+#[test]
+fn issue_11_check_refuses_the_order_cycles_plan_refuses() {
+    // depends_on against the profile's order: `check` refuses it, at the
+    // depends_on that closes the cycle.
+    let path = root().join("tests/plans/cycle-against-tiers.yaml");
+    let refusal = check("cycle.yaml", std::fs::read(path).expect("read"))
+        .expect_err("the cycle is refused by check");
+    let paths: Vec<Option<&str>> = refusal.errors().map(|d| d.path.as_deref()).collect();
+    assert_eq!(paths, [Some("servers[0].depends_on")], "{refusal}");
+    crate::util::planner(["check", "tests/plans/cycle-against-tiers.yaml"])
+        .output()
+        .code(1);
+}
+
+#[test]
+fn issue_11_an_auxiliary_role_on_a_master_upgrades_with_it() {
+    // A logger on the LDAP master would wait for the replica, which waits
+    // for the master: the master's own tier wins, so there is no cycle.
+    let plan = judged(
+        "logger.yaml",
+        r#"format: 1
+target_version: "10.1.5"
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master, logger], version: "9.0.0_P40" }
+  - { name: ldap2.example.com, roles: [ldap-replica], version: "9.0.0_P40" }
+  - { name: ldap3.example.com, roles: [ldap-master, logger], version: "9.0.0_P40" }
+"#,
+    );
+    let list = upgrades(&plan);
+    let wave = |name: &str| list.iter().find(|u| u.1 == name).expect("upgraded").0;
+    assert!(wave("ldap1.example.com") < wave("ldap2.example.com"));
+    assert!(wave("ldap3.example.com") < wave("ldap2.example.com"));
+}

@@ -77,7 +77,7 @@ pub fn build(inv: &Inventory) -> Result<Order, Vec<Cycle>> {
     // (the first found, in a fixed order) and a fixed iteration order.
     let mut edges: BTreeMap<(usize, usize), EdgeReason> = BTreeMap::new();
     tier_edges(inv, &upgrading, &tier, &mut edges);
-    after_edges(inv, &upgrading, &mut edges);
+    after_edges(inv, &upgrading, &tier, &mut edges);
     depends_on_edges(inv, &upgrading, &mut edges);
 
     let mut preds: Vec<Vec<(ServerId, EdgeReason)>> = vec![Vec::new(); inv.servers.len()];
@@ -153,9 +153,15 @@ fn tier_edges(
 }
 
 /// Auxiliary roles wait for every server (to upgrade) having a role they name.
+///
+/// On a server that also has a main role, the profile's order for that role
+/// wins: an auxiliary role does not make it wait for servers of its own tier
+/// or a later one (a logger on the LDAP master upgrades with the master,
+/// first, rather than after the replicas that wait for it).
 fn after_edges(
     inv: &Inventory,
     upgrading: &[bool],
+    tier: &[Option<usize>],
     edges: &mut BTreeMap<(usize, usize), EdgeReason>,
 ) {
     for (i, s) in inv.servers.iter().enumerate() {
@@ -171,7 +177,9 @@ fn after_edges(
             }
             for waited in &def.after {
                 for (j, other) in inv.servers.iter().enumerate() {
-                    if j != i && upgrading[j] && other.has_role(waited) {
+                    let profile_orders_after =
+                        tier[i].is_some_and(|own| tier[j].is_some_and(|theirs| theirs >= own));
+                    if j != i && upgrading[j] && other.has_role(waited) && !profile_orders_after {
                         edges.entry((i, j)).or_insert_with(|| EdgeReason::After {
                             role: role.clone(),
                             waits_for: waited.clone(),

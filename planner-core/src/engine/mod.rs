@@ -68,6 +68,15 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     Ok(plan)
 }
 
+/// Cycles in the upgrade order (the profile's tiers with `depends_on`),
+/// as the refusal `plan` would give; validation reports them, so `check`
+/// refuses every inventory that `plan` refuses for its order.
+pub(crate) fn order_cycles(inv: &crate::inventory::Inventory) -> Option<NoSafePlan> {
+    graph::build(inv)
+        .err()
+        .map(|cycles| refuse::cycles(inv, &cycles))
+}
+
 /// A debug build has the independent checker judge every plan it returns.
 #[cfg(debug_assertions)]
 fn judge(plan: &Plan, checked: &Checked, options: &PlanOptions) {

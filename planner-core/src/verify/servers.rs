@@ -126,7 +126,9 @@ fn tier_name<'a>(ctx: &Ctx<'a>, tier: usize) -> &'a str {
 }
 
 /// Rule 2, auxiliary roles: a server with an auxiliary role upgrades after
-/// every other server that has a role named in that role's `after`.
+/// every other server that has a role named in that role's `after`, except,
+/// on a server that also has a tier, the servers of its own tier or a later
+/// one: the profile's order for its main role wins.
 fn auxiliary(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     let profile = &ctx.inv.profile;
     let mut by_role: HashMap<&str, Vec<(u32, ServerId)>> = HashMap::new();
@@ -154,7 +156,12 @@ fn auxiliary(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             }
             for after in &def.after {
                 for &(wave, other) in by_role.get(after.as_str()).map_or(&[][..], Vec::as_slice) {
+                    let own = ctx.tiers[id.index()];
+                    let profile_orders_after = own.is_some_and(|own| {
+                        ctx.tiers[other.index()].is_some_and(|theirs| theirs >= own)
+                    });
                     if other != id
+                        && !profile_orders_after
                         && wave >= at.wave
                         && worst.is_none_or(|(w, s, _, _)| {
                             (wave, std::cmp::Reverse(other)) > (w, std::cmp::Reverse(s))

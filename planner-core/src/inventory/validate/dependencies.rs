@@ -9,7 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::{Ctx, set_hint};
 use crate::diagnostic::did_you_mean;
-use crate::inventory::model::{Server, ServerId};
+use crate::engine::ReasonKind;
+use crate::inventory::model::{Inventory, Server, ServerId};
 use crate::inventory::raw::RawInventory;
 
 /// Fills each server's `depends_on` from the names written, given each
@@ -70,5 +71,42 @@ pub(super) fn check_cycles(servers: &[Server], ctx: &mut Ctx<'_>) {
             ),
         )
         .hint = Some("remove one of these depends_on entries".into());
+    }
+}
+
+/// Cycles that `depends_on` forms with the profile's order (an LDAP master
+/// that depends on an MTA), once the inventory is otherwise valid: reported
+/// at the `depends_on` of the first server on the cycle that has one.
+pub(super) fn check_order(inventory: &Inventory, ctx: &mut Ctx<'_>) {
+    let Some(refusal) = crate::engine::order_cycles(inventory) else {
+        return;
+    };
+    for reason in &refusal.reasons {
+        let ReasonKind::OrderCycle { servers } = &reason.kind else {
+            continue;
+        };
+        let index = |name: &String| {
+            inventory
+                .servers
+                .iter()
+                .position(|s| s.name.as_str() == name)
+        };
+        // The server whose own depends_on is an edge of the cycle.
+        let on_cycle: Vec<usize> = servers.iter().filter_map(index).collect();
+        let next = on_cycle.iter().skip(1).chain(on_cycle.first());
+        let at = on_cycle
+            .iter()
+            .zip(next)
+            .find(|&(&a, &b)| {
+                inventory.servers[a]
+                    .depends_on
+                    .contains(&ServerId(b as u32))
+            })
+            .map(|(&a, _)| format!("servers[{a}].depends_on"));
+        // Without a depends_on on it, roles' `after` closed the cycle.
+        let path =
+            at.unwrap_or_else(|| format!("servers[{}].roles", on_cycle.first().unwrap_or(&0)));
+        let d = ctx.error(path, reason.message());
+        set_hint(d, reason.hint());
     }
 }

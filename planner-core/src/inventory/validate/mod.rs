@@ -321,6 +321,9 @@ fn build(raw: &RawInventory, lists: &[MailboxList<'_>], ctx: &mut Ctx<'_>) -> Op
         by_account,
     };
     if !ctx.has_errors() {
+        dependencies::check_order(&inventory, ctx);
+    }
+    if !ctx.has_errors() {
         warnings::warn(raw, &inventory, ctx);
     }
     Some(inventory)
