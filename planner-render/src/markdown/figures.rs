@@ -50,7 +50,8 @@ pub(super) fn percent(fraction: f64) -> String {
 pub(super) fn number(x: f64) -> String {
     let s = format!("{x:.2}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() || s == "-" {
+    // A tiny negative value rounds to "-0.00": zero has no sign.
+    if s.is_empty() || s == "-" || s == "-0" {
         "0".to_string()
     } else {
         s.to_string()
@@ -267,7 +268,7 @@ mod tests {
         for (x, text) in [(0.9, "90%"), (0.125, "12.5%"), (0.0, "0%")] {
             assert_eq!(percent(x), text);
         }
-        for (x, text) in [(7.0, "7"), (7.25, "7.25"), (7.333, "7.33")] {
+        for (x, text) in [(7.0, "7"), (7.25, "7.25"), (7.333, "7.33"), (-0.001, "0")] {
             assert_eq!(number(x), text);
         }
         assert_eq!(share(741, 1000), "74.1%");
