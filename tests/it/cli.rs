@@ -634,3 +634,58 @@ fn issue_11_check_reads_a_byte_order_mark_and_counts_in_the_singular() {
         "{stdout}"
     );
 }
+
+/// Issue 11: the store a refusal's hint shows, written into the inventory
+/// with the figures as printed, makes it plan; and a refusal of an inventory
+/// without sites does not mention sites.
+#[test]
+fn issue_11_the_store_a_hint_prints_plans_when_added() {
+    let dir = scratch!("hint-as-printed");
+    for name in [
+        "full-installation.yaml",
+        "forward-refused.yaml",
+        "overfull-site.yaml",
+    ] {
+        let text = std::fs::read_to_string(root().join("tests/plans").join(name)).expect("read");
+        // Written under names without "site", which the text is searched for.
+        let refused = dir.write("refused.yaml", &text);
+        let output = planner(["plan".as_ref(), refused.as_os_str()])
+            .output()
+            .code(1);
+        let stderr = output.stderr();
+        if !text.contains("site:") {
+            assert!(!stderr.contains("site"), "{name}: {stderr}");
+        }
+        // "add an empty store at V [in site S ]with at least X of disk and
+        // room for N mailbox(es)"
+        let mut extra = String::new();
+        for (k, line) in stderr
+            .lines()
+            .filter_map(|l| l.split_once("add an empty store at "))
+            .enumerate()
+        {
+            let (version, rest) = line.1.split_once(' ').expect("a version");
+            let (site, rest) = match rest.strip_prefix("in site ") {
+                Some(r) => {
+                    let (site, rest) = r.split_once(' ').expect("a site");
+                    (format!(", site: {site}"), rest)
+                }
+                None => (String::new(), rest),
+            };
+            let rest = rest.strip_prefix("with at least ").expect("a disk");
+            let (disk, rest) = rest.split_once(" of disk and room for ").expect("room");
+            let (count, _) = rest.split_once(' ').expect("a count");
+            extra.push_str(&format!(
+                "  - {{ name: added{k}.example.com, roles: [mailstore], version: \"{version}\"{site}, capacity: {{ disk: {}, mailboxes: {count} }} }}\n",
+                disk.replace(' ', "")
+            ));
+        }
+        assert!(!extra.is_empty(), "{name}: no store hinted\n{stderr}");
+        let fixed = dir.write(
+            "fixed.yaml",
+            text.replace("\nmailboxes:\n", &format!("\n{extra}mailboxes:\n")),
+        );
+        let output = planner(["plan".as_ref(), fixed.as_os_str()]).output();
+        assert_eq!(output.code, 0, "{name}: with\n{extra}{}", output.stderr());
+    }
+}

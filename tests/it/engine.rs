@@ -2,8 +2,8 @@
 //! judged by the independent checker, and each strategy is held to what it
 //! promises. Plans and refusals are snapshotted as JSON and text.
 
-use planner_core::engine;
-use planner_core::inventory::{AgainstTarget, Checked};
+use planner_core::engine::{self, Hint, Limit, Missing, NoSafePlan, ReasonKind};
+use planner_core::inventory::{AgainstTarget, Bytes, Checked, Fraction};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
@@ -128,23 +128,367 @@ fn forward_moves_every_mailbox_once_onto_upgraded_stores() {
 fn forward_refuses_with_the_missing_space() {
     let checked = load(&root().join("tests/plans/forward-refused.yaml"));
     let refusal = plan(&checked).expect_err("no room at the target version");
-    let text = refusal.to_string();
-    assert!(text.contains("50 GiB"), "{text}");
-    assert!(text.contains("site dc1"), "{text}");
-    assert!(text.contains("55.56 GiB"), "{text}");
+    let [reason] = &refusal.reasons[..] else {
+        panic!("one reason: {refusal}");
+    };
+    let ReasonKind::CannotEmpty {
+        site,
+        stores,
+        limited_by,
+        ..
+    } = &reason.kind
+    else {
+        panic!("a capacity shortfall: {refusal}");
+    };
+    assert_eq!(site.as_deref(), Some("dc1"));
+    assert_eq!(*limited_by, Limit::TargetVersionStores);
+    let short: u64 = stores.iter().map(|s| s.bytes.0).sum();
+    assert_eq!(short, 50 << 30, "20 GiB and 30 GiB find no room");
+    let missing = reason.missing.as_ref().expect("a store to add");
+    assert_eq!(missing.site.as_deref(), Some("dc1"));
 }
 
 #[test]
 fn refusals_name_what_would_make_it_feasible() {
-    // Adding what the refusal asks for (an empty store at the target, in the
-    // site, with the disk and account room it names) makes it plan.
+    // Adding exactly what the refusal names (an empty store at the target,
+    // in each site, with the disk and account room it names) makes it plan.
     let path = root().join("tests/plans/full-installation.yaml");
     let text = std::fs::read_to_string(&path).expect("read");
-    let extra = "  - { name: new1.example.com, roles: [mailstore], version: \"10.1.5\", site: dc1, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n  - { name: new2.example.com, roles: [mailstore], version: \"10.1.5\", site: dc2, capacity: { disk: 177.78GiB, mailboxes: 3 } }\n";
-    let fixed = text.replace("mailboxes:\n", &format!("{extra}mailboxes:\n"));
+    let refusal = plan(&check("full.yaml", &text).expect("valid")).expect_err("refused");
+    let stores = hinted_stores(&refusal);
+    assert_eq!(stores.len(), 2, "one store per site: {refusal}");
+    let fixed = with_stores(&text, &stores);
     let checked = check("fixed.yaml", &fixed).expect("valid");
     let plan = plan(&checked).expect("plans once the named capacity is added");
     assert!(verify::verify(&plan, checked.inventory(), &PlanOptions::at(now())).is_empty());
+}
+
+/// The stores a refusal's hints name (`true`: a spare), in reason order.
+fn hinted_stores(refusal: &NoSafePlan) -> Vec<(Missing, bool)> {
+    refusal
+        .reasons
+        .iter()
+        .filter(|r| matches!(r.kind, ReasonKind::CannotEmpty { .. }))
+        .flat_map(|r| &r.hints)
+        .filter_map(|h| match h {
+            Hint::AddStore(m) => Some((m.clone(), false)),
+            Hint::AddSpare(m) => Some((m.clone(), true)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The inventory's text with these stores added before its mailboxes, as an
+/// operator would add them.
+fn with_stores(text: &str, stores: &[(Missing, bool)]) -> String {
+    let mut extra = String::new();
+    for (k, (m, spare)) in stores.iter().enumerate() {
+        let site = m
+            .site
+            .as_deref()
+            .map_or(String::new(), |s| format!(", site: {s}"));
+        extra.push_str(&format!(
+            "  - {{ name: new{k}.example.com, roles: [mailstore], version: \"{}\"{site}, spare: {spare}, capacity: {{ disk: {}, mailboxes: {} }} }}\n",
+            m.version, m.disk.0, m.mailboxes
+        ));
+    }
+    let at = text.find("\nmailboxes:").expect("a mailboxes list") + 1;
+    format!("{}{extra}{}", &text[..at], &text[at..])
+}
+
+fn plans_with(text: &str, stores: &[(Missing, bool)]) -> bool {
+    let checked = check("with.yaml", with_stores(text, stores)).expect("valid");
+    plan(&checked).is_ok()
+}
+
+/// Refused inventories of different shapes, each with what its refusal must
+/// offer: no sites, two sites, account caps, forward, spread, spare, domains,
+/// a lone server.
+fn refused_inventories() -> Vec<(&'static str, String)> {
+    let read = |p: &str| std::fs::read_to_string(root().join(p)).expect("read");
+    let head = |policy: &str| {
+        format!(
+            "format: 1\ntarget_version: \"10.1.5\"\npolicy: {{ allow_outage: [directory], {policy} }}\nservers:\n  - {{ name: ldap1.example.com, roles: [ldap-master], version: \"10.1.5\" }}\n"
+        )
+    };
+    let store = |n: u32, disk: &str, extra: &str| {
+        format!(
+            "  - {{ name: mbx{n}.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: {{ disk: {disk}{extra} }} }}\n"
+        )
+    };
+    let mailbox = |account: &str, n: u32, size: &str| {
+        format!("  - {{ account: {account}, store: mbx{n}.example.com, size: {size} }}\n")
+    };
+    let tight = |policy: &str| {
+        let mut t = head(policy);
+        for n in 1..=3 {
+            t += &store(n, "100GiB", "");
+        }
+        t += "mailboxes:\n";
+        t += &mailbox("a@x.example", 1, "60GiB");
+        t += &mailbox("b@x.example", 2, "60GiB");
+        t += &mailbox("c@x.example", 3, "35GiB");
+        t += &mailbox("d@x.example", 3, "1GiB");
+        t
+    };
+    let capped = {
+        let mut t = head("max_fill: 90%");
+        for n in 1..=3 {
+            t += &store(n, "100GiB", ", mailboxes: 10");
+        }
+        t += "mailboxes:\n";
+        for n in 1..=3 {
+            for k in 0..8 {
+                t += &mailbox(&format!("u{n}{k}@x.example"), n, "1GiB");
+            }
+        }
+        t
+    };
+    let domains = |small: &str| {
+        let mut t = head("move_by: domain");
+        for n in 1..=3 {
+            t += &store(n, "100GiB", "");
+        }
+        t += "mailboxes:\n";
+        for account in ["a", "b", "c"] {
+            t += &mailbox(&format!("{account}@big.example"), 1, "35GiB");
+        }
+        t += &mailbox("d@small.example", 2, small);
+        t
+    };
+    let spare = {
+        let mut t = head("strategy: spare");
+        t += &store(1, "100GiB", "");
+        t += &store(2, "100GiB", "");
+        t += "  - { name: sp.example.com, roles: [mailstore], version: \"10.1.5\", spare: true, capacity: { disk: 10GiB } }\n";
+        t += "mailboxes:\n";
+        t += &mailbox("a@x.example", 1, "30GiB");
+        t += &mailbox("b@x.example", 2, "20GiB");
+        t
+    };
+    let lone = "format: 1
+target_version: \"10.1.5\"
+policy: { allow_outage: [directory, mta, proxy, mailstore] }
+servers:
+  - { name: zimbra.example.com, roles: [ldap-master, mta, proxy, mailstore, logger, memcached], version: \"9.0.0_P40\", capacity: { disk: 500GiB } }
+mailboxes:
+  - { account: alice@example.com, store: zimbra.example.com, size: 2GiB }
+  - { account: bob@example.com, store: zimbra.example.com, size: 3GiB }
+"
+    .to_string();
+    vec![
+        ("no sites", tight("max_fill: 90%")),
+        ("overfull", read("tests/plans/overfull-site.yaml")),
+        ("two sites", read("tests/plans/full-installation.yaml")),
+        ("account caps", capped),
+        ("forward", read("tests/plans/forward-refused.yaml")),
+        ("spread", tight("strategy: spread, max_fill: 85%")),
+        ("spare", spare),
+        ("domain", domains("70GiB")),
+        ("domain, splits", domains("10GiB")),
+        ("lone server", lone),
+    ]
+}
+
+/// Issue 11: every store a refusal names plans once added, and its disk is
+/// within 10% of the smallest that plans in a scan in 1% steps below it (the
+/// other stores held at their hints), with the account room it names.
+#[test]
+fn issue_11_hinted_stores_plan_and_are_within_10_percent_of_the_smallest() {
+    for (name, text) in refused_inventories() {
+        let refusal = plan(&check(name, &text).expect("valid")).expect_err(name);
+        let stores = hinted_stores(&refusal);
+        assert!(!stores.is_empty(), "{name}: no store named\n{refusal}");
+        assert!(
+            plans_with(&text, &stores),
+            "{name}: adding what the refusal names does not plan\n{refusal}"
+        );
+        for i in 0..stores.len() {
+            let hinted = stores[i].0.disk.0;
+            let mut smallest = hinted;
+            for k in 1..100u64 {
+                let mut tried = stores.clone();
+                tried[i].0.disk = Bytes(hinted / 100 * (100 - k));
+                if plans_with(&text, &tried) {
+                    smallest = smallest.min(tried[i].0.disk.0);
+                }
+            }
+            assert!(
+                u128::from(hinted) * 100 <= u128::from(smallest) * 110,
+                "{name}: the hint names {} where {} plans\n{refusal}",
+                Bytes(hinted),
+                Bytes(smallest)
+            );
+        }
+    }
+}
+
+/// Issue 11: "raise max_fill to X" is offered whenever some X up to 100%
+/// plans, with X the smallest whole percent that does.
+#[test]
+fn issue_11_raise_max_fill_names_the_smallest_fill_that_plans() {
+    let mut offered = 0;
+    for (name, text) in refused_inventories() {
+        let checked = check(name, &text).expect("valid");
+        let refusal = plan(&checked).expect_err(name);
+        let current = checked.inventory().policy().max_fill.0 / 10_000;
+        let at = |percent: u32| {
+            let options = PlanOptions {
+                max_fill: Some(Fraction(percent * 10_000)),
+                ..PlanOptions::at(now())
+            };
+            engine::plan(&checked, &options).is_ok()
+        };
+        let smallest = (current + 1..=100).find(|&p| at(p));
+        let hinted: Vec<u32> = refusal
+            .reasons
+            .iter()
+            .flat_map(|r| &r.hints)
+            .filter_map(|h| match h {
+                Hint::RaiseMaxFill { to } => Some(to.0 / 10_000),
+                _ => None,
+            })
+            .collect();
+        match smallest {
+            Some(p) => {
+                offered += 1;
+                assert!(!hinted.is_empty(), "{name}: {p}% plans\n{refusal}");
+                assert!(
+                    hinted.iter().all(|&h| h == p),
+                    "{name}: {hinted:?}, not {p}%"
+                );
+            }
+            None => assert!(hinted.is_empty(), "{name}: {hinted:?}, but nothing plans"),
+        }
+    }
+    assert!(
+        offered > 0,
+        "no inventory of the set can be fixed by max_fill"
+    );
+}
+
+/// Issue 11: under `spare`, the store named is a spare, and it works.
+#[test]
+fn issue_11_spare_refusals_size_a_spare_store() {
+    let (_, text) = refused_inventories()
+        .into_iter()
+        .find(|(n, _)| *n == "spare")
+        .expect("the spare case");
+    let refusal = plan(&check("spare", &text).expect("valid")).expect_err("refused");
+    let stores = hinted_stores(&refusal);
+    assert!(
+        !stores.is_empty() && stores.iter().all(|(_, spare)| *spare),
+        "{refusal}"
+    );
+    assert!(plans_with(&text, &stores), "{refusal}");
+    assert!(
+        !refusal
+            .reasons
+            .iter()
+            .flat_map(|r| &r.hints)
+            .any(|h| matches!(h, Hint::UnsizedRoom { .. })),
+        "{refusal}"
+    );
+}
+
+/// Issue 11: an inventory without sites gets no site in its refusal.
+#[test]
+fn issue_11_refusals_without_sites_name_none() {
+    for (name, text) in refused_inventories() {
+        let checked = check(name, &text).expect("valid");
+        if checked
+            .inventory()
+            .servers()
+            .iter()
+            .any(|s| s.site().is_some())
+        {
+            continue;
+        }
+        let refusal = plan(&checked).expect_err(name);
+        for reason in &refusal.reasons {
+            if let ReasonKind::CannotEmpty { site, .. } = &reason.kind {
+                assert_eq!(site, &None, "{name}");
+            }
+            assert!(reason.missing.as_ref().is_none_or(|m| m.site.is_none()));
+            for hint in &reason.hints {
+                match hint {
+                    Hint::AddStore(m) | Hint::AddSpare(m) => assert_eq!(m.site, None, "{name}"),
+                    Hint::UnsizedRoom { site } => assert_eq!(site, &None, "{name}"),
+                    Hint::AllowCrossSite => panic!("{name}: cross-site moves without sites"),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Issue 11: under `move_by: domain`, a domain no store can take whole is
+/// named, with its size, and `move_by: account` is offered when it plans.
+#[test]
+fn issue_11_a_domain_too_large_to_move_whole_is_named() {
+    for (name, splits) in [("domain", false), ("domain, splits", true)] {
+        let (_, text) = refused_inventories()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .expect("the domain cases");
+        let refusal = plan(&check(name, &text).expect("valid")).expect_err(name);
+        let reason = refusal
+            .reasons
+            .iter()
+            .find(|r| matches!(r.kind, ReasonKind::DomainTooLarge { .. }))
+            .unwrap_or_else(|| panic!("{name}: no domain named\n{refusal}"));
+        let ReasonKind::DomainTooLarge {
+            domain,
+            store,
+            mailboxes,
+            bytes,
+            most_bytes,
+            ..
+        } = &reason.kind
+        else {
+            unreachable!()
+        };
+        assert_eq!(domain, "big.example");
+        assert_eq!(store, "mbx1.example.com");
+        assert_eq!((*mailboxes, bytes.0), (3, 105 << 30));
+        assert!(most_bytes.0 < bytes.0);
+        let by_account = reason.hints.contains(&Hint::MoveByAccount);
+        assert_eq!(by_account, splits, "{name}\n{refusal}");
+        assert!(
+            reason.hints.iter().any(|h| matches!(h, Hint::AddStore(_))),
+            "{name}: no store offered\n{refusal}"
+        );
+        let account = text.replace("move_by: domain", "move_by: account");
+        assert_eq!(plan(&check(name, &account).expect("valid")).is_ok(), splits);
+    }
+}
+
+/// Issue 11: a single server holding every role is refused with the
+/// suggestion to upgrade it in place, which plans, beside a store to add.
+#[test]
+fn issue_11_a_lone_server_is_offered_an_in_place_upgrade() {
+    let (_, text) = refused_inventories()
+        .into_iter()
+        .find(|(n, _)| *n == "lone server")
+        .expect("the lone case");
+    let refusal = plan(&check("lone", &text).expect("valid")).expect_err("refused");
+    let hints: Vec<&Hint> = refusal.reasons.iter().flat_map(|r| &r.hints).collect();
+    assert!(
+        hints.contains(&&Hint::UpgradeInPlace {
+            store: "zimbra.example.com".into(),
+            mailboxes: 2
+        }),
+        "{refusal}"
+    );
+    assert!(
+        hints.iter().any(|h| matches!(h, Hint::AddStore(_))),
+        "{refusal}"
+    );
+    let in_place = text.replace(
+        "capacity: { disk: 500GiB }",
+        "capacity: { disk: 500GiB }, evacuate: false",
+    );
+    assert!(plan(&check("in-place", &in_place).expect("valid")).is_ok());
 }
 
 #[test]

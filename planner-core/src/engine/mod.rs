@@ -9,8 +9,9 @@
 //! of `reason`.
 //!
 //! Architecture invariant: the modules import each other in one direction
-//! only (`refuse` → `strategy` → `schedule` → `place`, `table`, `graph`;
-//! `assemble` reads a finished schedule), and no decision reads the text of a
+//! only (`strategy` → `schedule` → `place`, `table`, `graph`; `assemble`
+//! reads a finished schedule; `refuse` plans changed inventories only through
+//! the oracle this module hands it), and no decision reads the text of a
 //! sentence: verdicts, wait rules, blockers, shortfalls and reasons are enums,
 //! put into words only by their `Display`.
 
@@ -28,7 +29,7 @@ pub use reason::{
     StoreShortfall, Stuck,
 };
 
-use crate::inventory::Checked;
+use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{Plan, PlanOptions, effective_policy};
 
 /// Plans the upgrade of a checked inventory with the given options. The
@@ -36,36 +37,68 @@ use crate::plan::{Plan, PlanOptions, effective_policy};
 pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan> {
     let inv = &checked.inventory;
     let policy = effective_policy(inv, options);
-    if let Some(refusal) = refuse::max_fill_out_of_range(&policy) {
+    let now = options.now;
+    let tried = attempt(inv, &policy, now)?;
+    let Some(best) = tried.best else {
+        // The oracle of every hint: the inventory changed as the hint says,
+        // planned by the same function as this one.
+        let plans = |inv: &Inventory, policy: &Policy| {
+            attempt(inv, policy, now).is_ok_and(|t| t.best.is_some())
+        };
+        return Err(refuse::refusal(inv, &policy, &tried.results[0].1, &plans));
+    };
+    let (mode, scheduled) = &tried.results[best];
+    let chosen = strategy::chosen(*mode, scheduled);
+    let why = strategy::why(
+        policy.strategy,
+        chosen,
+        &tried.results,
+        best,
+        tried.spare_problem.as_ref(),
+    );
+    let plan = assemble::assemble(
+        checked,
+        &policy,
+        options,
+        &tried.order,
+        scheduled,
+        chosen,
+        why,
+    );
+    #[cfg(debug_assertions)]
+    judge(&plan, checked, options);
+    Ok(plan)
+}
+
+/// What planning an inventory under a policy tried, and the feasible attempt
+/// it would keep, if any.
+struct Tried {
+    order: graph::Order,
+    spare_problem: Option<SpareProblem>,
+    results: Vec<(place::Mode, schedule::Scheduled)>,
+    best: Option<usize>,
+}
+
+/// Every way the engine has of finding a plan, in one place: [`plan`] keeps
+/// its result, and a refusal calls it on changed copies of the inventory to
+/// try each hint before naming it. A new way of finding plans belongs here,
+/// so that the hints stay true. An `Err` is a refusal that needs no search
+/// (max_fill out of range, an order cycle, an impossible `spare`).
+fn attempt(inv: &Inventory, policy: &Policy, now: jiff::Timestamp) -> Result<Tried, NoSafePlan> {
+    if let Some(refusal) = refuse::max_fill_out_of_range(policy) {
         return Err(refusal);
     }
     let order = graph::build(inv).map_err(|cycles| refuse::cycles(inv, &cycles))?;
     let spare_problem = strategy::spare_problem(inv);
     let modes = strategy::modes(policy.strategy, spare_problem.as_ref())?;
-
-    let results = strategy::attempts(inv, &policy, &order, &modes, options.now);
-    let Some(best) = strategy::cheapest(&results) else {
-        return Err(refuse::refusal(
-            inv,
-            &policy,
-            &modes,
-            options.now,
-            &results[0].1,
-        ));
-    };
-    let (mode, scheduled) = &results[best];
-    let chosen = strategy::chosen(*mode, scheduled);
-    let why = strategy::why(
-        policy.strategy,
-        chosen,
-        &results,
+    let results = strategy::attempts(inv, policy, &order, &modes, now);
+    let best = strategy::cheapest(&results);
+    Ok(Tried {
+        order,
+        spare_problem,
+        results,
         best,
-        spare_problem.as_ref(),
-    );
-    let plan = assemble::assemble(checked, &policy, options, &order, scheduled, chosen, why);
-    #[cfg(debug_assertions)]
-    judge(&plan, checked, options);
-    Ok(plan)
+    })
 }
 
 /// Cycles in the upgrade order (the profile's tiers with `depends_on`),

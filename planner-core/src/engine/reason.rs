@@ -94,6 +94,25 @@ pub struct Missing {
     pub mailboxes: u64,
 }
 
+impl fmt::Display for Missing {
+    /// The store's description after "add an empty store": its version, its
+    /// site when there are sites, its disk (exactly the figure tried, see
+    /// [`readable_up`]) and its account room.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "at {} ", self.version)?;
+        if let Some(site) = &self.site {
+            write!(f, "in site {site} ")?;
+        }
+        write!(
+            f,
+            "with at least {} of disk and room for {} mailbox{}",
+            at_least(self.disk.0),
+            self.mailboxes,
+            plural_es(self.mailboxes)
+        )
+    }
+}
+
 /// What is impossible.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,6 +139,25 @@ pub enum ReasonKind {
         stores: Vec<StoreShortfall>,
         /// What limited the targets.
         limited_by: Limit,
+        /// The ceiling in force.
+        max_fill: Fraction,
+    },
+    /// Under `move_by: domain`, the mailboxes of a domain on a store that
+    /// cannot be emptied are more than any other store within reach may hold.
+    DomainTooLarge {
+        /// The domain.
+        domain: String,
+        /// The store it is on.
+        store: String,
+        /// Its accounts on that store.
+        mailboxes: u64,
+        /// Their bytes for capacity (with overhead).
+        bytes: Bytes,
+        /// The most bytes any other store within reach may hold at max_fill.
+        most_bytes: Bytes,
+        /// The most accounts any other store within reach may serve at
+        /// max_fill, when that is what is too small.
+        most_mailboxes: Option<u64>,
         /// The ceiling in force.
         max_fill: Fraction,
     },
@@ -171,6 +209,25 @@ impl fmt::Display for ReasonKind {
                     Bytes(bytes),
                     if mailboxes == 1 { "s" } else { "" },
                 )
+            }
+            ReasonKind::DomainTooLarge {
+                domain,
+                store,
+                mailboxes,
+                bytes,
+                most_bytes,
+                most_mailboxes,
+                max_fill,
+            } => {
+                write!(
+                    f,
+                    "under move_by: domain, the domain {domain} on {store} ({mailboxes} mailbox{}, {bytes}) must move whole, and no other store can take it: the largest holds {most_bytes}",
+                    plural_es(*mailboxes),
+                )?;
+                if let Some(n) = most_mailboxes {
+                    write!(f, " and {n} mailbox{}", plural_es(*n))?;
+                }
+                write!(f, " at max_fill {max_fill}")
             }
             ReasonKind::NoAttempt => f.write_str("no attempt produced a plan"),
         }
@@ -345,8 +402,26 @@ impl fmt::Display for Blocker {
 pub enum Hint {
     /// Add an empty store with this capacity (tried before it is named).
     AddStore(Missing),
+    /// Under strategy `spare`: add an empty spare store with this capacity
+    /// (tried before it is named).
+    AddSpare(Missing),
     /// More room is needed than the planner could size.
-    UnsizedRoom,
+    UnsizedRoom {
+        /// The site (`None`: the one unnamed site).
+        site: Option<String>,
+    },
+    /// Upgrade a store in place (`evacuate: false`): it has nowhere to empty
+    /// into; its users have an outage while it upgrades (tried before it is
+    /// named).
+    UpgradeInPlace {
+        /// The store.
+        store: String,
+        /// The mailboxes on it.
+        mailboxes: u64,
+    },
+    /// Under `move_by: domain`, move by account so that a domain may split
+    /// (tried before it is named).
+    MoveByAccount,
     /// Under forward, a store must be emptied before the tiers ahead of the
     /// mailstores, when nothing may switch onto the target version yet.
     EmptyBeforeTiers {
@@ -385,22 +460,23 @@ pub struct CycleEdge {
 impl fmt::Display for Hint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Hint::AddStore(m) => {
-                let site = match &m.site {
-                    Some(site) => format!("in site {site} "),
-                    None => String::new(),
-                };
-                write!(
-                    f,
-                    "add an empty store at {} {site}with at least {} of disk and room for {} mailboxes",
-                    m.version,
-                    at_least(m.disk.0),
-                    m.mailboxes
-                )
+            Hint::AddStore(m) => write!(f, "add an empty store {m}"),
+            Hint::AddSpare(m) => write!(f, "add an empty spare store (`spare: true`) {m}"),
+            Hint::UnsizedRoom { site: Some(site) } => write!(
+                f,
+                "more room is needed in site {site} than the planner could size"
+            ),
+            Hint::UnsizedRoom { site: None } => {
+                f.write_str("more room is needed than the planner could size")
             }
-            Hint::UnsizedRoom => {
-                f.write_str("more room is needed in this site than the planner could size")
-            }
+            Hint::UpgradeInPlace { store, mailboxes } => write!(
+                f,
+                "upgrade {store} in place with `evacuate: false` on it (its {mailboxes} mailbox{} are unavailable while it upgrades)",
+                plural_es(*mailboxes)
+            ),
+            Hint::MoveByAccount => f.write_str(
+                "set `move_by: account`, so that a domain's mailboxes may go to different stores",
+            ),
             Hint::EmptyBeforeTiers { store } => write!(
                 f,
                 "{store} must be emptied before the servers ordered before the mailstores are upgraded, when no account may switch onto a store at the target version; use strategy auto or spread, which park its mailboxes on stores not yet upgraded"
@@ -432,9 +508,9 @@ fn plural_es(n: u64) -> &'static str {
     if n == 1 { "" } else { "es" }
 }
 
-/// A size for "at least": like `Bytes`' display, but rounded up, so that
-/// the figure shown is never below what is needed.
-fn at_least(bytes: u64) -> String {
+/// The binary unit a size is shown in, with its scale: the largest of KiB to
+/// TiB it reaches, or bytes.
+fn unit_of(bytes: u64) -> (u128, &'static str) {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut unit = 0;
     let mut scale: u128 = 1;
@@ -442,16 +518,56 @@ fn at_least(bytes: u64) -> String {
         scale *= 1024;
         unit += 1;
     }
-    if unit == 0 {
+    (scale, UNITS[unit])
+}
+
+/// A size for "at least": like `Bytes`' display, but rounded up, so that
+/// the figure shown is never below what is needed. For a size made by
+/// [`readable_up`] it is exact: the figure, written in an inventory, parses
+/// back to the same bytes.
+fn at_least(bytes: u64) -> String {
+    let (scale, unit) = unit_of(bytes);
+    if scale == 1 {
         return format!("{bytes} B");
     }
     let hundredths = (u128::from(bytes) * 100).div_ceil(scale);
     let (whole, frac) = (hundredths / 100, hundredths % 100);
     if frac == 0 {
-        format!("{whole} {}", UNITS[unit])
+        format!("{whole} {unit}")
+    } else if frac % 10 == 0 {
+        format!("{whole}.{} {unit}", frac / 10)
     } else {
-        format!("{whole}.{frac:02} {}", UNITS[unit])
+        format!("{whole}.{frac:02} {unit}")
     }
+}
+
+/// The smallest size at or above `bytes` that reads well: at most three
+/// significant digits in its binary unit (`88.9 GiB`, `178 GiB`, `1.5 TiB`;
+/// four from 1000 of a unit up to 1024), and exactly what that figure parses
+/// to, so that the size a hint shows is the size it tried. It adds less than
+/// 1% to sizes of 1 KiB and up; smaller sizes are kept to the byte.
+pub(crate) fn readable_up(bytes: u64) -> u64 {
+    let mut value = bytes;
+    // Rounding up can reach the next unit (1023.5 GiB to 1030 GiB): round
+    // again in that unit. Twice is enough; the bound keeps it obvious.
+    for _ in 0..4 {
+        let (scale, _) = unit_of(value);
+        if scale == 1 {
+            return value;
+        }
+        let mut hundredths = (u128::from(value) * 100).div_ceil(scale);
+        let mut step = 1u128;
+        while hundredths / step >= 1000 {
+            step *= 10;
+        }
+        hundredths = hundredths.div_ceil(step) * step;
+        let rounded = u64::try_from(hundredths * scale / 100).unwrap_or(u64::MAX);
+        if unit_of(rounded).0 == scale || rounded == value {
+            return rounded;
+        }
+        value = rounded;
+    }
+    value
 }
 
 #[cfg(test)]
@@ -518,5 +634,34 @@ mod tests {
         assert_eq!(at_least(1000), "1000 B");
         assert_eq!(at_least(1024), "1 KiB");
         assert_eq!(at_least(1025), "1.01 KiB");
+        assert_eq!(at_least(1024 + 1024 / 10), "1.1 KiB");
+    }
+
+    #[test]
+    fn readable_sizes_are_small_round_and_parse_back() {
+        let gib = 1u64 << 30;
+        assert_eq!(at_least(readable_up(gib * 889 / 10 - 5)), "88.9 GiB");
+        assert_eq!(at_least(readable_up(gib * 1775 / 10)), "178 GiB");
+        assert_eq!(at_least(readable_up(gib * 10235 / 10)), "1.01 TiB");
+        assert_eq!(readable_up(999), 999);
+        let mut x: u64 = 1;
+        while x < u64::MAX / 3 {
+            let r = readable_up(x);
+            assert!(r >= x, "{x} rounded down to {r}");
+            if x >= 1024 {
+                assert!(
+                    u128::from(r) * 100 <= u128::from(x) * 101,
+                    "{x} rounded up to {r}, more than 1%"
+                );
+            }
+            let shown = at_least(r).replace(' ', "");
+            assert_eq!(
+                crate::inventory::Bytes::parse(&shown),
+                Ok(Bytes(r)),
+                "{x}: {shown}"
+            );
+            assert_eq!(readable_up(r), r, "{x}: rounding {r} again moves it");
+            x = x * 3 + 7;
+        }
     }
 }

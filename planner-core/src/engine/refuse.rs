@@ -1,18 +1,23 @@
 //! Refusals: the [`NoSafePlan`] of an inventory that cannot be planned, with
 //! figures and hints that work.
 //!
-//! Building a refusal is a search of its own (the capacity a hint names is
-//! planned again before it is named), so it lives apart from the strategy
-//! choice it calls and from the types it returns (`reason`).
+//! Building a refusal is a search of its own: every hint that changes the
+//! inventory or the policy is planned again before it is named, with the
+//! engine's own entry (`Oracle`, given by the caller) as the judge, so it
+//! lives apart from the planning it calls and from the types it returns
+//! (`reason`).
 
 use std::collections::BTreeMap;
 
-use super::graph::{Cycle, Order};
+use super::graph::Cycle;
 use super::place::{Mode, Shortfall};
-use super::reason::{CycleEdge, Hint, Missing, NoSafePlan, Reason, ReasonKind, StoreShortfall};
+use super::reason::{
+    CycleEdge, Hint, Limit, Missing, NoSafePlan, Reason, ReasonKind, StoreShortfall, readable_up,
+};
 use super::schedule::Scheduled;
-use super::strategy;
-use crate::inventory::{Bytes, Capacity, Fraction, Inventory, Policy, ServerId, ServerName};
+use crate::inventory::{
+    Bytes, Capacity, Fraction, Inventory, MoveBy, Policy, ServerId, ServerName,
+};
 
 /// The one range check of `max_fill` the engine makes: above 0% and at most
 /// 100%. Validation makes the same check on the inventory; this one also
@@ -54,17 +59,30 @@ pub fn cycles(inv: &Inventory, cycles: &[Cycle]) -> NoSafePlan {
     NoSafePlan { reasons }
 }
 
+/// Plans an inventory under a policy, as the engine would: the oracle every
+/// hint is tried with before it is named.
+pub type Oracle<'a> = &'a dyn Fn(&Inventory, &Policy) -> bool;
+
+/// How many times one refusal may plan a changed inventory to size the stores
+/// it names: enough for doubling and bisection to 2% in a few sites, and a
+/// bound on the time a refusal of a large inventory takes.
+const STORE_PLANS: u32 = 48;
+
+/// How many times one refusal may plan a changed policy (max_fill, cross-site
+/// moves, move_by, in-place upgrades): bisection over whole percents takes
+/// at most eight.
+const POLICY_PLANS: u32 = 16;
+
 /// The refusal of a schedule that could not empty every store: its
-/// shortfalls per site, and the capacity that would make the inventory plan.
-/// That capacity is tried before it is named: the inventory with the stores
-/// it names added is planned again (doubling them if needed), so the hint is
-/// one that works.
+/// shortfalls per site, and what would make the inventory plan. Every hint
+/// that changes the inventory or the policy has been tried with `plans`
+/// before it is named; the stores it names are sized by a search with the
+/// planner as the oracle, to within a few percent of the smallest that works.
 pub fn refusal(
     inv: &Inventory,
     policy: &Policy,
-    modes: &[Mode],
-    now: jiff::Timestamp,
     first: &Scheduled,
+    plans: Oracle<'_>,
 ) -> NoSafePlan {
     let mut by_site: BTreeMap<Option<&str>, Vec<&Shortfall>> = BTreeMap::new();
     for f in &first.shortfalls {
@@ -74,30 +92,98 @@ pub fn refusal(
         .values()
         .filter_map(|site| describe_shortfalls(inv, policy, site))
         .collect();
+    let mut stores = Probe::new(inv, policy, plans, STORE_PLANS);
+    let mut policies = Probe::new(inv, policy, plans, POLICY_PLANS);
+    let spare = first
+        .shortfalls
+        .iter()
+        .any(|f| f.limited_by == Limit::SpareStores);
     let wanted: Vec<Missing> = described.iter().filter_map(|d| d.missing.clone()).collect();
     let found = if wanted.len() == described.len() && !wanted.is_empty() {
-        probe(inv, policy, modes, now, &wanted)
+        stores.size_stores(&wanted, spare)
     } else {
         None
     };
+    let max_fill = if described.is_empty() {
+        None
+    } else {
+        policies.lowest_max_fill(&first.shortfalls)
+    };
+    let cross_site = described.iter().any(|d| d.cross_site_may_help)
+        && policies.policy_plans(&Policy {
+            cross_site_moves: true,
+            ..policy.clone()
+        }) == Some(true);
+    let in_place = in_place_stores(inv, policy, &first.shortfalls, &mut policies);
+    let domains = if policy.move_by == MoveBy::Domain {
+        whole_domains(inv, policy, &first.shortfalls)
+    } else {
+        Vec::new()
+    };
+    let by_account = !domains.is_empty()
+        && policies.policy_plans(&Policy {
+            move_by: MoveBy::Account,
+            ..policy.clone()
+        }) == Some(true);
+
     let mut reasons: Vec<Reason> = first
         .stuck
         .iter()
         .map(|stuck| Reason::new(ReasonKind::Stuck(stuck.clone()), Vec::new(), None))
         .collect();
-    let mut found = found.into_iter().flatten();
-    for site in described {
+    // The stores found, by site, aligned with `described`.
+    let found: Vec<Option<Missing>> = match found {
+        Some(found) => found.into_iter().map(Some).collect(),
+        None => vec![None; described.len()],
+    };
+    let store_hint = |m: Missing| {
+        if spare {
+            Hint::AddSpare(m)
+        } else {
+            Hint::AddStore(m)
+        }
+    };
+    for (site, kind) in domains {
+        let mut hints = Vec::new();
+        if by_account {
+            hints.push(Hint::MoveByAccount);
+        }
+        // The store that makes the inventory plan holds the domain, or
+        // frees a store that does.
+        let store = described
+            .iter()
+            .zip(&found)
+            .find(|(d, _)| d.site == site)
+            .and_then(|(_, m)| m.clone());
+        hints.extend(store.map(store_hint));
+        reasons.push(Reason::new(kind, hints, None));
+    }
+    for (site, found) in described.into_iter().zip(found) {
         let mut hints = Vec::new();
         let mut named = None;
-        if site.missing.is_some() {
-            match found.next() {
+        if let Some(wanted) = &site.missing {
+            match found {
                 Some(m) => {
-                    hints.push(Hint::AddStore(m.clone()));
-                    named = Some(m);
+                    named = (!spare).then(|| m.clone());
+                    hints.push(store_hint(m));
                 }
-                None => hints.push(Hint::UnsizedRoom),
+                None => hints.push(Hint::UnsizedRoom {
+                    site: wanted.site.clone(),
+                }),
             }
         }
+        if let Some(to) = max_fill {
+            hints.push(Hint::RaiseMaxFill { to });
+        }
+        if cross_site && site.cross_site_may_help {
+            hints.push(Hint::AllowCrossSite);
+        }
+        hints.extend(in_place.iter().filter(|(_, s, _)| *s == site.site).map(
+            |(store, _, mailboxes)| Hint::UpgradeInPlace {
+                store: store.clone(),
+                mailboxes: *mailboxes,
+            },
+        ));
         hints.extend(site.options);
         reasons.push(Reason::new(site.kind, hints, named));
     }
@@ -107,41 +193,216 @@ pub fn refusal(
     NoSafePlan { reasons }
 }
 
-/// Plans again with the missing stores added, growing them step by step
-/// (up to 16 times the first estimate, which packing may need: mailboxes do
-/// not split); returns the first amounts that make the inventory plan. The
-/// inventory given is never changed: each try plans a new one built by the
-/// model.
-fn probe(
-    inv: &Inventory,
-    policy: &Policy,
-    modes: &[Mode],
-    now: jiff::Timestamp,
-    wanted: &[Missing],
-) -> Option<Vec<Missing>> {
-    // Scales in percent of the first estimate.
-    for scale in [100u128, 125, 150, 200, 400, 800, 1600] {
-        let grow =
-            |v: u64| u64::try_from((u128::from(v) * scale).div_ceil(100)).unwrap_or(u64::MAX);
-        let scaled: Vec<Missing> = wanted
-            .iter()
-            .map(|m| Missing {
-                disk: Bytes(grow(m.disk.0)),
-                mailboxes: grow(m.mailboxes).max(m.mailboxes + u64::from(scale > 100)),
-                ..m.clone()
-            })
-            .collect();
-        let with = with_stores(inv, &scaled)?;
-        let order: Order = super::graph::build(&with).ok()?;
-        if strategy::cheapest(&strategy::attempts(&with, policy, &order, modes, now)).is_some() {
-            return Some(scaled);
-        }
-    }
-    None
+/// The planner as an oracle, with a budget of plans.
+struct Probe<'a> {
+    inv: &'a Inventory,
+    policy: &'a Policy,
+    plans: Oracle<'a>,
+    left: u32,
 }
 
-/// A copy of the inventory with one new empty store per missing capacity.
-fn with_stores(inv: &Inventory, missing: &[Missing]) -> Option<Inventory> {
+impl<'a> Probe<'a> {
+    fn new(inv: &'a Inventory, policy: &'a Policy, plans: Oracle<'a>, left: u32) -> Probe<'a> {
+        Probe {
+            inv,
+            policy,
+            plans,
+            left,
+        }
+    }
+
+    /// Whether the inventory plans with these stores added; `None` once the
+    /// budget is spent.
+    fn stores_plan(&mut self, stores: &[Missing], spare: bool) -> Option<bool> {
+        self.left = self.left.checked_sub(1)?;
+        let with = with_stores(self.inv, stores, spare)?;
+        Some((self.plans)(&with, self.policy))
+    }
+
+    /// Whether the inventory plans under this policy; `None` once the budget
+    /// is spent.
+    fn policy_plans(&mut self, policy: &Policy) -> Option<bool> {
+        self.left = self.left.checked_sub(1)?;
+        Some((self.plans)(self.inv, policy))
+    }
+
+    /// Whether the inventory plans with some servers upgraded in place.
+    fn in_place_plans(&mut self, stores: &[usize]) -> Option<bool> {
+        self.left = self.left.checked_sub(1)?;
+        let mut with = self.inv.clone();
+        for &s in stores {
+            with.servers[s].evacuate = Some(false);
+        }
+        Some((self.plans)(&with, self.policy))
+    }
+
+    /// The stores to add, one per site in `wanted` (the first estimates),
+    /// each tried: first all of them are grown together, doubling, until the
+    /// inventory plans; then, site by site and the others held, the account
+    /// room is brought back down by bisection, then the disk, to within 2%
+    /// of the smallest that plans. Every figure is readable (three
+    /// significant digits, see [`readable_up`]) and is the one tried. `None`
+    /// when no size plans (up to a store that could hold every mailbox).
+    fn size_stores(&mut self, wanted: &[Missing], spare: bool) -> Option<Vec<Missing>> {
+        let bytes: u128 = self
+            .inv
+            .mailboxes
+            .iter()
+            .map(|m| u128::from(m.size.with_overhead(self.policy.size_overhead).0))
+            .sum();
+        let fill = u128::from(self.policy.max_fill.0).max(1);
+        let whole = |n: u128| u64::try_from(ceil_div(n * 1_000_000, fill)).unwrap_or(u64::MAX);
+        // A store this large holds every mailbox: larger ones cannot help.
+        let cap_disk = readable_up(whole(bytes).max(1));
+        let cap_count = whole(self.inv.mailboxes.len() as u128).max(1);
+        let mut scale: u64 = 1;
+        let mut current = loop {
+            let tried: Vec<Missing> = wanted
+                .iter()
+                .map(|m| Missing {
+                    disk: Bytes(readable_up(
+                        m.disk.0.saturating_mul(scale).clamp(1, cap_disk),
+                    )),
+                    mailboxes: m.mailboxes.saturating_mul(scale).clamp(1, cap_count),
+                    ..m.clone()
+                })
+                .collect();
+            if self.stores_plan(&tried, spare)? {
+                break tried;
+            }
+            if tried
+                .iter()
+                .all(|m| m.disk.0 >= cap_disk && m.mailboxes >= cap_count)
+            {
+                return None;
+            }
+            scale = scale.saturating_mul(2);
+        };
+        if scale > 1 {
+            for (i, first) in wanted.iter().enumerate() {
+                if self
+                    .least_count(&mut current, i, first.mailboxes, spare)
+                    .is_none()
+                {
+                    return Some(current);
+                }
+            }
+        }
+        for i in 0..current.len() {
+            if self.least_disk(&mut current, i, spare).is_none() {
+                break;
+            }
+        }
+        Some(current)
+    }
+
+    /// Brings the account room of store `i` down by bisection, the others
+    /// held, to within 5% of the least that plans (at least `floor`).
+    fn least_count(
+        &mut self,
+        current: &mut [Missing],
+        i: usize,
+        floor: u64,
+        spare: bool,
+    ) -> Option<()> {
+        let mut hi = current[i].mailboxes;
+        let mut lo = floor.min(hi).saturating_sub(1);
+        while hi - lo > 1 && u128::from(hi) * 100 > u128::from(lo) * 105 {
+            let mid = lo + (hi - lo) / 2;
+            let mut tried = current.to_vec();
+            tried[i].mailboxes = mid;
+            if self.stores_plan(&tried, spare)? {
+                hi = mid;
+                current[i].mailboxes = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Some(())
+    }
+
+    /// Brings the disk of store `i` down, the others held: halving until a
+    /// size does not plan, then bisecting to within 2% of the least that
+    /// does. Only readable sizes are tried, and the one kept has been.
+    fn least_disk(&mut self, current: &mut [Missing], i: usize, spare: bool) -> Option<()> {
+        let mut hi = current[i].disk.0;
+        let mut lo = 0;
+        let try_disk = |probe: &mut Probe<'_>, disk: u64| {
+            let mut tried = current.to_vec();
+            tried[i].disk = Bytes(disk);
+            probe.stores_plan(&tried, spare)
+        };
+        loop {
+            let half = readable_up(hi / 2);
+            if half >= hi || half == 0 {
+                break;
+            }
+            if try_disk(self, half)? {
+                hi = half;
+            } else {
+                lo = half;
+                break;
+            }
+        }
+        while u128::from(hi) * 100 > u128::from(lo) * 102 {
+            let mid = readable_up(lo + (hi - lo) / 2);
+            if mid >= hi || mid <= lo {
+                break;
+            }
+            if try_disk(self, mid)? {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        current[i].disk = Bytes(hi);
+        Some(())
+    }
+
+    /// The lowest whole-percent max_fill, at most 100%, under which the
+    /// inventory plans, by bisection; `None` when 100% does not. The first
+    /// guess is the fill at which the first store short would fit on the
+    /// targets it had.
+    fn lowest_max_fill(&mut self, shortfalls: &[Shortfall]) -> Option<Fraction> {
+        const PERCENT: u32 = 10_000;
+        let current = self.policy.max_fill;
+        if current >= Fraction::ONE {
+            return None;
+        }
+        let policy = self.policy.clone();
+        let at = |probe: &mut Probe<'_>, percent: u32| {
+            probe.policy_plans(&Policy {
+                max_fill: Fraction(percent * PERCENT),
+                ..policy.clone()
+            })
+        };
+        if !at(self, 100)? {
+            return None;
+        }
+        let (mut lo, mut hi) = (current.0 / PERCENT, 100);
+        let guess = shortfalls.first().and_then(|f| {
+            let needed = ceil_div(
+                (f.eligible_used + u128::from(f.bytes)) * 100,
+                f.eligible_disk,
+            );
+            u32::try_from(needed).ok()
+        });
+        let mut next = guess.filter(|g| *g > lo && *g < hi);
+        while hi - lo > 1 {
+            let mid = next.take().unwrap_or(lo + (hi - lo) / 2);
+            match at(self, mid) {
+                Some(true) => hi = mid,
+                Some(false) => lo = mid,
+                None => break,
+            }
+        }
+        Some(Fraction(hi * PERCENT))
+    }
+}
+
+/// A copy of the inventory with one new empty store (a spare, if `spare`)
+/// per missing capacity, appended in order.
+fn with_stores(inv: &Inventory, missing: &[Missing], spare: bool) -> Option<Inventory> {
     let mut with = inv.clone();
     for (k, m) in missing.iter().enumerate() {
         let name = ServerName::parse(&format!("added-store-{k}.invalid")).ok()?;
@@ -149,22 +410,118 @@ fn with_stores(inv: &Inventory, missing: &[Missing]) -> Option<Inventory> {
             disk: m.disk,
             mailboxes: Some(m.mailboxes),
         };
-        with = with.with_added_store(name, m.version.clone(), m.site.clone(), capacity);
+        let (version, site) = (m.version.clone(), m.site.clone());
+        with = if spare {
+            with.with_added_spare(name, version, site, capacity)
+        } else {
+            with.with_added_store(name, version, site, capacity)
+        };
     }
     Some(with)
 }
 
+/// The stores that cannot be emptied and have nowhere to go at all (no other
+/// mailstore within reach: a single server holding every role), with their
+/// site and mailboxes, when upgrading them in place (`evacuate: false`)
+/// makes the inventory plan.
+fn in_place_stores(
+    inv: &Inventory,
+    policy: &Policy,
+    shortfalls: &[Shortfall],
+    probe: &mut Probe<'_>,
+) -> Vec<(String, Option<String>, u64)> {
+    let reach =
+        |s: usize, t: usize| policy.cross_site_moves || inv.servers[s].site == inv.servers[t].site;
+    let lone: Vec<usize> = shortfalls
+        .iter()
+        .map(|f| f.store.index())
+        .filter(|&s| {
+            !(0..inv.servers.len()).any(|t| t != s && inv.servers[t].is_mailstore() && reach(s, t))
+        })
+        .collect();
+    if lone.is_empty() || probe.in_place_plans(&lone) != Some(true) {
+        return Vec::new();
+    }
+    let loads = inv.store_loads();
+    lone.iter()
+        .map(|&s| {
+            let server = &inv.servers[s];
+            (
+                server.name.to_string(),
+                server.site.clone(),
+                loads[s].mailboxes,
+            )
+        })
+        .collect()
+}
+
+/// Under `move_by: domain`: each domain on a store that cannot be emptied
+/// whose mailboxes there are more than any other store within reach may hold
+/// at max_fill (its disk, or its account room), so it cannot move whole.
+fn whole_domains(
+    inv: &Inventory,
+    policy: &Policy,
+    shortfalls: &[Shortfall],
+) -> Vec<(Option<String>, ReasonKind)> {
+    let short: BTreeMap<usize, &Shortfall> =
+        shortfalls.iter().map(|f| (f.store.index(), f)).collect();
+    let mut domains: BTreeMap<(usize, &str), (u64, u64)> = BTreeMap::new();
+    for m in &inv.mailboxes {
+        if short.contains_key(&m.store.index()) {
+            let entry = domains
+                .entry((m.store.index(), m.account.domain()))
+                .or_default();
+            entry.0 = entry
+                .0
+                .saturating_add(m.size.with_overhead(policy.size_overhead).0);
+            entry.1 += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for ((s, domain), (bytes, mailboxes)) in domains {
+        let spares_only = short[&s].limited_by == Limit::SpareStores;
+        let mut most = (0u64, 0u64);
+        for (t, server) in inv.servers.iter().enumerate() {
+            let in_reach = policy.cross_site_moves || server.site == inv.servers[s].site;
+            if t == s || !server.is_mailstore() || !in_reach || (spares_only && !server.spare) {
+                continue;
+            }
+            if let Some(c) = server.capacity {
+                let count = c.mailboxes.map_or(u64::MAX, |n| policy.max_fill.of(n));
+                most.0 = most.0.max(policy.max_fill.of(c.disk.0));
+                most.1 = most.1.max(count);
+            }
+        }
+        if bytes > most.0 || mailboxes > most.1 {
+            out.push((
+                inv.servers[s].site.clone(),
+                ReasonKind::DomainTooLarge {
+                    domain: domain.to_string(),
+                    store: inv.servers[s].name.to_string(),
+                    mailboxes,
+                    bytes: Bytes(bytes),
+                    most_bytes: Bytes(most.0),
+                    most_mailboxes: (most.1 < mailboxes).then_some(most.1),
+                    max_fill: policy.max_fill,
+                },
+            ));
+        }
+    }
+    out
+}
+
 /// The shortfalls of one site as a reason, with the options that would make
-/// the plan feasible and, when a new store would, its capacity.
+/// the plan feasible and, when a new store would, a first estimate of its
+/// capacity (which the search then sizes).
 struct SiteShortfall {
+    site: Option<String>,
     kind: ReasonKind,
     options: Vec<Hint>,
     missing: Option<Missing>,
+    cross_site_may_help: bool,
 }
 
-/// The shortfalls of one site, with what would make the plan feasible: the
-/// figures cover every store of the site that cannot be emptied, so adding
-/// what the hint names is enough.
+/// The shortfalls of one site, with what would make the plan feasible.
 fn describe_shortfalls(
     inv: &Inventory,
     policy: &Policy,
@@ -184,42 +541,31 @@ fn describe_shortfalls(
         limited_by: first.limited_by,
         max_fill: policy.max_fill,
     };
-    let mut options = Vec::new();
+    let mut described = SiteShortfall {
+        site: first.site.clone(),
+        kind,
+        options: Vec::new(),
+        missing: None,
+        cross_site_may_help: false,
+    };
     if let Some(blocked) = site
         .iter()
         .find(|f| f.tier_blocked.is_some())
         .filter(|f| f.mode == Mode::Forward)
     {
-        options.push(Hint::EmptyBeforeTiers {
+        described.options.push(Hint::EmptyBeforeTiers {
             store: inv.server(blocked.store).name.to_string(),
         });
-        return Some(SiteShortfall {
-            kind,
-            options,
-            missing: None,
-        });
+        return Some(described);
     }
-    if first.eligible.is_empty() && first.limited_by == super::reason::Limit::OwnCeiling {
-        options.push(Hint::UseAutoOrSpread);
-        return Some(SiteShortfall {
-            kind,
-            options,
-            missing: None,
-        });
+    if first.eligible.is_empty() && first.limited_by == Limit::OwnCeiling {
+        described.options.push(Hint::UseAutoOrSpread);
+        return Some(described);
     }
-    if let Some(to) = raise_max_fill(policy, site) {
-        options.push(Hint::RaiseMaxFill { to });
-    }
-    if site.iter().all(|f| f.other_sites_have_room) {
-        options.push(Hint::AllowCrossSite);
-    }
-    Some(SiteShortfall {
-        kind,
-        options,
-        missing: Some(missing(inv, policy, site)),
-    })
+    described.cross_site_may_help = site.iter().all(|f| f.other_sites_have_room);
+    described.missing = Some(missing(inv, policy, site));
+    Some(described)
 }
-
 /// A new empty store in the site with room for what found no place; and,
 /// where the site as a whole holds more than all its stores may at max_fill
 /// (stores above their ceiling), for that excess too. The engine tries this
@@ -247,20 +593,6 @@ fn missing(inv: &Inventory, policy: &Policy, site: &[&Shortfall]) -> Missing {
         disk: Bytes(u64::try_from(disk_needed).unwrap_or(u64::MAX)),
         mailboxes: u64::try_from(accounts_needed).unwrap_or(u64::MAX),
     }
-}
-
-/// The max_fill at which the only store of a site that cannot be emptied
-/// would fit on its eligible targets, when that is at most 100% and above
-/// the current one.
-fn raise_max_fill(policy: &Policy, site: &[&Shortfall]) -> Option<Fraction> {
-    let first = site.first()?;
-    let (used, disk) = (first.eligible_used, first.eligible_disk);
-    if disk == 0 || site.len() != 1 {
-        return None;
-    }
-    let needed = ceil_div((used + u128::from(first.bytes)) * 1000, disk);
-    (needed <= 1000 && needed * 1000 > u128::from(policy.max_fill.0))
-        .then(|| Fraction(u32::try_from(needed * 1000).unwrap_or(u32::MAX)))
 }
 
 /// What a site must hold at the end (bytes for capacity, accounts) and what

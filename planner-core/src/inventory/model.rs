@@ -318,6 +318,23 @@ impl Inventory {
         with
     }
 
+    /// Like [`Inventory::with_added_store`], with the new store marked
+    /// `spare: true`: how a refusal under strategy `spare` tries the spare
+    /// store it names.
+    pub fn with_added_spare(
+        &self,
+        name: ServerName,
+        version: Version,
+        site: Option<String>,
+        capacity: Capacity,
+    ) -> Inventory {
+        let mut with = self.with_added_store(name, version, site, capacity);
+        if let Some(added) = with.servers.last_mut() {
+            added.spare = true;
+        }
+        with
+    }
+
     /// A copy of this inventory as it reads after some steps of a plan ran:
     /// the `upgraded` servers at the target version, and each `(account,
     /// store)` of `switched` on its new store. Names are matched as in the
