@@ -670,6 +670,8 @@ fn judge(inv: &Inv, answer: &Answer, options: &PlanOptions) -> Result<bool, Stri
 #[test]
 fn the_planner_plans_every_inventory_the_search_can_plan() {
     let cases = env("SEARCH_CASES").unwrap_or(500);
+    // To replay one case of a run: SEARCH_FROM=1561 SEARCH_CASES=1.
+    let from = env("SEARCH_FROM").unwrap_or(0);
     let seed = env("SEARCH_SEED").unwrap_or(0x11_5ea7c4);
     let max_stores = env("SEARCH_STORES").unwrap_or(5).clamp(2, 20) as usize;
     let max_mailboxes = env("SEARCH_MAILBOXES").unwrap_or(12).clamp(1, 60) as usize;
@@ -678,7 +680,8 @@ fn the_planner_plans_every_inventory_the_search_can_plan() {
     let (mut feasible, mut infeasible, mut undecided) = (0u64, 0u64, 0u64);
     let mut failures: Vec<String> = Vec::new();
     let started = Instant::now();
-    for case in 0..cases {
+    let (mut planning, mut slowest) = (Duration::ZERO, Duration::ZERO);
+    for case in from..from + cases {
         let mut rng = Rng(seed.wrapping_mul(0x1_0000_0001).wrapping_add(case));
         let inv = generate(&mut rng, max_stores, max_mailboxes);
         let budget = match seconds {
@@ -691,13 +694,18 @@ fn the_planner_plans_every_inventory_the_search_can_plan() {
             Answer::Infeasible => infeasible += 1,
             Answer::Undecided => undecided += 1,
         }
-        if let Err(e) = judge(&inv, &answer, &options) {
+        let planned = Instant::now();
+        let judged = judge(&inv, &answer, &options);
+        planning += planned.elapsed();
+        slowest = slowest.max(planned.elapsed());
+        if let Err(e) = judged {
             failures.push(format!("case {case}: {e}"));
         }
     }
     eprintln!(
         "search: {cases} inventories (at most {max_stores} stores, {max_mailboxes} mailboxes): \
-         {feasible} feasible, {infeasible} infeasible, {undecided} undecided; {} failures; {:.1?}",
+         {feasible} feasible, {infeasible} infeasible, {undecided} undecided; {} failures; \
+         {:.1?} in all, {planning:.1?} planning and checking (slowest {slowest:.1?})",
         failures.len(),
         started.elapsed()
     );
@@ -716,7 +724,7 @@ fn the_planner_plans_every_inventory_the_search_can_plan() {
     assert!(seconds.is_some() || undecided == 0, "{undecided} undecided");
     // The generator keeps both answers common, or the test proves little.
     assert!(
-        feasible * 10 >= cases && infeasible * 20 >= cases,
+        cases < 100 || feasible * 10 >= cases && infeasible * 20 >= cases,
         "{feasible} feasible, {infeasible} infeasible"
     );
 }

@@ -27,7 +27,7 @@ use super::schedule::{Sched, Scheduled};
 use crate::inventory::{AgainstTarget, Inventory, MoveBy, Policy};
 
 /// States and placement decisions the search may visit.
-const BUDGET: u64 = 60_000;
+const BUDGET: u64 = 2_000_000;
 /// Mailboxes on stores to empty above which the search is not tried: its
 /// budget could not decide such an inventory.
 const MAX_MOVABLE: usize = 48;
@@ -389,12 +389,9 @@ impl Exact<'_> {
         if !self.hopeless() {
             for &s in level {
                 let units = self.units(s);
-                // Stores at the target version first: mailboxes placed there
-                // move once.
-                let mut targets: Vec<usize> = (0..self.inv.servers.len())
+                let targets: Vec<usize> = (0..self.inv.servers.len())
                     .filter(|&t| self.eligible(s, t))
                     .collect();
-                targets.sort_by_key(|&t| !self.at_target(t));
                 let mut choice = vec![0; units.len()];
                 if self.place(s, &units, &targets, 0, &mut choice) {
                     return true;
@@ -442,14 +439,23 @@ impl Exact<'_> {
             Some(p) if !self.by_domain && p.bytes == unit.bytes => choice[k - 1],
             _ => 0,
         };
+        // Stores at the target version first (what goes there moves once),
+        // then best fit: the target left with the least room, which keeps
+        // the others' room for what follows.
+        let mut fitting: Vec<(bool, u64, usize)> = Vec::with_capacity(targets.len());
         for (j, &t) in targets.iter().enumerate().skip(from) {
+            let b = self.bytes[t].saturating_add(unit.bytes);
+            if b <= self.ceil_bytes[t] && self.count[t] + unit.count <= self.ceil_count[t] {
+                fitting.push((!self.at_target(t), self.ceil_bytes[t] - b, j));
+            }
+        }
+        fitting.sort_unstable();
+        for (_, _, j) in fitting {
+            let t = targets[j];
             let (b, c) = (
                 self.bytes[t].saturating_add(unit.bytes),
                 self.count[t] + unit.count,
             );
-            if b > self.ceil_bytes[t] || c > self.ceil_count[t] {
-                continue;
-            }
             let (old_b, old_c) = (self.bytes[t], self.count[t]);
             self.bytes[t] = b;
             self.count[t] = c;
