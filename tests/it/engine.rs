@@ -971,3 +971,157 @@ servers:
     assert!(wave("ldap1.example.com") < wave("ldap2.example.com"));
     assert!(wave("ldap3.example.com") < wave("ldap2.example.com"));
 }
+
+/// Plans `text` under each strategy named, requiring a plan the checker
+/// accepts (issue 11: inventories with a safe evacuation are not refused).
+fn plans_under(name: &str, text: &str, strategies: &[&str]) -> Vec<Plan> {
+    strategies
+        .iter()
+        .map(|strategy| {
+            let text = text.replace("STRATEGY", strategy);
+            let checked = check(name, &text).expect("valid");
+            let plan = plan(&checked)
+                .unwrap_or_else(|r| panic!("{name} under {strategy} is refused:\n{r}\n{text}"));
+            let violations = verify::verify(&plan, checked.inventory(), &PlanOptions::at(now()));
+            assert!(
+                violations.is_empty(),
+                "{name} under {strategy}: {violations:?}"
+            );
+            plan
+        })
+        .collect()
+}
+
+/// Issue 11: mailboxes of 40, 40, 30, 30 and 30 GiB onto two stores at the
+/// target version with 90.9 GiB of room each fit only as 40+40 and
+/// 30+30+30; balancing fill alone left a 30 GiB mailbox without room, and
+/// every strategy refused.
+#[test]
+fn issue_11_forward_packs_40_40_30_30_30_onto_two_stores() {
+    let text = r#"format: 1
+target_version: "10.1.5"
+policy: { strategy: STRATEGY, max_fill: 90% }
+servers:
+  - { name: old.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 200GiB } }
+  - { name: new1.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 101GiB } }
+  - { name: new2.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 101GiB } }
+mailboxes:
+  - { account: a@example.com, store: old.example.com, size: 40GiB }
+  - { account: b@example.com, store: old.example.com, size: 40GiB }
+  - { account: c@example.com, store: old.example.com, size: 30GiB }
+  - { account: d@example.com, store: old.example.com, size: 30GiB }
+  - { account: e@example.com, store: old.example.com, size: 30GiB }
+"#;
+    for plan in plans_under("forty-thirty.yaml", text, &["forward", "auto", "spread"]) {
+        let moves = switches(&plan);
+        assert_eq!(moves.len(), 5);
+        let mut per_target: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (account, moves) in moves {
+            assert_eq!(moves.len(), 1, "{account} moves once");
+            per_target
+                .entry(moves[0].2.clone())
+                .or_default()
+                .push(account);
+        }
+        let groups: Vec<Vec<String>> = per_target.into_values().collect();
+        assert!(
+            groups.contains(&vec![
+                "a@example.com".to_string(),
+                "b@example.com".to_string()
+            ]),
+            "{groups:?}"
+        );
+    }
+}
+
+/// Issue 11: one store above its disk and account ceilings and another
+/// above its disk ceiling, refused by every strategy before: emptying the
+/// first into the stores at the target version and an old empty store, then
+/// the second into the first, works.
+#[test]
+fn issue_11_stores_above_their_ceilings_are_emptied_in_the_right_order() {
+    let text = r#"format: 1
+target_version: "10.1.5"
+policy: { strategy: STRATEGY, max_fill: 100%, size_overhead: 15% }
+servers:
+  - { name: s0.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 15342830970 } }
+  - { name: s1.example.com, roles: [mailstore], version: "10.1.5", capacity: { disk: 12363038056 } }
+  - { name: s2.example.com, roles: [mailstore], version: "9.0.0_P9", capacity: { disk: 9888507780 } }
+  - { name: s3.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 12620090170 } }
+  - { name: s4.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 10494593090, mailboxes: 2 } }
+mailboxes:
+  - { account: u0@d0.example.com, store: s4.example.com, size: 9686745088 }
+  - { account: u1@d0.example.com, store: s4.example.com, size: 10779361280 }
+  - { account: u2@d0.example.com, store: s4.example.com, size: 9709813760 }
+  - { account: u3@d0.example.com, store: s2.example.com, size: 6482296832 }
+  - { account: u4@d0.example.com, store: s2.example.com, size: 3263168512 }
+"#;
+    plans_under("above-ceilings.yaml", text, &["auto", "spread", "forward"]);
+}
+
+/// Issue 11, from the reference search (refused by every strategy before):
+/// account caps decide where the mailboxes of two stores above their
+/// ceilings can go.
+#[test]
+fn issue_11_account_caps_and_ceilings() {
+    let text = r#"format: 1
+target_version: "10.1.5"
+policy: { strategy: STRATEGY, max_fill: 90%, size_overhead: 10% }
+servers:
+  - { name: s0.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 7241860090 } }
+  - { name: s1.example.com, roles: [mailstore], version: "9.0.0_P40", capacity: { disk: 6627268728, mailboxes: 2 } }
+  - { name: s2.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 10681633950, mailboxes: 2 } }
+  - { name: s3.example.com, roles: [mailstore], version: "9.0.0_P9", capacity: { disk: 12827397924 } }
+  - { name: s4.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 15500813727, mailboxes: 4 } }
+mailboxes:
+  - { account: u0@d1.example.com, store: s2.example.com, size: 2166358016 }
+  - { account: u1@d0.example.com, store: s3.example.com, size: 8655994880 }
+  - { account: u2@d1.example.com, store: s1.example.com, size: 9709813760 }
+  - { account: u3@d0.example.com, store: s3.example.com, size: 2172649472 }
+  - { account: u4@d1.example.com, store: s1.example.com, size: 10803478528 }
+"#;
+    plans_under("account-caps.yaml", text, &["auto", "spread", "forward"]);
+}
+
+/// Issue 11, from the reference search (refused by auto and spread
+/// before; forward has no safe plan): with `move_by: domain`, a domain
+/// parked on an old store moves on whole, and the order decides whether
+/// the domains fit.
+#[test]
+fn issue_11_domains_that_must_not_split() {
+    let text = r#"format: 1
+target_version: "10.1.5"
+policy: { strategy: STRATEGY, max_fill: 100%, move_by: domain }
+servers:
+  - { name: s0.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 13506829645, mailboxes: 4 } }
+  - { name: s1.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 6249799510, mailboxes: 5 } }
+  - { name: s2.example.com, roles: [mailstore], version: "9.0.0_P9", capacity: { disk: 13726118346 } }
+mailboxes:
+  - { account: u0@d1.example.com, store: s0.example.com, size: 7536115712 }
+  - { account: u1@d1.example.com, store: s1.example.com, size: 6485442560 }
+  - { account: u2@d2.example.com, store: s1.example.com, size: 4331667456 }
+  - { account: u3@d0.example.com, store: s2.example.com, size: 1136656384 }
+"#;
+    plans_under("domains.yaml", text, &["auto", "spread"]);
+}
+
+/// Issue 11, from the reference search (refused by auto and spread
+/// before): three tight old stores, one above its ceiling; its mailbox
+/// fits only on a store emptied before it.
+#[test]
+fn issue_11_three_tight_old_stores() {
+    let text = r#"format: 1
+target_version: "10.1.5"
+policy: { strategy: STRATEGY, max_fill: 80% }
+servers:
+  - { name: s0.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 8385360780 } }
+  - { name: s1.example.com, roles: [mailstore], version: "9.0.0_P9", capacity: { disk: 7803670256, mailboxes: 2 } }
+  - { name: s2.example.com, roles: [mailstore], version: "8.8.15", capacity: { disk: 9530265948 } }
+mailboxes:
+  - { account: u0@d0.example.com, store: s2.example.com, size: 3268411392 }
+  - { account: u1@d0.example.com, store: s2.example.com, size: 2206203904 }
+  - { account: u2@d0.example.com, store: s1.example.com, size: 6459228160 }
+  - { account: u3@d0.example.com, store: s2.example.com, size: 1103101952 }
+"#;
+    plans_under("three-old.yaml", text, &["auto", "spread", "forward"]);
+}

@@ -13,6 +13,7 @@ mod graph;
 mod markdown;
 mod properties;
 mod script;
+mod search;
 mod tidy;
 mod trust;
 mod util;

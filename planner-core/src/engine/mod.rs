@@ -5,17 +5,21 @@
 //! asking `place` where each mailbox of a store being emptied goes; `assemble`
 //! writes the result as the `Plan` contract. `strategy` decides which
 //! placement modes to try and picks the cheapest feasible plan; when none is
-//! feasible, `refuse` says what is missing, in numbers, as the typed reasons
-//! of `reason`.
+//! feasible, `exact` searches the emptying orders and placements within a
+//! node budget and, when it finds one, the schedule follows it; when that
+//! fails too, `refuse` says what is missing, in numbers, as the typed
+//! reasons of `reason`, each hint tried with [`attempt`], the one function
+//! that finds plans.
 //!
 //! Architecture invariant: the modules import each other in one direction
-//! only (`strategy` → `schedule` → `place`, `table`, `graph`; `assemble`
-//! reads a finished schedule; `refuse` plans changed inventories only through
-//! the oracle this module hands it), and no decision reads the text of a
-//! sentence: verdicts, wait rules, blockers, shortfalls and reasons are enums,
-//! put into words only by their `Display`.
+//! only (`strategy` → `schedule` → `place`, `table`, `graph`; `exact` →
+//! `schedule`, `place`; `assemble` reads a finished schedule; `refuse` plans
+//! changed inventories only through the oracle this module hands it), and no
+//! decision reads the text of a sentence: verdicts, wait rules, blockers,
+//! shortfalls and reasons are enums, put into words only by their `Display`.
 
 mod assemble;
+mod exact;
 mod graph;
 mod place;
 mod reason;
@@ -91,7 +95,11 @@ fn attempt(inv: &Inventory, policy: &Policy, now: jiff::Timestamp) -> Result<Tri
     let order = graph::build(inv).map_err(|cycles| refuse::cycles(inv, &cycles))?;
     let spare_problem = strategy::spare_problem(inv);
     let modes = strategy::modes(policy.strategy, spare_problem.as_ref())?;
-    let results = strategy::attempts(inv, policy, &order, &modes, now);
+    let mut results = strategy::attempts(inv, policy, &order, &modes, now);
+    if strategy::cheapest(&results).is_none() {
+        // Every heuristic attempt failed: the exact search is the last resort.
+        results.extend(exact::attempts(inv, policy, &order, &modes, now));
+    }
     let best = strategy::cheapest(&results);
     Ok(Tried {
         order,

@@ -183,6 +183,33 @@ pub struct View<'a> {
     /// Whether every server ordered before the mailstores is scheduled, so
     /// that accounts may switch onto stores at the target version.
     pub tier_ready: bool,
+    /// The order and targets to follow, when the exact search found them.
+    pub guide: Option<&'a Guide>,
+}
+
+/// An emptying order and a placement given by the exact search
+/// (`engine::exact`), which the schedule follows instead of choosing.
+#[derive(Clone, Debug, Default)]
+pub struct Guide {
+    /// The stores to empty, in order.
+    pub order: Vec<usize>,
+    /// For each store, the target of each mailbox on it when it is emptied,
+    /// as (mailbox, target) sorted by mailbox.
+    pub targets: Vec<Vec<(u32, u32)>>,
+}
+
+impl Guide {
+    /// The first store of the order among `level`, if any.
+    pub fn next(&self, level: &[usize]) -> Option<usize> {
+        self.order.iter().copied().find(|s| level.contains(s))
+    }
+
+    /// The target given to mailbox `m` of store `s`.
+    fn target(&self, s: usize, m: u32) -> Option<usize> {
+        let list = self.targets.get(s)?;
+        let k = list.binary_search_by_key(&m, |(x, _)| *x).ok()?;
+        Some(list[k].1 as usize)
+    }
 }
 
 impl View<'_> {
@@ -438,6 +465,44 @@ fn assign(
     (assigned, short_bytes, short_count)
 }
 
+/// The units on the targets the guide gives (by an index into `eligible`),
+/// and the bytes and accounts of those whose target is not eligible or has
+/// no room (which the exact search rules out).
+fn guided(
+    guide: &Guide,
+    state: &State,
+    s: usize,
+    eligible: &[(usize, Preference)],
+    members: &[u32],
+    units: &[Unit<'_>],
+) -> (Vec<Option<usize>>, u64, u64) {
+    let mut load: Vec<(u64, u64)> = eligible
+        .iter()
+        .map(|(t, _)| (state.bytes[*t], state.count[*t]))
+        .collect();
+    let mut assigned = Vec::with_capacity(units.len());
+    let (mut short_bytes, mut short_count) = (0u64, 0u64);
+    for unit in units {
+        let k = guide
+            .target(s, members[unit.members.start])
+            .and_then(|t| eligible.iter().position(|(e, _)| *e == t))
+            .filter(|&k| {
+                let t = eligible[k].0;
+                load[k].0.saturating_add(unit.bytes) <= state.ceil_bytes[t]
+                    && load[k].1 + unit.count <= state.ceil_count[t]
+            });
+        if let Some(k) = k {
+            load[k].0 = load[k].0.saturating_add(unit.bytes);
+            load[k].1 += unit.count;
+        } else {
+            short_bytes = short_bytes.saturating_add(unit.bytes);
+            short_count += unit.count;
+        }
+        assigned.push(k);
+    }
+    (assigned, short_bytes, short_count)
+}
+
 /// The shortfall of a store whose units did not all find room.
 fn shortfall(
     view: &View<'_>,
@@ -489,7 +554,10 @@ pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, 
         .iter()
         .filter_map(|(t, e)| e.preference().map(|p| (*t, p)))
         .collect();
-    let (assigned, short_bytes, short_count) = assign(view, state, &eligible, &units);
+    let (assigned, short_bytes, short_count) = match view.guide {
+        Some(guide) => guided(guide, state, s, &eligible, &members, &units),
+        None => assign(view, state, &eligible, &units),
+    };
     if short_count > 0 {
         return Err(Box::new(shortfall(
             view,
@@ -591,6 +659,16 @@ fn batch(
     let source_name = inv.servers[s].name.as_str();
     let target_name = inv.servers[t].name.as_str();
     let reason = match (view.mode, preference) {
+        _ if view.guide.is_some() => {
+            let version = if view.at_target(t) {
+                "at the target version, so they move once"
+            } else {
+                "not yet upgraded, so they move again later"
+            };
+            format!(
+                "the target the exhaustive search found, as no balancing placement had room for every mailbox; {version}"
+            )
+        }
         (Mode::Spare, _) => "a spare store: they come back after the upgrade".to_string(),
         (Mode::Spread, _) => {
             let site = inv.servers[s]

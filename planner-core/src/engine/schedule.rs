@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use super::graph::Order;
-use super::place::{self, Batch, Mode, Shortfall};
+use super::place::{self, Batch, Guide, Mode, Shortfall};
 use super::reason::{Blocker, Stuck};
 use super::table::{Draft, Table};
 use crate::inventory::{
@@ -56,6 +56,8 @@ pub struct Scheduled {
     pub shortfalls: Vec<Shortfall>,
     /// Steps that fit in no wave.
     pub stuck: Vec<Stuck>,
+    /// Whether it followed the exact search's order and targets.
+    pub guided: bool,
 }
 
 /// What a schedule moves, counted once when the attempt ends (the strategy
@@ -110,6 +112,8 @@ pub struct Sched<'a> {
     pub stuck: Vec<Stuck>,
     /// Servers that count for rule 12: non-mailstores ordered before the mailstores.
     pub before_mailstores: Vec<usize>,
+    /// The order and targets to follow, from the exact search.
+    pub guide: Option<&'a Guide>,
 }
 
 impl<'a> Sched<'a> {
@@ -221,7 +225,14 @@ impl<'a> Sched<'a> {
             shortfalls: Vec::new(),
             stuck: Vec::new(),
             before_mailstores,
+            guide: None,
         }
+    }
+
+    /// Follows the exact search's emptying order and targets.
+    pub fn guided(mut self, guide: &'a Guide) -> Sched<'a> {
+        self.guide = Some(guide);
+        self
     }
 
     /// Whether a mailstore is emptied before its upgrade.
@@ -251,6 +262,7 @@ impl<'a> Sched<'a> {
             mode: self.mode,
             upgrade_wave: &self.upgrade_wave,
             tier_ready: self.tier_ready().is_some(),
+            guide: self.guide,
         }
     }
 
@@ -292,6 +304,7 @@ impl<'a> Sched<'a> {
             shortfalls: self.shortfalls,
             stuck: self.stuck,
             table: self.table,
+            guided: self.guide.is_some(),
         }
     }
 
@@ -316,6 +329,9 @@ impl<'a> Sched<'a> {
                 .then_with(|| self.inv.servers[a].name.cmp(&self.inv.servers[b].name))
         }) {
             return first;
+        }
+        if let Some(s) = self.guide.and_then(|g| g.next(level)) {
+            return s;
         }
         place::next_store(&self.view(), &self.place, level)
     }

@@ -161,7 +161,12 @@ pub fn why(
             "mailboxes are parked on spare stores and moved back after each upgrade"
         }
     };
-    let why = format!("{what}; this plan {}", figures(&results[best].1));
+    let mut why = format!("{what}; this plan {}", figures(&results[best].1));
+    if results[best].1.guided {
+        why.push_str(
+            "; the usual emptying order and balancing placement left mailboxes without room, so the order and the targets come from an exhaustive search",
+        );
+    }
     if requested != Strategy::Auto {
         return format!("requested; {why}");
     }
