@@ -26,8 +26,17 @@ use super::place::{Guide, Mode};
 use super::schedule::{Sched, Scheduled};
 use crate::inventory::{AgainstTarget, Inventory, MoveBy, Policy};
 
-/// States and placement decisions the search may visit.
-const BUDGET: u64 = 2_000_000;
+/// States and placement decisions one search may visit.
+pub const BUDGET: u64 = 2_000_000;
+/// What one search may visit when a refusal tries a hint: a hint is planned
+/// dozens of times, and each infeasible try could spend a whole [`BUDGET`].
+/// A hint found with it plans with the full budget too, but may be larger
+/// than the least that the full budget would find.
+pub const PROBE_BUDGET: u64 = 200_000;
+/// What all the searches of one refusal's hints may visit together (about
+/// two seconds in a release build); once it is spent, hints are tried with
+/// the heuristics alone.
+pub const PROBES_BUDGET: u64 = 20_000_000;
 /// Mailboxes on stores to empty above which the search is not tried: its
 /// budget could not decide such an inventory.
 const MAX_MOVABLE: usize = 48;
@@ -41,6 +50,7 @@ pub fn attempts(
     order: &Order,
     modes: &[Mode],
     now: jiff::Timestamp,
+    budget: &mut u64,
 ) -> Vec<(Mode, Scheduled)> {
     let movable = inv
         .mailboxes
@@ -54,7 +64,9 @@ pub fn attempts(
         if mode == Mode::Spare || (mode == Mode::Spread && modes.contains(&Mode::Greedy)) {
             continue;
         }
-        let Some(guide) = search(inv, policy, order, mode, now) else {
+        let (guide, nodes) = search(inv, policy, order, mode, now, (*budget).min(BUDGET));
+        *budget = budget.saturating_sub(nodes);
+        let Some(guide) = guide else {
             continue;
         };
         let scheduled = Sched::new(inv, policy, order, mode, now)
@@ -102,19 +114,22 @@ struct Exact<'a> {
     upgraded: Vec<bool>,
     failed: BTreeSet<Vec<u64>>,
     nodes: u64,
+    /// The most nodes it may visit.
+    budget: u64,
     /// The stores emptied, last first, with their mailboxes' targets.
     found: Vec<(usize, Vec<(u32, u32)>)>,
 }
 
 /// An emptying order and placement that empties every store, if the search
-/// finds one within its budget.
+/// finds one within its budget; and the nodes it visited.
 fn search(
     inv: &Inventory,
     policy: &Policy,
     order: &Order,
     mode: Mode,
     now: jiff::Timestamp,
-) -> Option<Guide> {
+    budget: u64,
+) -> (Option<Guide>, u64) {
     let sched = Sched::new(inv, policy, order, mode, now);
     let n = inv.servers.len();
     let place = &sched.place;
@@ -139,10 +154,11 @@ fn search(
         upgraded: vec![false; n],
         failed: BTreeSet::new(),
         nodes: 0,
+        budget,
         found: Vec::new(),
     };
     if !x.solve() {
-        return None;
+        return (None, x.nodes);
     }
     let mut guide = Guide {
         order: Vec::new(),
@@ -153,7 +169,7 @@ fn search(
         guide.order.push(s);
         guide.targets[s] = moves;
     }
-    Some(guide)
+    (Some(guide), x.nodes)
 }
 
 impl Exact<'_> {
@@ -300,7 +316,7 @@ impl Exact<'_> {
     /// Whether the budget is spent (counting this node).
     fn spent(&mut self) -> bool {
         self.nodes += 1;
-        self.nodes > BUDGET
+        self.nodes > self.budget
     }
 
     /// Necessary conditions: every unit of a store to empty fits some store
@@ -396,7 +412,7 @@ impl Exact<'_> {
                 if self.place(s, &units, &targets, 0, &mut choice) {
                     return true;
                 }
-                if self.nodes > BUDGET {
+                if self.nodes > self.budget {
                     return false;
                 }
             }
@@ -465,7 +481,7 @@ impl Exact<'_> {
             }
             self.bytes[t] = old_b;
             self.count[t] = old_c;
-            if self.nodes > BUDGET {
+            if self.nodes > self.budget {
                 return false;
             }
         }

@@ -42,12 +42,19 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     let inv = &checked.inventory;
     let policy = effective_policy(inv, options);
     let now = options.now;
-    let tried = attempt(inv, &policy, now)?;
+    let tried = attempt(inv, &policy, now, &mut { exact::BUDGET })?;
     let Some(best) = tried.best else {
         // The oracle of every hint: the inventory changed as the hint says,
         // planned by the same function as this one.
+        // The exact searches of all the tries share one budget, so that a
+        // refusal stays quick.
+        let budget = std::cell::Cell::new(exact::PROBES_BUDGET);
         let plans = |inv: &Inventory, policy: &Policy| {
-            attempt(inv, policy, now).is_ok_and(|t| t.best.is_some())
+            let mut left = budget.get().min(exact::PROBE_BUDGET);
+            let before = left;
+            let planned = attempt(inv, policy, now, &mut left).is_ok_and(|t| t.best.is_some());
+            budget.set(budget.get() - (before - left));
+            planned
         };
         return Err(refuse::refusal(inv, &policy, &tried.results[0].1, &plans));
     };
@@ -88,7 +95,15 @@ struct Tried {
 /// try each hint before naming it. A new way of finding plans belongs here,
 /// so that the hints stay true. An `Err` is a refusal that needs no search
 /// (max_fill out of range, an order cycle, an impossible `spare`).
-fn attempt(inv: &Inventory, policy: &Policy, now: jiff::Timestamp) -> Result<Tried, NoSafePlan> {
+///
+/// The exact search visits at most `budget` nodes (and at most
+/// [`exact::BUDGET`]), which are taken off it.
+fn attempt(
+    inv: &Inventory,
+    policy: &Policy,
+    now: jiff::Timestamp,
+    budget: &mut u64,
+) -> Result<Tried, NoSafePlan> {
     if let Some(refusal) = refuse::max_fill_out_of_range(policy) {
         return Err(refusal);
     }
@@ -98,7 +113,7 @@ fn attempt(inv: &Inventory, policy: &Policy, now: jiff::Timestamp) -> Result<Tri
     let mut results = strategy::attempts(inv, policy, &order, &modes, now);
     if strategy::cheapest(&results).is_none() {
         // Every heuristic attempt failed: the exact search is the last resort.
-        results.extend(exact::attempts(inv, policy, &order, &modes, now));
+        results.extend(exact::attempts(inv, policy, &order, &modes, now, budget));
     }
     let best = strategy::cheapest(&results);
     Ok(Tried {
