@@ -53,6 +53,8 @@ pub struct State {
     /// How many times each mailbox has moved.
     pub moves: Vec<u8>,
     pub parked: bool,
+    /// Each server's rank by name, for ties (sorted once, not per decision).
+    pub name_rank: Vec<u32>,
 }
 
 impl State {
@@ -85,6 +87,12 @@ impl State {
         let over = (0..n)
             .map(|i| bytes[i] > ceil_bytes[i] || count[i] > ceil_count[i])
             .collect();
+        let mut by_name: Vec<usize> = (0..n).collect();
+        by_name.sort_unstable_by(|&a, &b| inv.servers[a].name.cmp(&inv.servers[b].name));
+        let mut name_rank = vec![0u32; n];
+        for (r, &i) in by_name.iter().enumerate() {
+            name_rank[i] = r as u32;
+        }
         State {
             loc,
             on_store,
@@ -96,6 +104,7 @@ impl State {
             footprint,
             moves: vec![0; inv.mailboxes.len()],
             parked: false,
+            name_rank,
         }
     }
 
@@ -398,28 +407,17 @@ fn units_of<'a>(view: &View<'a>, state: &State, s: usize) -> (Vec<u32>, Vec<Unit
 /// The units that found room, by eligible store (an index into `eligible`),
 /// and the bytes and accounts of those that did not.
 fn assign(
-    view: &View<'_>,
     state: &State,
     eligible: &[(usize, Preference)],
     units: &[Unit<'_>],
 ) -> (Vec<Option<usize>>, u64, u64) {
-    let inv = view.inv;
     // Tentative loads of the eligible stores.
     let mut load: Vec<(u64, u64)> = eligible
         .iter()
         .map(|(t, _)| (state.bytes[*t], state.count[*t]))
         .collect();
     // Each eligible store's rank by name, for ties.
-    let mut by_name: Vec<usize> = (0..eligible.len()).collect();
-    by_name.sort_unstable_by(|&a, &b| {
-        inv.servers[eligible[a].0]
-            .name
-            .cmp(&inv.servers[eligible[b].0].name)
-    });
-    let mut name_rank = vec![0usize; eligible.len()];
-    for (r, &k) in by_name.iter().enumerate() {
-        name_rank[k] = r;
-    }
+    let name_rank: Vec<u32> = eligible.iter().map(|(t, _)| state.name_rank[*t]).collect();
     // The eligible stores by (preference, fill now, name). A store's fill
     // after taking a unit is at least its fill now, so the search for the
     // best (preference, resulting fill, name) stops at the first store whose
@@ -427,14 +425,14 @@ fn assign(
     // store, without trying every store for every unit.
     let fill_now =
         |k: usize, load: &[(u64, u64)]| state.fill_ppm(eligible[k].0, load[k].0, load[k].1);
-    let mut order: BTreeSet<(Preference, u64, usize, usize)> = (0..eligible.len())
+    let mut order: BTreeSet<(Preference, u64, u32, usize)> = (0..eligible.len())
         .map(|k| (eligible[k].1, fill_now(k, &load), name_rank[k], k))
         .collect();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(units.len());
     let (mut short_bytes, mut short_count) = (0u64, 0u64);
     for unit in units {
         // The best as (preference, resulting fill, name rank, index).
-        let mut best: Option<(Preference, u64, usize, usize)> = None;
+        let mut best: Option<(Preference, u64, u32, usize)> = None;
         for &(preference, now, rank, k) in &order {
             if let Some((bp, bf, _, _)) = best
                 && (preference, now) > (bp, bf)
@@ -520,7 +518,7 @@ pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, 
         .iter()
         .filter_map(|(t, e)| e.preference().map(|p| (*t, p)))
         .collect();
-    let (assigned, short_bytes, short_count) = assign(view, state, &eligible, &units);
+    let (assigned, short_bytes, short_count) = assign(state, &eligible, &units);
     if short_count > 0 {
         return Err(Box::new(shortfall(
             view,
@@ -550,7 +548,7 @@ pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, 
         .map(|u| (u.bytes, u.count))
         .min()
         .unwrap_or((0, 0));
-    let listing = Listing::of(view, verdicts(view, state, &cands, &per_target, smallest));
+    let listing = Listing::of(state, verdicts(view, state, &cands, &per_target, smallest));
     let parks = per_target.keys().any(|&t| !view.at_target(t));
     let batches = per_target
         .into_iter()
@@ -642,8 +640,8 @@ fn as_other(verdict: &Verdict) -> Verdict {
 }
 
 impl Listing {
-    fn of(view: &View<'_>, verdicts: Vec<(usize, Verdict)>) -> Listing {
-        let name = |t: usize| view.inv.servers[t].name.as_str();
+    fn of(state: &State, verdicts: Vec<(usize, Verdict)>) -> Listing {
+        let name = |t: usize| state.name_rank[t];
         let mut top: Vec<(usize, Verdict)> = Vec::with_capacity(LISTED + 2);
         let mut counts: Vec<(Verdict, u64)> = Vec::new();
         for (t, verdict) in verdicts {
