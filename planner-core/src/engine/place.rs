@@ -6,8 +6,9 @@
 //! copies in flight. Units (mailboxes, or whole domains) are placed largest
 //! first, each on the best eligible store: the strategy decides which stores
 //! are eligible and which are preferred, and among equals the lowest resulting
-//! fill wins, then the name. Every store considered gets a verdict, which the
-//! move steps carry for `explain`.
+//! fill wins, then the name. Every store considered gets a verdict; the move
+//! steps carry their target's and the five most telling others' for `explain`,
+//! and count the rest by verdict.
 //!
 //! Placement decides and the schedule commits: the functions here read a
 //! [`View`] of the schedule and the [`State`] of the stores and return their
