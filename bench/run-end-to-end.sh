@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end timings of `planner plan --format json` on generated inventories.
 #
-# usage: bench/run-end-to-end.sh [MAILBOXESxSTORES ...]
+# usage: bench/run-end-to-end.sh [MAILBOXESxSTORES[-1site] ...]
 #
 #   Default sizes: 5000x5 100000x20 1000000x200 (sites of 20 stores, so the
-#   last is 10 sites). Add 300000x60 for a fourth point on the curve.
+#   last is 10 sites). Add 300000x60 for a fourth point on the curve. A size
+#   ending in -1site is generated with --single-site: every store in one site,
+#   one in ten new (the store-scaling shapes: 100000x100-1site ...
+#   100000x800-1site, 300000x3000-1site).
 #
 # For each size it generates the inventory once (cached in target/bench-data/,
 # regenerated when gen-inventory is rebuilt), builds the release binaries, and
@@ -30,6 +33,8 @@
 #   DATA=target/bench-data    cache of generated inventories, plans and logs
 #   VERIFY_FROM=100000        smallest size that is verified and checked
 #   NOW=2026-11-29T00:00:00Z  the plans' reference time
+#   RATES=                    1: generate with --rates (the enterprise example's
+#                             rates, so the plans carry estimates)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +43,7 @@ SEED=${SEED:-1}
 DATA=${DATA:-target/bench-data}
 VERIFY_FROM=${VERIFY_FROM:-100000}
 NOW=${NOW:-2026-11-29T00:00:00Z}
+RATES=${RATES:-}
 
 if [ "$#" -gt 0 ]; then
     sizes=("$@")
@@ -45,8 +51,8 @@ else
     sizes=(5000x5 100000x20 1000000x200)
 fi
 for size in "${sizes[@]}"; do
-    if ! [[ "$size" =~ ^[0-9]+x[0-9]+$ ]]; then
-        echo "error: size \`$size\` is not MAILBOXESxSTORES, such as 100000x20" >&2
+    if ! [[ "$size" =~ ^[0-9]+x[0-9]+(-1site)?$ ]]; then
+        echo "error: size \`$size\` is not MAILBOXESxSTORES[-1site], such as 100000x20" >&2
         exit 2
     fi
 done
@@ -89,14 +95,25 @@ rows=()
 checks=()
 failed=0
 for size in "${sizes[@]}"; do
-    n=${size%x*}
-    s=${size#*x}
-    dir="$DATA/${n}x${s}-seed$SEED"
+    shape=${size%-1site}
+    n=${shape%x*}
+    s=${shape#*x}
+    extra=()
+    suffix=""
+    if [ "$shape" != "$size" ]; then
+        extra+=(--single-site)
+        suffix="-1site"
+    fi
+    if [ -n "$RATES" ]; then
+        extra+=(--rates)
+        suffix="$suffix-rates"
+    fi
+    dir="$DATA/${n}x${s}$suffix-seed$SEED"
     inv="$dir/inventory.yaml"
     if [ ! -f "$inv" ] || [ "$gen" -nt "$inv" ]; then
         rm -rf "$dir"
         start=$EPOCHREALTIME
-        "$gen" --mailboxes "$n" --stores "$s" --seed "$SEED" --out "$dir" >&2
+        "$gen" --mailboxes "$n" --stores "$s" --seed "$SEED" "${extra[@]}" --out "$dir" >&2
         echo "  generated in $(python3 -c "print(f'{$EPOCHREALTIME - $start:.1f}')") s" >&2
     fi
     sites=$(python3 -c "import json; print(json.load(open('$dir/manifest.json'))['sites'])")

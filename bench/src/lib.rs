@@ -20,6 +20,18 @@
 //!   proxies, so every availability rule can be met without outages;
 //! - the policy is the default one with `max_parallel_moves: 4`.
 //!
+//! Two options change that layout (both off by default, and the output
+//! without them is unchanged):
+//!
+//! - [`Params::single_site`]: every store in one site, `dc1`, with one store
+//!   in ten (every tenth, `mbx010`, `mbx020`, ...; at least one) new, empty
+//!   and at the target, each holding 1.25 times the fullest old store at 90%;
+//!   the shape on which cost is measured against the number of stores. Store
+//!   numbers then have as many digits as the largest needs, so names sort in
+//!   number order past 999.
+//! - [`Params::rates`]: the policy also has the `rates` of
+//!   `examples/enterprise.yaml` ([`RATES`]), so the plan carries estimates.
+//!
 //! The mailbox lists are `zmprov gqu` exports, one per store (`exports/<store>.gqu`).
 //! Nothing here depends on the planner: the generator describes an installation,
 //! and the planner is measured reading it.
@@ -50,7 +62,19 @@ pub struct Params {
     pub sites_of: u32,
     /// Mailboxes per domain (the last domain may have fewer).
     pub domain_size: u32,
+    /// One site, with one store in ten new (`sites_of` is then unused).
+    pub single_site: bool,
+    /// Whether the policy has [`RATES`].
+    pub rates: bool,
 }
+
+/// The `rates` of `examples/enterprise.yaml`, as `--rates` writes them.
+pub const RATES: [(&str, &str); 4] = [
+    ("copy", "200MiB/s"),
+    ("delta_fraction", "5%"),
+    ("switch_per_account", "3s"),
+    ("upgrade", "40m"),
+];
 
 impl Params {
     /// `mailboxes` on `stores`, with seed 1, sites of 20 and domains of 50.
@@ -61,12 +85,38 @@ impl Params {
             seed: 1,
             sites_of: 20,
             domain_size: 50,
+            single_site: false,
+            rates: false,
         }
     }
 
     /// Number of sites.
     pub fn sites(&self) -> u32 {
-        self.stores.div_ceil(self.sites_of.max(1))
+        if self.single_site {
+            1
+        } else {
+            self.stores.div_ceil(self.sites_of.max(1))
+        }
+    }
+
+    /// Number of new stores, at the target: one per site, or one in ten
+    /// (at least one) in the single-site layout.
+    pub fn new_stores(&self) -> u32 {
+        if self.single_site {
+            (self.stores / 10).max(1)
+        } else {
+            self.sites()
+        }
+    }
+
+    /// Whether the store at 0-based position `i` is new and at the target.
+    fn is_new(&self, i: u32) -> bool {
+        if self.single_site {
+            // Every tenth; with fewer than ten stores, the last.
+            (i + 1).is_multiple_of(10) || (self.stores < 10 && i + 1 == self.stores)
+        } else {
+            i + 1 == self.stores || (i + 1).is_multiple_of(self.sites_of)
+        }
     }
 
     /// Checks that the parameters describe an installation that can hold the mailboxes.
@@ -74,17 +124,18 @@ impl Params {
         if self.stores == 0 {
             return Err("--stores must be at least 1".into());
         }
-        if self.sites_of < 2 {
+        if !self.single_site && self.sites_of < 2 {
             return Err("--sites-of must be at least 2 (one new store and one old store)".into());
         }
         if self.domain_size == 0 {
             return Err("--domain-size must be at least 1".into());
         }
-        if self.mailboxes > 0 && self.stores <= self.sites() {
+        if self.mailboxes > 0 && self.stores <= self.new_stores() {
             return Err(format!(
-                "{} stores in {} sites leave no old store to hold the mailboxes",
+                "{} stores in {} site{} leave no old store to hold the mailboxes",
                 self.stores,
-                self.sites()
+                self.sites(),
+                if self.sites() == 1 { "" } else { "s" }
             ));
         }
         Ok(())
@@ -285,15 +336,24 @@ pub fn generate(params: &Params) -> Result<Generated, String> {
     let mut rng = SplitMix64::new(params.seed);
     let sites = params.sites();
 
-    // The stores, site by site; the last of each site is the new one.
+    // The stores, site by site; the last of each site is the new one (in
+    // one site: every tenth).
+    let digits = if params.single_site {
+        params.stores.to_string().len().max(3)
+    } else {
+        3
+    };
     let mut stores = Vec::with_capacity(params.stores as usize);
     for i in 0..params.stores {
-        let site = i / params.sites_of + 1;
-        let last_of_site = i + 1 == params.stores || (i + 1) % params.sites_of == 0;
+        let site = if params.single_site {
+            1
+        } else {
+            i / params.sites_of + 1
+        };
         stores.push(Store {
-            name: format!("mbx{:03}.dc{site}.example.com", i + 1),
+            name: format!("mbx{:0digits$}.dc{site}.example.com", i + 1),
             site: format!("dc{site}"),
-            at_target: last_of_site,
+            at_target: params.is_new(i),
             disk: 0,
             mailboxes: 0,
             used: 0,
@@ -380,17 +440,37 @@ fn inventory_text(params: &Params, stores: &[Store], files: &[GquFile], domains:
     let sites = params.sites();
     let second_site = if sites > 1 { "dc2" } else { "dc1" };
     let mut y = String::new();
-    let _ = writeln!(
-        y,
-        "# Synthetic inventory from `planner-bench gen-inventory` (seed {}): {} mailboxes\n\
-         # in {domains} domains of {} on {} mailstores in {sites} sites of {}; the last store\n\
-         # of each site is new, empty and at the target; every other store is to be emptied.",
-        params.seed, params.mailboxes, params.domain_size, params.stores, params.sites_of
-    );
+    if params.single_site {
+        let _ = writeln!(
+            y,
+            "# Synthetic inventory from `planner-bench gen-inventory` (seed {}): {} mailboxes\n\
+             # in {domains} domains of {} on {} mailstores in one site; every tenth store\n\
+             # ({} of them) is new, empty and at the target; every other store is to be emptied.",
+            params.seed,
+            params.mailboxes,
+            params.domain_size,
+            params.stores,
+            params.new_stores()
+        );
+    } else {
+        let _ = writeln!(
+            y,
+            "# Synthetic inventory from `planner-bench gen-inventory` (seed {}): {} mailboxes\n\
+             # in {domains} domains of {} on {} mailstores in {sites} sites of {}; the last store\n\
+             # of each site is new, empty and at the target; every other store is to be emptied.",
+            params.seed, params.mailboxes, params.domain_size, params.stores, params.sites_of
+        );
+    }
     let _ = writeln!(y, "format: 1");
     let _ = writeln!(y, "target_version: \"{TARGET_VERSION}\"");
     let _ = writeln!(y, "policy:");
     let _ = writeln!(y, "  max_parallel_moves: 4");
+    if params.rates {
+        let _ = writeln!(y, "  rates:");
+        for (key, value) in RATES {
+            let _ = writeln!(y, "    {key}: {value}");
+        }
+    }
     let _ = writeln!(y, "servers:");
     for (name, role, site) in [
         ("ldap1", "ldap-master", "dc1"),
@@ -491,6 +571,63 @@ mod tests {
             ..Params::new(1_000, 5)
         };
         assert_ne!(a.files, generate(&other).unwrap().files);
+    }
+
+    #[test]
+    fn one_site_has_one_new_store_in_ten() {
+        let params = Params {
+            single_site: true,
+            ..Params::new(20_000, 1_200)
+        };
+        let g = generate(&params).unwrap();
+        assert_eq!(params.sites(), 1);
+        assert!(g.stores.iter().all(|s| s.site == "dc1"));
+        let new: Vec<&Store> = g.stores.iter().filter(|s| s.at_target).collect();
+        assert_eq!(new.len(), 120);
+        assert_eq!(new[0].name, "mbx0010.dc1.example.com");
+        assert!(new.iter().all(|s| s.mailboxes == 0));
+        assert_eq!(g.mailboxes_on_old_stores(), 20_000);
+        let fullest = g.stores.iter().map(|s| s.used).max().unwrap();
+        assert!(
+            new.iter()
+                .all(|s| s.disk as f64 * 0.9 >= fullest as f64 * 1.25)
+        );
+        for s in g.stores.iter().filter(|s| !s.at_target && s.used > 0) {
+            let fill = s.used as f64 / s.disk as f64;
+            assert!((0.40..=0.60).contains(&fill), "{}: {fill}", s.name);
+        }
+        // Names sort in number order.
+        assert!(g.stores.windows(2).all(|w| w[0].name < w[1].name));
+        assert!(
+            generate(&Params {
+                single_site: true,
+                ..Params::new(10, 1)
+            })
+            .is_err()
+        );
+        let few = generate(&Params {
+            single_site: true,
+            ..Params::new(10, 3)
+        })
+        .unwrap();
+        assert_eq!(few.stores.iter().filter(|s| s.at_target).count(), 1);
+    }
+
+    #[test]
+    fn rates_are_added_only_when_asked() {
+        let plain = generate(&Params::new(100, 5)).unwrap();
+        let with = generate(&Params {
+            rates: true,
+            ..Params::new(100, 5)
+        })
+        .unwrap();
+        assert!(!plain.inventory.contains("rates:"));
+        let added = with.inventory.replace(
+            "  rates:\n    copy: 200MiB/s\n    delta_fraction: 5%\n    switch_per_account: 3s\n    upgrade: 40m\n",
+            "",
+        );
+        assert_eq!(added, plain.inventory);
+        assert_eq!(with.files, plain.files);
     }
 
     #[test]

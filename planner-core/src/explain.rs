@@ -264,6 +264,19 @@ fn account(inv: &Inventory, plan: &Plan, index: usize) -> Explanation {
         for c in step.candidates.as_deref().unwrap_or(&[]) {
             lines.push(format!("    - {}: {}", c.store, c.verdict));
         }
+        let not_listed = step.candidates_not_listed.as_deref().unwrap_or(&[]);
+        let more: u64 = not_listed.iter().map(|c| c.stores).sum();
+        if more > 0 {
+            let counts: Vec<String> = not_listed
+                .iter()
+                .map(|c| format!("{} {}", c.stores, c.verdict))
+                .collect();
+            lines.push(format!(
+                "    - {} not listed: {}",
+                crate::words::count(more, "other store", "other stores"),
+                counts.join("; ")
+            ));
+        }
         let source_site = step
             .source
             .as_deref()

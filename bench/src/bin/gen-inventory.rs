@@ -7,7 +7,9 @@
 //!
 //! Writes `DIR/inventory.yaml`, `DIR/exports/<store>.gqu` (one per store) and
 //! `DIR/manifest.json` (what was generated, for scripts). The same arguments
-//! give the same files, byte for byte.
+//! give the same files, byte for byte. `--single-site` puts every store in one
+//! site with one in ten new (the store-scaling shape); `--rates` adds the rates
+//! of `examples/enterprise.yaml` to the policy.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,11 +18,19 @@ use planner_bench::{Params, generate};
 
 const USAGE: &str = "\
 usage: gen-inventory --mailboxes N --stores S --out DIR [--seed K] [--sites-of 20] [--domain-size 50]
+                     [--single-site] [--rates]
 
 Writes DIR/inventory.yaml, DIR/exports/<store>.gqu and DIR/manifest.json: N mailboxes
 in domains of --domain-size on S mailstores, in sites of --sites-of stores; the last
 store of each site is empty and at the target version, every other store is 42-58%
-full and must be emptied. Deterministic from --seed (default 1).";
+full and must be emptied. Deterministic from --seed (default 1).
+
+  --single-site  every store in one site, dc1; every tenth store (at least one) is
+                 empty and at the target version, the others 42-58% full and to be
+                 emptied (--sites-of is then ignored)
+  --rates        add the rates of examples/enterprise.yaml to the policy (copy
+                 200MiB/s, delta_fraction 5%, switch_per_account 3s, upgrade 40m),
+                 so the plan carries time estimates";
 
 struct Args {
     params: Params,
@@ -38,6 +48,14 @@ fn parse_args() -> Result<Args, String> {
         };
         if key == "-h" || key == "--help" {
             return Err(String::new());
+        }
+        if inline.is_none() && (key == "--single-site" || key == "--rates") {
+            if key == "--single-site" {
+                params.single_site = true;
+            } else {
+                params.rates = true;
+            }
+            continue;
         }
         let value = match inline {
             Some(v) => v,
@@ -92,15 +110,20 @@ fn main() -> ExitCode {
     }
     let p = &generated.params;
     println!(
-        "{}: {} mailboxes in {} domains on {} mailstores in {} sites ({} to empty), {:.1} GiB, seed {}",
+        "{}: {} mailboxes in {} domains on {} mailstores in {} ({} to empty), {:.1} GiB, seed {}{}",
         args.out.join("inventory.yaml").display(),
         p.mailboxes,
         generated.domains,
         p.stores,
-        p.sites(),
+        if p.single_site {
+            "one site".to_string()
+        } else {
+            format!("{} sites", p.sites())
+        },
         generated.stores.iter().filter(|s| !s.at_target).count(),
         generated.bytes() as f64 / (1u64 << 30) as f64,
-        p.seed
+        p.seed,
+        if p.rates { ", with rates" } else { "" }
     );
     ExitCode::SUCCESS
 }

@@ -8,9 +8,9 @@ use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
-    BackupMode, Candidate, ChosenStrategy, FORMAT, Outage, Placement, Plan, PlanCapacity,
-    PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad, StrategyChoice,
-    Summary, Wait, Wave,
+    BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
+    PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
+    StrategyChoice, Summary, Wait, Wave,
 };
 
 fn fraction(f: crate::inventory::Fraction) -> f64 {
@@ -262,6 +262,7 @@ fn step(
         domains: None,
         bytes: None,
         candidates: None,
+        candidates_not_listed: None,
         checks: None,
         waits_for: None,
         unavailable_per_account_s: None,
@@ -354,6 +355,15 @@ fn move_fields(
             })
             .collect(),
     );
+    s.candidates_not_listed = (!d.not_listed.is_empty()).then(|| {
+        d.not_listed
+            .iter()
+            .map(|(verdict, stores)| CandidateCount {
+                verdict: verdict.clone(),
+                stores: *stores,
+            })
+            .collect()
+    });
     if let Some(r) = policy.rates {
         let copy = |b: u128| -> u64 {
             u64::try_from(b.div_ceil(u128::from(r.copy.0.max(1)))).unwrap_or(u64::MAX)

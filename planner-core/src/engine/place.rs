@@ -6,15 +6,16 @@
 //! copies in flight. Units (mailboxes, or whole domains) are placed largest
 //! first, each on the best eligible store: the strategy decides which stores
 //! are eligible and which are preferred, and among equals the lowest resulting
-//! fill wins, then the name. Every store considered gets a verdict, which the
-//! move steps carry for `explain`.
+//! fill wins, then the name. Every store considered gets a verdict; the move
+//! steps carry their target's and the five most telling others' for `explain`,
+//! and count the rest by verdict.
 //!
 //! Placement decides and the schedule commits: the functions here read a
 //! [`View`] of the schedule and the [`State`] of the stores and return their
 //! decision; only [`State::commit`] and [`State::bring_back`] change the
 //! state. So placement does not depend on the scheduler that calls it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::reason::Limit;
@@ -53,6 +54,8 @@ pub struct State {
     /// How many times each mailbox has moved.
     pub moves: Vec<u8>,
     pub parked: bool,
+    /// Each server's rank by name, for ties (sorted once, not per decision).
+    pub name_rank: Vec<u32>,
 }
 
 impl State {
@@ -85,6 +88,12 @@ impl State {
         let over = (0..n)
             .map(|i| bytes[i] > ceil_bytes[i] || count[i] > ceil_count[i])
             .collect();
+        let mut by_name: Vec<usize> = (0..n).collect();
+        by_name.sort_unstable_by(|&a, &b| inv.servers[a].name.cmp(&inv.servers[b].name));
+        let mut name_rank = vec![0u32; n];
+        for (r, &i) in by_name.iter().enumerate() {
+            name_rank[i] = r as u32;
+        }
         State {
             loc,
             on_store,
@@ -96,6 +105,7 @@ impl State {
             footprint,
             moves: vec![0; inv.mailboxes.len()],
             parked: false,
+            name_rank,
         }
     }
 
@@ -269,8 +279,16 @@ pub struct Batch {
     pub domains: Vec<String>,
     pub why_data: String,
     pub why_switch: String,
+    /// The target and at most [`LISTED`] other stores, in the inventory's order.
     pub candidates: Vec<(ServerId, Verdict)>,
+    /// How many other stores were considered and not listed, by verdict.
+    pub not_listed: Vec<(Verdict, u64)>,
 }
+
+/// How many stores besides its target a move lists with their verdicts
+/// (SPEC section 6): the rest are counted by verdict, so a plan does not grow
+/// with the square of the stores.
+pub const LISTED: usize = 5;
 
 /// Mailboxes of a store that found no room.
 pub struct Shortfall {
@@ -417,42 +435,54 @@ fn units_of<'a>(view: &View<'a>, state: &State, s: usize) -> (Vec<u32>, Vec<Unit
 /// The units that found room, by eligible store (an index into `eligible`),
 /// and the bytes and accounts of those that did not.
 fn assign(
-    view: &View<'_>,
     state: &State,
     eligible: &[(usize, Preference)],
     units: &[Unit<'_>],
 ) -> (Vec<Option<usize>>, u64, u64) {
-    let inv = view.inv;
     // Tentative loads of the eligible stores.
     let mut load: Vec<(u64, u64)> = eligible
         .iter()
         .map(|(t, _)| (state.bytes[*t], state.count[*t]))
         .collect();
+    // Each eligible store's rank by name, for ties.
+    let name_rank: Vec<u32> = eligible.iter().map(|(t, _)| state.name_rank[*t]).collect();
+    // The eligible stores by (preference, fill now, name). A store's fill
+    // after taking a unit is at least its fill now, so the search for the
+    // best (preference, resulting fill, name) stops at the first store whose
+    // fill now is above the best found: the same choice as trying every
+    // store, without trying every store for every unit.
+    let fill_now =
+        |k: usize, load: &[(u64, u64)]| state.fill_ppm(eligible[k].0, load[k].0, load[k].1);
+    let mut order: BTreeSet<(Preference, u64, u32, usize)> = (0..eligible.len())
+        .map(|k| (eligible[k].1, fill_now(k, &load), name_rank[k], k))
+        .collect();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(units.len());
     let (mut short_bytes, mut short_count) = (0u64, 0u64);
     for unit in units {
-        let mut best: Option<(Preference, u64, usize)> = None;
-        for (k, (t, preference)) in eligible.iter().enumerate() {
+        // The best as (preference, resulting fill, name rank, index).
+        let mut best: Option<(Preference, u64, u32, usize)> = None;
+        for &(preference, now, rank, k) in &order {
+            if let Some((bp, bf, _, _)) = best
+                && (preference, now) > (bp, bf)
+            {
+                break;
+            }
+            let t = eligible[k].0;
             let (b, c) = (load[k].0.saturating_add(unit.bytes), load[k].1 + unit.count);
-            if b > state.ceil_bytes[*t] || c > state.ceil_count[*t] {
+            if b > state.ceil_bytes[t] || c > state.ceil_count[t] {
                 continue;
             }
-            let fill = state.fill_ppm(*t, b, c);
-            let better = match best {
-                None => true,
-                Some((bp, bf, bk)) => {
-                    (*preference, fill, &inv.servers[*t].name)
-                        < (bp, bf, &inv.servers[eligible[bk].0].name)
-                }
-            };
-            if better {
-                best = Some((*preference, fill, k));
+            let candidate = (preference, state.fill_ppm(t, b, c), rank, k);
+            if best.is_none_or(|b| candidate < b) {
+                best = Some(candidate);
             }
         }
         match best {
-            Some((_, _, k)) => {
+            Some((preference, _, rank, k)) => {
+                order.remove(&(preference, fill_now(k, &load), rank, k));
                 load[k].0 = load[k].0.saturating_add(unit.bytes);
                 load[k].1 += unit.count;
+                order.insert((preference, fill_now(k, &load), rank, k));
                 assigned.push(Some(k));
             }
             None => {
@@ -556,7 +586,7 @@ pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, 
         .collect();
     let (assigned, short_bytes, short_count) = match view.guide {
         Some(guide) => guided(guide, state, s, &eligible, &members, &units),
-        None => assign(view, state, &eligible, &units),
+        None => assign(state, &eligible, &units),
     };
     if short_count > 0 {
         return Err(Box::new(shortfall(
@@ -587,12 +617,12 @@ pub fn evacuate(view: &View<'_>, state: &State, s: usize) -> Result<Evacuation, 
         .map(|u| (u.bytes, u.count))
         .min()
         .unwrap_or((0, 0));
-    let verdicts = verdicts(view, state, &cands, &per_target, smallest);
+    let listing = Listing::of(state, verdicts(view, state, &cands, &per_target, smallest));
     let parks = per_target.keys().any(|&t| !view.at_target(t));
     let batches = per_target
         .into_iter()
         .map(|(t, (mailboxes, domains, preference))| {
-            batch(view, s, t, mailboxes, domains, preference, &verdicts)
+            batch(view, s, t, mailboxes, domains, preference, &listing)
         })
         .collect();
     Ok(Evacuation {
@@ -638,6 +668,101 @@ fn verdicts(
         .collect()
 }
 
+/// What one move lists: its candidates, and the counts of those not listed.
+type Listed = (Vec<(ServerId, Verdict)>, Vec<(Verdict, u64)>);
+
+/// Which stores the moves of one evacuation list, and the counts of the
+/// others: built once per evacuation, so each move costs the same whatever
+/// the number of stores.
+struct Listing {
+    /// The [`LISTED`] + 1 most telling verdicts (see [`telling`]), best
+    /// first; one move's target may be among them.
+    top: Vec<(usize, Verdict)>,
+    /// Every store considered, counted by verdict (in [`telling`] order, then
+    /// by the verdict's text), a chosen store as chosen for other mailboxes.
+    counts: Vec<(Verdict, u64)>,
+}
+
+/// The order in which a move's runners-up are listed: the stores that could
+/// have taken the mailboxes and lost (less preferred), then those that were
+/// full, then the other targets of the same store, then those that were
+/// ruled out, the nearest to eligible first.
+fn telling(verdict: &Verdict) -> u8 {
+    match verdict {
+        Verdict::LessPreferred => 0,
+        Verdict::Full { .. } => 1,
+        Verdict::Chosen | Verdict::ChosenForOtherMailboxes | Verdict::ChosenReturn => 2,
+        Verdict::AboveCeiling => 3,
+        Verdict::TiersNotUpgraded => 4,
+        Verdict::NotAtTargetVersion | Verdict::NotASpare => 5,
+        Verdict::OlderVersion { .. } => 6,
+        _ => 7,
+    }
+}
+
+/// A store chosen for the evacuation, as the moves to its other targets see it.
+fn as_other(verdict: &Verdict) -> Verdict {
+    match verdict {
+        Verdict::Chosen => Verdict::ChosenForOtherMailboxes,
+        v => v.clone(),
+    }
+}
+
+impl Listing {
+    fn of(state: &State, verdicts: Vec<(usize, Verdict)>) -> Listing {
+        let name = |t: usize| state.name_rank[t];
+        let mut top: Vec<(usize, Verdict)> = Vec::with_capacity(LISTED + 2);
+        let mut counts: Vec<(Verdict, u64)> = Vec::new();
+        for (t, verdict) in verdicts {
+            let other = as_other(&verdict);
+            match counts.iter_mut().find(|(v, _)| *v == other) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((other, 1)),
+            }
+            let key = (telling(&verdict), name(t));
+            let at = top.partition_point(|(u, v)| (telling(v), name(*u)) <= key);
+            if at <= LISTED {
+                top.insert(at, (t, verdict));
+                top.truncate(LISTED + 1);
+            }
+        }
+        counts.sort_by_cached_key(|(v, _)| (telling(v), v.to_string()));
+        Listing { top, counts }
+    }
+
+    /// What the move to `t` lists: `t` and at most [`LISTED`] others, in the
+    /// inventory's order, and the counts of the stores not listed.
+    fn for_target(&self, t: usize) -> Listed {
+        let mut listed: Vec<(ServerId, Verdict)> = self
+            .top
+            .iter()
+            .filter(|(c, _)| *c != t)
+            .take(LISTED)
+            .map(|(c, v)| (ServerId(*c as u32), as_other(v)))
+            .collect();
+        let mut counts = self.counts.clone();
+        let mut uncount = |verdict: &Verdict| {
+            if let Some((_, n)) = counts.iter_mut().find(|(v, _)| v == verdict) {
+                *n = n.saturating_sub(1);
+            }
+        };
+        for (_, v) in &listed {
+            uncount(v);
+        }
+        if let Some((_, v)) = self.top.iter().find(|(c, _)| *c == t) {
+            uncount(&as_other(v));
+            listed.push((ServerId(t as u32), v.clone()));
+        } else {
+            // Beyond the top: a target is always chosen.
+            uncount(&Verdict::ChosenForOtherMailboxes);
+            listed.push((ServerId(t as u32), Verdict::Chosen));
+        }
+        listed.sort_by_key(|(c, _)| *c);
+        counts.retain(|(_, n)| *n > 0);
+        (listed, counts)
+    }
+}
+
 /// One move of a store's mailboxes to one target, with its `why`s.
 fn batch(
     view: &View<'_>,
@@ -646,7 +771,7 @@ fn batch(
     mut mailboxes: Vec<u32>,
     mut domains: Vec<String>,
     preference: Preference,
-    verdicts: &[(usize, Verdict)],
+    listing: &Listing,
 ) -> Batch {
     let inv = view.inv;
     mailboxes.sort_unstable();
@@ -692,16 +817,7 @@ fn batch(
             Bytes(bytes)
         ),
     };
-    let candidates = verdicts
-        .iter()
-        .map(|(c, v)| {
-            let v = match v {
-                Verdict::Chosen if *c != t => Verdict::ChosenForOtherMailboxes,
-                _ => v.clone(),
-            };
-            (ServerId(*c as u32), v)
-        })
-        .collect();
+    let (candidates, not_listed) = listing.for_target(t);
     Batch {
         source: ServerId(s as u32),
         target: ServerId(t as u32),
@@ -718,6 +834,7 @@ fn batch(
         mailboxes,
         domains,
         candidates,
+        not_listed,
     }
 }
 
@@ -780,10 +897,81 @@ pub fn returns(
                     "restore {name}: switch {what} back from the spare {spare_name}"
                 ),
                 candidates: vec![(b.source, Verdict::ChosenReturn)],
+                not_listed: Vec::new(),
             }
         })
         .collect();
     Ok(back)
+}
+
+/// The room on the stores at the target version that may receive mailboxes
+/// (in the same site, unless cross-site moves are allowed), by store: what
+/// [`candidates`] would find eligible and preferred and at the target, summed
+/// once per site (`None`: no site; everything in one entry with cross-site
+/// moves) instead of once for every store asking.
+struct TargetRoom;
+
+impl TargetRoom {
+    fn site<'a>(view: &View<'a>, t: usize) -> Option<&'a str> {
+        if view.policy.cross_site_moves {
+            None
+        } else {
+            view.inv.servers[t].site.as_deref()
+        }
+    }
+
+    /// Whether `t` counts: a mailstore at the target version, eligible as
+    /// preferred for any source (not above its ceiling, the tiers ready).
+    fn counts(view: &View<'_>, state: &State, t: usize) -> bool {
+        view.inv.servers[t].is_mailstore()
+            && view.at_target(t)
+            && view.tier_ready
+            && !state.over[t]
+            && match view.mode {
+                Mode::Spare => view.inv.servers[t].spare,
+                _ => true,
+            }
+    }
+
+    fn free(state: &State, t: usize) -> (u128, u128) {
+        (
+            u128::from(state.ceil_bytes[t].saturating_sub(state.bytes[t])),
+            u128::from(state.ceil_count[t].saturating_sub(state.count[t])),
+        )
+    }
+
+    fn by_site<'a>(view: &View<'a>, state: &State) -> BTreeMap<Option<&'a str>, (u128, u128)> {
+        let mut by_site: BTreeMap<Option<&'a str>, (u128, u128)> = BTreeMap::new();
+        for t in 0..view.inv.servers.len() {
+            if Self::counts(view, state, t) {
+                let (b, c) = Self::free(state, t);
+                let e = by_site.entry(Self::site(view, t)).or_default();
+                *e = (e.0 + b, e.1 + c);
+            }
+        }
+        by_site
+    }
+
+    /// The room for the mailboxes of `s`: the stores of its reach, less `s`
+    /// itself, and only when the target version is not older than its own.
+    fn of<'a>(
+        view: &View<'a>,
+        state: &State,
+        by_site: &BTreeMap<Option<&'a str>, (u128, u128)>,
+        s: usize,
+    ) -> (u64, u64) {
+        if view.inv.target_version < *view.version_at(s) {
+            return (0, 0);
+        }
+        let (mut b, mut c) = by_site.get(&Self::site(view, s)).copied().unwrap_or((0, 0));
+        if Self::counts(view, state, s) {
+            let (own_b, own_c) = Self::free(state, s);
+            b -= own_b;
+            c -= own_c;
+        }
+        let clamp = |v: u128| u64::try_from(v).unwrap_or(u64::MAX);
+        (clamp(b), clamp(c))
+    }
 }
 
 /// Which of the ready stores to empty next.
@@ -792,43 +980,40 @@ pub fn next_store(view: &View<'_>, state: &State, level: &[usize]) -> usize {
     let st = state;
     let name = |i: usize| inv.servers[i].name.as_str();
     // Room on stores at the target version in the store's reach.
-    let room = |s: usize| -> (u64, u64) {
-        candidates(view, state, s)
-            .iter()
-            .filter(|(t, e)| e.preference() == Some(Preference::First) && view.at_target(*t))
-            .fold((0u64, 0u64), |(b, c), (t, _)| {
-                (
-                    b.saturating_add(st.ceil_bytes[*t].saturating_sub(st.bytes[*t])),
-                    c.saturating_add(st.ceil_count[*t].saturating_sub(st.count[*t])),
-                )
-            })
+    let by_site = match view.mode {
+        Mode::Greedy | Mode::Forward => TargetRoom::by_site(view, state),
+        Mode::Spread | Mode::Spare => BTreeMap::new(),
     };
+    let room = |s: usize| -> (u64, u64) { TargetRoom::of(view, state, &by_site, s) };
     let pick = match view.mode {
-        Mode::Greedy => level.iter().copied().min_by(|&a, &b| {
-            let key = |s: usize| {
+        Mode::Greedy => level
+            .iter()
+            .map(|&s| {
                 let (rb, rc) = room(s);
                 let parked = st.bytes[s].saturating_sub(rb);
                 let parked_count = st.count[s].saturating_sub(rc);
-                (parked, parked_count, st.bytes[s])
-            };
-            key(a).cmp(&key(b)).then_with(|| name(a).cmp(name(b)))
-        }),
-        Mode::Forward => level.iter().copied().min_by(|&a, &b| {
-            let key = |s: usize| {
+                ((parked, parked_count, st.bytes[s]), s)
+            })
+            .min_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| name(*a).cmp(name(*b))))
+            .map(|(_, s)| s),
+        Mode::Forward => level
+            .iter()
+            .map(|&s| {
                 let (rb, rc) = room(s);
                 let fits = st.bytes[s] <= rb && st.count[s] <= rc;
                 // Fitting stores first, the largest of them first; else the smallest.
-                (
+                let key = (
                     !fits,
                     if fits {
                         u64::MAX - st.bytes[s]
                     } else {
                         st.bytes[s]
                     },
-                )
-            };
-            key(a).cmp(&key(b)).then_with(|| name(a).cmp(name(b)))
-        }),
+                );
+                (key, s)
+            })
+            .min_by(|(ka, a), (kb, b)| ka.cmp(kb).then_with(|| name(*a).cmp(name(*b))))
+            .map(|(_, s)| s),
         Mode::Spread | Mode::Spare => level.iter().copied().min_by(|&a, &b| name(a).cmp(name(b))),
     };
     pick.unwrap_or(level[0])

@@ -281,10 +281,20 @@ impl<'a> Sched<'a> {
             .iter()
             .map(|s| !s.needs_upgrade())
             .collect();
+        // Per server, its order edges from servers not yet done; and the
+        // reverse edges, to count them down.
+        let mut waiting: Vec<usize> = vec![0; n];
+        let mut succs: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, preds) in self.order.preds.iter().enumerate() {
+            for (p, _) in preds {
+                if !done[p.index()] {
+                    waiting[i] += 1;
+                    succs[p.index()].push(i);
+                }
+            }
+        }
         loop {
-            let ready: Vec<usize> = (0..n)
-                .filter(|&i| !done[i] && self.order.preds[i].iter().all(|(p, _)| done[p.index()]))
-                .collect();
+            let ready: Vec<usize> = (0..n).filter(|&i| !done[i] && waiting[i] == 0).collect();
             let Some(min_rank) = ready.iter().map(|&i| self.order.rank[i]).min() else {
                 break;
             };
@@ -295,6 +305,9 @@ impl<'a> Sched<'a> {
             let pick = self.pick(&level);
             self.schedule(pick);
             done[pick] = true;
+            for &i in &succs[pick] {
+                waiting[i] -= 1;
+            }
         }
         let totals = Totals::of(self.inv, &self.place.moves);
         Scheduled {
@@ -537,6 +550,7 @@ impl<'a> Sched<'a> {
                 draft.mailboxes = b.mailboxes.clone();
                 draft.domains = b.domains.clone();
                 draft.candidates = b.candidates.clone();
+                draft.not_listed = b.not_listed.clone();
                 self.table.push(w, draft);
                 data_waves.push(w);
             }
@@ -550,6 +564,7 @@ impl<'a> Sched<'a> {
             draft.mailboxes = b.mailboxes.clone();
             draft.domains = b.domains.clone();
             draft.candidates = b.candidates.clone();
+            draft.not_listed = b.not_listed.clone();
             self.table.push(w, draft);
             last = last.max(w);
         }

@@ -27,8 +27,10 @@ pub struct Draft {
     pub outage: bool,
     /// Why it is here.
     pub why: String,
-    /// Moves: the candidate verdicts, by store.
+    /// Moves: the candidate verdicts, by store (the target and a few others).
     pub candidates: Vec<(ServerId, Verdict)>,
+    /// Moves: how many other stores were considered, by verdict.
+    pub not_listed: Vec<(Verdict, u64)>,
     /// Backups: full or incremental.
     pub full_backup: bool,
 }
@@ -45,6 +47,7 @@ impl Draft {
             outage: false,
             why,
             candidates: Vec::new(),
+            not_listed: Vec::new(),
             full_backup: false,
         }
     }
@@ -71,6 +74,9 @@ pub struct Slot {
 pub struct Table {
     slots: Vec<Slot>,
     units: usize,
+    /// Per server (by index), the last wave with a move from or to it: so
+    /// that [`Table::moves_from`] does not scan the waves.
+    last_move: Vec<usize>,
 }
 
 impl Table {
@@ -78,7 +84,16 @@ impl Table {
         Table {
             slots: Vec::new(),
             units,
+            last_move: Vec::new(),
         }
+    }
+
+    fn note_move(&mut self, server: ServerId, wave: usize) {
+        let i = server.index();
+        if self.last_move.len() <= i {
+            self.last_move.resize(i + 1, 0);
+        }
+        self.last_move[i] = self.last_move[i].max(wave);
     }
 
     /// The wave, created if needed (1-based).
@@ -107,19 +122,21 @@ impl Table {
         self.get(wave).is_some_and(|s| s.out.contains(&server))
     }
 
-    /// Whether any move has the server as source or target in the wave.
-    pub fn in_move(&self, wave: usize, server: ServerId) -> bool {
-        self.get(wave)
-            .is_some_and(|s| s.sources.contains(&server) || s.targets.contains(&server))
-    }
-
     /// Whether any move touches the server in this wave or later.
     pub fn moves_from(&self, wave: usize, server: ServerId) -> bool {
-        (wave..=self.slots.len()).any(|w| self.in_move(w, server))
+        self.last_move
+            .get(server.index())
+            .is_some_and(|&last| last >= wave.max(1))
     }
 
     /// Books a step in a wave.
     pub fn push(&mut self, wave: usize, draft: Draft) {
+        if draft.kind.is_move() {
+            self.note_move(draft.server, wave);
+            if let Some(t) = draft.target {
+                self.note_move(t, wave);
+            }
+        }
         let slot = self.slot(wave);
         if draft.kind.is_move() {
             slot.moves += 1;

@@ -320,9 +320,14 @@ pub struct Step {
     /// Moves: the full size of the accounts, as listed (without overhead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
-    /// Moves: the stores considered as targets and why each was or was not chosen.
+    /// Moves: the target and at most five other stores considered, in the
+    /// inventory's order, with why each was or was not chosen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
+    /// Moves: how many further stores were considered and not listed in
+    /// `candidates`, by verdict; absent when every store considered is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub candidates_not_listed: Option<Vec<CandidateCount>>,
     /// Health checks: the checks to run, by command: `zmcontrol status`, and
     /// `zmreplchk` for directory servers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -362,6 +367,16 @@ pub struct Candidate {
     /// listed unless cross-site moves are allowed.
     #[schemars(with = "String")]
     pub verdict: Verdict,
+}
+
+/// Stores considered as move targets and not listed, with one verdict.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CandidateCount {
+    /// The verdict they share, as in [`Candidate::verdict`].
+    #[schemars(with = "String")]
+    pub verdict: Verdict,
+    /// How many stores.
+    pub stores: u64,
 }
 
 /// What a store holds: mailboxes and bytes for capacity (with overhead).
