@@ -1125,3 +1125,52 @@ mailboxes:
 "#;
     plans_under("three-old.yaml", text, &["auto", "spread", "forward"]);
 }
+
+#[test]
+fn issue_11_cross_site_moves_stay_local_while_the_site_has_room() {
+    // Rule 10: with cross_site_moves, a move leaves its site only when no
+    // store of its own site can take it. dc2's empty upgraded store is the
+    // emptiest, but dc1's upgraded store has room for all of mbx1.
+    let text = |dc1_new_disk: &str| {
+        format!(
+            r#"format: 1
+target_version: "10.1.5"
+policy: {{ allow_outage: [ldap-master], cross_site_moves: true }}
+servers:
+  - {{ name: ldap1.example.com, roles: [ldap-master], version: "9.0.0_P40", site: dc1 }}
+  - {{ name: mbx1.example.com, roles: [mailstore], version: "9.0.0_P40", site: dc1, capacity: {{ disk: 100GiB }} }}
+  - {{ name: new1.example.com, roles: [mailstore], version: "10.1.5", site: dc1, capacity: {{ disk: {dc1_new_disk} }} }}
+  - {{ name: new2.example.com, roles: [mailstore], version: "10.1.5", site: dc2, capacity: {{ disk: 1000GiB }} }}
+mailboxes:
+  - {{ account: a@example.com, store: mbx1.example.com, size: 20GiB }}
+  - {{ account: b@example.com, store: mbx1.example.com, size: 20GiB }}
+  - {{ account: c@example.com, store: mbx1.example.com, size: 20GiB }}
+"#
+        )
+    };
+    let targets = |plan: &Plan| -> Vec<String> {
+        switches(plan)
+            .into_values()
+            .flat_map(|moves| moves.into_iter().map(|m| m.2))
+            .collect()
+    };
+    let local = judged("local.yaml", &text("100GiB"));
+    assert!(
+        targets(&local).iter().all(|t| t == "new1.example.com"),
+        "{:?}",
+        targets(&local)
+    );
+    // With room for only one mailbox at home, the others cross.
+    let crossing = judged("crossing.yaml", &text("30GiB"));
+    let t = targets(&crossing);
+    assert_eq!(
+        t.iter().filter(|t| *t == "new1.example.com").count(),
+        1,
+        "{t:?}"
+    );
+    assert_eq!(
+        t.iter().filter(|t| *t == "new2.example.com").count(),
+        2,
+        "{t:?}"
+    );
+}

@@ -251,6 +251,13 @@ pub enum Preference {
     First,
     /// Under auto, stores not yet upgraded: mailboxes parked there move again.
     Fallback,
+    /// With `cross_site_moves`, a store of another site: tried only when no
+    /// store of the source's own site has room (rule 10); those at the
+    /// target version (`parks: false`) before the others.
+    OtherSite {
+        /// Whether the store is not yet upgraded.
+        parks: bool,
+    },
 }
 
 /// Whether a store may receive mailboxes of the store being emptied.
@@ -366,6 +373,9 @@ fn candidates(view: &View<'_>, state: &State, s: usize) -> Vec<(usize, Eligibili
             match view.mode {
                 Mode::Forward if !upgraded => ineligible(Verdict::NotAtTargetVersion),
                 Mode::Spare if !server.spare => ineligible(Verdict::NotASpare),
+                _ if !view.same_site(s, t) => Eligibility::Eligible(Preference::OtherSite {
+                    parks: view.mode == Mode::Greedy && !upgraded,
+                }),
                 Mode::Greedy if !upgraded => Eligibility::Eligible(Preference::Fallback),
                 _ => Eligibility::Eligible(Preference::First),
             }
@@ -792,6 +802,20 @@ fn batch(
             };
             format!(
                 "the target the exhaustive search found, as no balancing placement had room for every mailbox; {version}"
+            )
+        }
+        (_, Preference::OtherSite { parks }) => {
+            let site = inv.servers[s]
+                .site
+                .as_deref()
+                .map_or(String::new(), |x| format!(" {x}"));
+            let then = if parks {
+                "; not yet upgraded, so they move again later"
+            } else {
+                ""
+            };
+            format!(
+                "in another site: no store of their own site{site} has room (cross_site_moves){then}"
             )
         }
         (Mode::Spare, _) => "a spare store: they come back after the upgrade".to_string(),
