@@ -414,7 +414,7 @@ fn judge(
     plan: &planner_core::plan::Plan,
     options: &planner_core::plan::PlanOptions,
 ) -> Result<(), Outcome> {
-    let violations = planner_core::verify::verify(plan, checked.inventory(), options);
+    let violations = planner_core::verify::verify_new(plan, checked.inventory(), options);
     if violations.is_empty() {
         return Ok(());
     }

@@ -361,6 +361,16 @@ fn a_plan_made_from_another_inventory_is_stale() -> Result {
         v[0].to_string(),
         "stale plan: the inventory changed since the plan was made (its digest differs)"
     );
+    // The check of a plan just made skips only the digest: the same plan
+    // judged against the changed inventory breaks the placement rule instead.
+    let fresh = super::verify_new(&p, &changed, &options());
+    assert!(
+        fresh.iter().all(|v| v.rule != Rule::Stale),
+        "{}",
+        text(&fresh)
+    );
+    assert!(!fresh.is_empty());
+    assert_rules(&super::verify_new(&p, &old, &options()), &[]);
     Ok(())
 }
 
