@@ -265,7 +265,9 @@ fn account(inv: &Inventory, plan: &Plan, index: usize) -> Explanation {
             lines.push(format!("    - {}: {}", c.store, c.verdict));
         }
         let not_listed = step.candidates_not_listed.as_deref().unwrap_or(&[]);
-        let more: u64 = not_listed.iter().map(|c| c.stores).sum();
+        let more = not_listed
+            .iter()
+            .fold(0u64, |n, c| n.saturating_add(c.stores));
         if more > 0 {
             let counts: Vec<String> = not_listed
                 .iter()

@@ -689,3 +689,38 @@ fn issue_11_the_store_a_hint_prints_plans_when_added() {
         assert_eq!(output.code, 0, "{name}: with\n{extra}{}", output.stderr());
     }
 }
+
+#[test]
+fn explain_counts_the_stores_a_move_does_not_list() {
+    // Nine stores: a move lists its target and five others, and explain
+    // counts the three left out, by verdict.
+    let dir = scratch!("not_listed");
+    let mut text = String::from(
+        "format: 1\ntarget_version: \"10.1.5\"\npolicy: { allow_outage: [ldap-master] }\nservers:\n  - { name: ldap1.example.com, roles: [ldap-master], version: \"9.0.0_P40\" }\n  - { name: old.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100GiB } }\n",
+    );
+    for k in 1..=9 {
+        text.push_str(&format!(
+            "  - {{ name: new{k}.example.com, roles: [mailstore], version: \"10.1.5\", capacity: {{ disk: 100GiB }} }}\n"
+        ));
+    }
+    text.push_str(
+        "mailboxes:\n  - { account: alice@example.com, store: old.example.com, size: 1GiB }\n",
+    );
+    let path = dir.write("nine.yaml", text);
+    let out = planner([
+        "explain".as_ref(),
+        path.as_os_str(),
+        "alice@example.com".as_ref(),
+    ])
+    .args(["--now", "2026-11-29T00:00:00Z"])
+    .output()
+    .success();
+    let text = out.stdout();
+    let listed = text.lines().filter(|l| l.starts_with("    - new")).count();
+    assert_eq!(listed, 6, "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("    - 3 other stores not listed: 3 ")),
+        "{text}"
+    );
+}
