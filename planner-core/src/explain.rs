@@ -260,41 +260,7 @@ fn account(inv: &Inventory, plan: &Plan, index: usize) -> Explanation {
                 account.domain()
             ));
         }
-        lines.push("  stores considered:".to_string());
-        for c in step.candidates.as_deref().unwrap_or(&[]) {
-            lines.push(format!("    - {}: {}", c.store, c.verdict));
-        }
-        let not_listed = step.candidates_not_listed.as_deref().unwrap_or(&[]);
-        let more = not_listed
-            .iter()
-            .fold(0u64, |n, c| n.saturating_add(c.stores));
-        if more > 0 {
-            let counts: Vec<String> = not_listed
-                .iter()
-                .map(|c| format!("{} {}", c.stores, c.verdict))
-                .collect();
-            lines.push(format!(
-                "    - {} not listed: {}",
-                crate::words::count(more, "other store", "other stores"),
-                counts.join("; ")
-            ));
-        }
-        let source_site = step
-            .source
-            .as_deref()
-            .and_then(|s| inv.server_id(s))
-            .map(|s| &inv.server(s).site);
-        let other_sites = inv
-            .servers
-            .iter()
-            .filter(|s| s.is_mailstore() && Some(&s.site) != source_site)
-            .count();
-        if other_sites > 0 && !plan.policy.cross_site_moves {
-            lines.push(format!(
-                "    - {other_sites} store{} of other sites: other site (cross_site_moves is off)",
-                if other_sites == 1 { "" } else { "s" }
-            ));
-        }
+        considered(inv, plan, step, &mut lines);
     }
     if let Some((_, last)) = moves
         .iter()
@@ -307,6 +273,47 @@ fn account(inv: &Inventory, plan: &Plan, index: usize) -> Explanation {
         ));
     }
     Explanation { subject, lines }
+}
+
+/// The stores a move considered: those it lists with their verdicts, a count
+/// of those it leaves out, and the stores of other sites when cross-site
+/// moves are off.
+fn considered(inv: &Inventory, plan: &Plan, step: &Step, lines: &mut Vec<String>) {
+    lines.push("  stores considered:".to_string());
+    for c in step.candidates.as_deref().unwrap_or(&[]) {
+        lines.push(format!("    - {}: {}", c.store, c.verdict));
+    }
+    let not_listed = step.candidates_not_listed.as_deref().unwrap_or(&[]);
+    let more = not_listed
+        .iter()
+        .fold(0u64, |n, c| n.saturating_add(c.stores));
+    if more > 0 {
+        let counts: Vec<String> = not_listed
+            .iter()
+            .map(|c| format!("{} {}", c.stores, c.verdict))
+            .collect();
+        lines.push(format!(
+            "    - {} not listed: {}",
+            crate::words::count(more, "other store", "other stores"),
+            counts.join("; ")
+        ));
+    }
+    let source_site = step
+        .source
+        .as_deref()
+        .and_then(|s| inv.server_id(s))
+        .map(|s| &inv.server(s).site);
+    let other_sites = inv
+        .servers
+        .iter()
+        .filter(|s| s.is_mailstore() && Some(&s.site) != source_site)
+        .count();
+    if other_sites > 0 && !plan.policy.cross_site_moves {
+        lines.push(format!(
+            "    - {other_sites} store{} of other sites: other site (cross_site_moves is off)",
+            if other_sites == 1 { "" } else { "s" }
+        ));
+    }
 }
 
 fn upgrade_wave(plan: &Plan, server: &str) -> Option<u32> {

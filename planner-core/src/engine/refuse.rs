@@ -98,12 +98,8 @@ pub fn refusal(
         .shortfalls
         .iter()
         .any(|f| f.limited_by == Limit::SpareStores);
-    let wanted: Vec<Missing> = described.iter().filter_map(|d| d.missing.clone()).collect();
-    let found = if wanted.len() == described.len() && !wanted.is_empty() {
-        stores.size_stores(&wanted, spare)
-    } else {
-        None
-    };
+    // The stores found, by site, aligned with `described`.
+    let found = sized_stores(&described, &mut stores, spare);
     let max_fill = if described.is_empty() {
         None
     } else {
@@ -131,11 +127,6 @@ pub fn refusal(
         .iter()
         .map(|stuck| Reason::new(ReasonKind::Stuck(stuck.clone()), Vec::new(), None))
         .collect();
-    // The stores found, by site, aligned with `described`.
-    let found: Vec<Option<Missing>> = match found {
-        Some(found) => found.into_iter().map(Some).collect(),
-        None => vec![None; described.len()],
-    };
     let store_hint = |m: Missing| {
         if spare {
             Hint::AddSpare(m)
@@ -143,21 +134,13 @@ pub fn refusal(
             Hint::AddStore(m)
         }
     };
-    for (site, kind) in domains {
-        let mut hints = Vec::new();
-        if by_account {
-            hints.push(Hint::MoveByAccount);
-        }
-        // The store that makes the inventory plan holds the domain, or
-        // frees a store that does.
-        let store = described
-            .iter()
-            .zip(&found)
-            .find(|(d, _)| d.site == site)
-            .and_then(|(_, m)| m.clone());
-        hints.extend(store.map(store_hint));
-        reasons.push(Reason::new(kind, hints, None));
-    }
+    reasons.extend(domain_reasons(
+        domains,
+        by_account,
+        &described,
+        &found,
+        &store_hint,
+    ));
     for (site, found) in described.into_iter().zip(found) {
         let mut hints = Vec::new();
         let mut named = None;
@@ -191,6 +174,54 @@ pub fn refusal(
         reasons.push(Reason::new(ReasonKind::NoAttempt, Vec::new(), None));
     }
     NoSafePlan { reasons }
+}
+
+/// The store to add in each site of `described` (aligned with it), sized
+/// by planning: none when some site's shortfall has no estimate, or when no
+/// size plans.
+fn sized_stores(
+    described: &[SiteShortfall],
+    stores: &mut Probe<'_>,
+    spare: bool,
+) -> Vec<Option<Missing>> {
+    let wanted: Vec<Missing> = described.iter().filter_map(|d| d.missing.clone()).collect();
+    let found = if wanted.len() == described.len() && !wanted.is_empty() {
+        stores.size_stores(&wanted, spare)
+    } else {
+        None
+    };
+    match found {
+        Some(found) => found.into_iter().map(Some).collect(),
+        None => vec![None; described.len()],
+    }
+}
+
+/// The reasons for domains that no store can take whole, each with
+/// `move_by: account` when that plans, and the store found for its site:
+/// that store holds the domain, or frees a store that does.
+fn domain_reasons(
+    domains: Vec<(Option<String>, ReasonKind)>,
+    by_account: bool,
+    described: &[SiteShortfall],
+    found: &[Option<Missing>],
+    store_hint: &dyn Fn(Missing) -> Hint,
+) -> Vec<Reason> {
+    domains
+        .into_iter()
+        .map(|(site, kind)| {
+            let mut hints = Vec::new();
+            if by_account {
+                hints.push(Hint::MoveByAccount);
+            }
+            let store = described
+                .iter()
+                .zip(found)
+                .find(|(d, _)| d.site == site)
+                .and_then(|(_, m)| m.clone());
+            hints.extend(store.map(store_hint));
+            Reason::new(kind, hints, None)
+        })
+        .collect()
 }
 
 /// The planner as an oracle, with a budget of plans.

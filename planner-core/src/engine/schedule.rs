@@ -125,62 +125,7 @@ impl<'a> Sched<'a> {
         now: jiff::Timestamp,
     ) -> Sched<'a> {
         let profile = &inv.profile;
-        let mut units: Vec<Unit> = Vec::new();
-        let mut unit_of_role: BTreeMap<String, usize> = BTreeMap::new();
-        // Accepted for the unit by name, or by any of its roles.
-        let mut named: Vec<bool> = Vec::new();
-        for (index, u) in profile.availability_units().into_iter().enumerate() {
-            named.push(
-                policy.allow_outage.contains(&u.name)
-                    || u.roles.iter().any(|r| policy.allow_outage.contains(r)),
-            );
-            for role in &u.roles {
-                unit_of_role.insert(role.clone(), index);
-            }
-            units.push(Unit {
-                name: u.name,
-                members: 0,
-                min_available: u.min_available,
-                max_unavailable: u.max_unavailable,
-                allowed: false,
-                masters: false,
-            });
-        }
-        let masters_unit = units.len();
-        named.push(false);
-        units.push(Unit {
-            name: profile.directory_master.to_string(),
-            members: 0,
-            min_available: 0,
-            max_unavailable: 1,
-            allowed: false,
-            masters: true,
-        });
-        let units_of: Vec<Vec<usize>> = inv
-            .servers
-            .iter()
-            .map(|s| {
-                let mut u: Vec<usize> = s
-                    .roles
-                    .iter()
-                    .filter_map(|r| unit_of_role.get(r).copied())
-                    .collect();
-                if s.has_role(profile.directory_master) {
-                    u.push(masters_unit);
-                }
-                u.sort_unstable();
-                u.dedup();
-                u
-            })
-            .collect();
-        for list in &units_of {
-            for &u in list {
-                units[u].members += 1;
-            }
-        }
-        for (unit, named) in units.iter_mut().zip(named) {
-            unit.allowed = named && unit.members <= unit.min_available;
-        }
+        let (units, units_of) = availability_units(inv, policy);
         let drains = inv
             .servers
             .iter()
@@ -844,4 +789,68 @@ impl<'a> Sched<'a> {
         }
         why
     }
+}
+
+/// The availability units of the profile (each group, each role without
+/// one) plus the directory masters' own unit, with how many servers each
+/// has and whether `allow_outage` relaxes it; and each server's units.
+fn availability_units(inv: &Inventory, policy: &Policy) -> (Vec<Unit>, Vec<Vec<usize>>) {
+    let profile = &inv.profile;
+    let mut units: Vec<Unit> = Vec::new();
+    let mut unit_of_role: BTreeMap<String, usize> = BTreeMap::new();
+    // Accepted for the unit by name, or by any of its roles.
+    let mut named: Vec<bool> = Vec::new();
+    for (index, u) in profile.availability_units().into_iter().enumerate() {
+        named.push(
+            policy.allow_outage.contains(&u.name)
+                || u.roles.iter().any(|r| policy.allow_outage.contains(r)),
+        );
+        for role in &u.roles {
+            unit_of_role.insert(role.clone(), index);
+        }
+        units.push(Unit {
+            name: u.name,
+            members: 0,
+            min_available: u.min_available,
+            max_unavailable: u.max_unavailable,
+            allowed: false,
+            masters: false,
+        });
+    }
+    let masters_unit = units.len();
+    named.push(false);
+    units.push(Unit {
+        name: profile.directory_master.to_string(),
+        members: 0,
+        min_available: 0,
+        max_unavailable: 1,
+        allowed: false,
+        masters: true,
+    });
+    let units_of: Vec<Vec<usize>> = inv
+        .servers
+        .iter()
+        .map(|s| {
+            let mut u: Vec<usize> = s
+                .roles
+                .iter()
+                .filter_map(|r| unit_of_role.get(r).copied())
+                .collect();
+            if s.has_role(profile.directory_master) {
+                u.push(masters_unit);
+            }
+            u.sort_unstable();
+            u.dedup();
+            u
+        })
+        .collect();
+    for list in &units_of {
+        for &u in list {
+            units[u].members += 1;
+        }
+    }
+    for (unit, named) in units.iter_mut().zip(named) {
+        unit.allowed = named && unit.members <= unit.min_available;
+    }
+    (units, units_of)
 }
