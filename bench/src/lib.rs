@@ -330,14 +330,9 @@ fn round_up(bytes: u64, unit: u64) -> u64 {
     bytes.div_ceil(unit).max(1) * unit
 }
 
-/// Generates the installation described by `params` (see the module documentation).
-pub fn generate(params: &Params) -> Result<Generated, String> {
-    params.check()?;
-    let mut rng = SplitMix64::new(params.seed);
-    let sites = params.sites();
-
-    // The stores, site by site; the last of each site is the new one (in
-    // one site: every tenth).
+/// The stores, site by site, empty and without disks yet; the last of each
+/// site is the new one (in one site: every tenth).
+fn stores_of(params: &Params) -> Vec<Store> {
     let digits = if params.single_site {
         params.stores.to_string().len().max(3)
     } else {
@@ -359,6 +354,16 @@ pub fn generate(params: &Params) -> Result<Generated, String> {
             used: 0,
         });
     }
+    stores
+}
+
+/// Generates the installation described by `params` (see the module documentation).
+pub fn generate(params: &Params) -> Result<Generated, String> {
+    params.check()?;
+    let mut rng = SplitMix64::new(params.seed);
+    let sites = params.sites();
+
+    let mut stores = stores_of(params);
     let old: Vec<usize> = (0..stores.len())
         .filter(|&i| !stores[i].at_target)
         .collect();

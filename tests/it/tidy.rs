@@ -203,3 +203,70 @@ fn planner_core_does_no_io_and_reads_no_clock() {
         found.join("\n")
     );
 }
+
+/// The longest a function may be, in lines, outside tests (ARCHITECTURE.md).
+const LONGEST_FUNCTION: usize = 100;
+
+/// The functions of `source`, before its test module, longer than
+/// [`LONGEST_FUNCTION`] lines: from the `fn` line to the `}` at its
+/// indentation, as rustfmt lays them out.
+fn long_functions(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+    let lines: Vec<&str> = code.lines().collect();
+    let mut found = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let after_visibility = ["pub(crate) ", "pub(super) ", "pub "]
+            .iter()
+            .find_map(|v| trimmed.strip_prefix(v))
+            .unwrap_or(trimmed);
+        let Some(rest) = after_visibility.strip_prefix("fn ") else {
+            continue;
+        };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let close = format!("{indent}}}");
+        let Some(length) = lines[n + 1..].iter().position(|l| l.trim_end() == close) else {
+            continue;
+        };
+        if length + 2 > LONGEST_FUNCTION {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            found.push((n + 1, format!("fn {name}: {} lines", length + 2)));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_length_scan_finds_long_functions() {
+    let body = "    let x = 1;\n".repeat(LONGEST_FUNCTION);
+    let source = format!(
+        "pub fn short() {{\n    x();\n}}\n\nfn long() {{\n{body}}}\n\nimpl A {{\n    pub(crate) fn long_method(&self) {{\n    {body}    }}\n}}\n#[cfg(test)]\nmod tests {{\n    fn long_test() {{\n{body}    }}\n}}\n"
+    );
+    let names: Vec<String> = long_functions(&source)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            format!("fn long: {} lines", LONGEST_FUNCTION + 2),
+            format!("fn long_method: {} lines", LONGEST_FUNCTION + 2)
+        ]
+    );
+}
+
+#[test]
+fn no_function_is_over_a_hundred_lines() {
+    let found = scan(SOURCE_DIRS, 41, long_functions);
+    assert!(
+        found.is_empty(),
+        "split these functions (at most {LONGEST_FUNCTION} lines):\n{}",
+        found.join("\n")
+    );
+}
