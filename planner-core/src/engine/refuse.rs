@@ -73,6 +73,23 @@ const STORE_PLANS: u32 = 48;
 /// at most eight.
 const POLICY_PLANS: u32 = 16;
 
+/// Mailboxes up to which a refusal has the whole budgets above; beyond, each
+/// plan costs more and the budgets shrink in proportion (to a floor that
+/// still finds a store that plans), so that refusing a million mailboxes
+/// takes seconds rather than a minute, with hints that are tried but may be
+/// less tight.
+const FULL_BUDGET_UP_TO: u64 = 200_000;
+
+/// A budget of plans for an inventory of `mailboxes`: `full` up to
+/// [`FULL_BUDGET_UP_TO`], then shrinking in proportion, down to `floor`.
+fn plans_for(full: u32, floor: u32, mailboxes: u64) -> u32 {
+    if mailboxes <= FULL_BUDGET_UP_TO {
+        return full;
+    }
+    let scaled = u64::from(full) * FULL_BUDGET_UP_TO / mailboxes;
+    u32::try_from(scaled).unwrap_or(full).clamp(floor, full)
+}
+
 /// The refusal of a schedule that could not empty every store: its
 /// shortfalls per site, and what would make the inventory plan. Every hint
 /// that changes the inventory or the policy has been tried with `plans`
@@ -92,8 +109,9 @@ pub fn refusal(
         .values()
         .filter_map(|site| describe_shortfalls(inv, policy, site))
         .collect();
-    let mut stores = Probe::new(inv, policy, plans, STORE_PLANS);
-    let mut policies = Probe::new(inv, policy, plans, POLICY_PLANS);
+    let mailboxes = inv.mailboxes.len() as u64;
+    let mut stores = Probe::new(inv, policy, plans, plans_for(STORE_PLANS, 12, mailboxes));
+    let mut policies = Probe::new(inv, policy, plans, plans_for(POLICY_PLANS, 6, mailboxes));
     let spare = first
         .shortfalls
         .iter()
@@ -655,4 +673,18 @@ fn site_balance(
 
 fn ceil_div(a: u128, b: u128) -> u128 {
     a.div_ceil(b.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_of_plans_shrinks_with_the_mailboxes() {
+        assert_eq!(plans_for(48, 12, 5_000), 48);
+        assert_eq!(plans_for(48, 12, FULL_BUDGET_UP_TO), 48);
+        assert_eq!(plans_for(48, 12, 2 * FULL_BUDGET_UP_TO), 24);
+        assert_eq!(plans_for(48, 12, 1_000_000), 12);
+        assert_eq!(plans_for(16, 6, u64::MAX), 6);
+    }
 }
