@@ -7,7 +7,7 @@ use planner_core::inventory::{AgainstTarget, Bytes, Checked, Fraction};
 use planner_core::plan::{Plan, PlanOptions, StepKind};
 use planner_core::verify;
 
-use crate::util::{check, checked_plan, load, now, plan, root, yaml_files};
+use crate::util::{check, checked_plan, judged, load, now, plan, root, yaml_files};
 
 #[test]
 fn every_example_plans_and_verifies() {
@@ -795,15 +795,6 @@ fn upgrades(plan: &Plan) -> Vec<(u32, String, bool)> {
         .collect()
 }
 
-/// Plans an inventory and has the checker judge the plan.
-fn judged(name: &str, text: &str) -> Plan {
-    let checked = check(name, text).unwrap_or_else(|r| panic!("{name} is valid:\n{r}"));
-    let plan = plan(&checked).unwrap_or_else(|r| panic!("{name} plans:\n{r}"));
-    let violations = verify::verify(&plan, checked.inventory(), &crate::util::options());
-    assert!(violations.is_empty(), "{name}: {violations:?}");
-    plan
-}
-
 #[test]
 fn issue_11_allow_outage_keeps_max_unavailable() {
     // Three MTAs, their outage "accepted", three upgrades allowed at once: a
@@ -978,16 +969,10 @@ fn plans_under(name: &str, text: &str, strategies: &[&str]) -> Vec<Plan> {
     strategies
         .iter()
         .map(|strategy| {
-            let text = text.replace("STRATEGY", strategy);
-            let checked = check(name, &text).expect("valid");
-            let plan = plan(&checked)
-                .unwrap_or_else(|r| panic!("{name} under {strategy} is refused:\n{r}\n{text}"));
-            let violations = verify::verify(&plan, checked.inventory(), &PlanOptions::at(now()));
-            assert!(
-                violations.is_empty(),
-                "{name} under {strategy}: {violations:?}"
-            );
-            plan
+            judged(
+                &format!("{name} under {strategy}"),
+                &text.replace("STRATEGY", strategy),
+            )
         })
         .collect()
 }

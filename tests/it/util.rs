@@ -421,18 +421,31 @@ pub fn plan(checked: &Checked) -> Result<Plan, NoSafePlan> {
 pub fn checked_plan(path: &Path) -> Result<(Checked, Plan), NoSafePlan> {
     let checked = load(path);
     let plan = plan(&checked)?;
-    let violations = verify::verify(&plan, checked.inventory(), &options());
+    judge(&path.display().to_string(), &checked, &plan);
+    Ok((checked, plan))
+}
+
+/// Validates and plans an inventory given as text, and has the checker judge
+/// the plan; panics if it is invalid, refused, or refused by the checker.
+pub fn judged(name: &str, text: &str) -> Plan {
+    let checked = check(name, text).unwrap_or_else(|r| panic!("{name} is valid:\n{r}\n{text}"));
+    let plan = plan(&checked).unwrap_or_else(|r| panic!("{name} is refused:\n{r}\n{text}"));
+    judge(name, &checked, &plan);
+    plan
+}
+
+/// Panics with the violations if the independent checker refuses `plan`.
+fn judge(name: &str, checked: &Checked, plan: &Plan) {
+    let violations = verify::verify(plan, checked.inventory(), &options());
     assert!(
         violations.is_empty(),
-        "{}: the checker refuses the plan:\n{}",
-        path.display(),
+        "{name}: the checker refuses the plan:\n{}",
         violations
             .iter()
             .map(|v| v.to_string())
             .collect::<Vec<_>>()
             .join("\n")
     );
-    Ok((checked, plan))
 }
 
 /// The `.yaml` files of a workspace directory (`examples`), sorted, as paths
