@@ -1159,3 +1159,48 @@ mailboxes:
         "{t:?}"
     );
 }
+
+/// A store emptied onto many alike empty stores goes to a few of them (each
+/// source and target pair is one batch), while the targets stay within 5
+/// points of each other's fill, plus one mailbox.
+#[test]
+fn a_store_is_emptied_onto_few_of_many_alike_targets() {
+    let mut text = "format: 1
+target_version: \"10.1.5\"
+servers:
+  - { name: ldap1.example.com, roles: [ldap-master], version: \"10.1.5\" }
+  - { name: old.example.com, roles: [mailstore], version: \"9.0.0_P40\", capacity: { disk: 100GiB } }
+"
+    .to_string();
+    for n in 0..20 {
+        text += &format!(
+            "  - {{ name: new{n:02}.example.com, roles: [mailstore], version: \"10.1.5\", capacity: {{ disk: 100GiB }} }}\n"
+        );
+    }
+    text += "mailboxes:\n";
+    for k in 0..40 {
+        text +=
+            &format!("  - {{ account: u{k:02}@x.example, store: old.example.com, size: 1GiB }}\n");
+    }
+    let plan = judged("alike targets", &text);
+    let batches = plan
+        .waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| s.kind == StepKind::MoveData)
+        .count();
+    // Lowest resulting fill alone gives 20 batches of 2 mailboxes.
+    assert!(batches <= 10, "{batches} batches for 40 mailboxes");
+    let ceiling = 0.9 * 100.0 * 1024f64.powi(3);
+    let fills: Vec<f64> = plan
+        .placement
+        .after
+        .iter()
+        .filter(|(name, _)| name.starts_with("new"))
+        .map(|(_, load)| load.bytes as f64 / ceiling)
+        .collect();
+    let spread =
+        fills.iter().cloned().fold(0.0, f64::max) - fills.iter().cloned().fold(1.0, f64::min);
+    let one_mailbox = 1.0 / (0.9 * 100.0);
+    assert!(spread <= 0.05 + one_mailbox + 1e-9, "fills {fills:?}");
+}

@@ -6,7 +6,9 @@
 //! copies in flight. Units (mailboxes, or whole domains) are placed largest
 //! first, each on the best eligible store: the strategy decides which stores
 //! are eligible and which are preferred, and among equals the lowest resulting
-//! fill wins, then the name. Every store considered gets a verdict; the move
+//! fill wins, then the name, except that a target already taking the same
+//! store's mailboxes keeps them while it stays within [`KEEP_TOGETHER_PPM`] of
+//! the lowest (few batches, not one per mailbox). Every store considered gets a verdict; the move
 //! steps carry their target's and the five most telling others' for `explain`,
 //! and count the rest by verdict.
 //!
@@ -442,6 +444,14 @@ fn units_of<'a>(view: &View<'a>, state: &State, s: usize) -> (Vec<u32>, Vec<Unit
     (members, units)
 }
 
+/// How far above the lowest resulting fill a target that already takes
+/// mailboxes of the same store may go, in millionths of its ceiling (5
+/// points). Within it the store's mailboxes stay on the targets they already
+/// go to: each (source, target) pair is one batch, one command with one
+/// destination, so an evacuation onto many alike stores makes a few batches
+/// rather than one per mailbox.
+pub const KEEP_TOGETHER_PPM: u64 = 50_000;
+
 /// The units that found room, by eligible store (an index into `eligible`),
 /// and the bytes and accounts of those that did not.
 fn assign(
@@ -456,43 +466,34 @@ fn assign(
         .collect();
     // Each eligible store's rank by name, for ties.
     let name_rank: Vec<u32> = eligible.iter().map(|(t, _)| state.name_rank[*t]).collect();
-    // The eligible stores by (preference, fill now, name). A store's fill
-    // after taking a unit is at least its fill now, so the search for the
-    // best (preference, resulting fill, name) stops at the first store whose
-    // fill now is above the best found: the same choice as trying every
-    // store, without trying every store for every unit.
     let fill_now =
         |k: usize, load: &[(u64, u64)]| state.fill_ppm(eligible[k].0, load[k].0, load[k].1);
-    let mut order: BTreeSet<(Preference, u64, u32, usize)> = (0..eligible.len())
+    // Every eligible store, and those already taking units of this store,
+    // by (preference, fill now, name).
+    let mut order: BTreeSet<Key> = (0..eligible.len())
         .map(|k| (eligible[k].1, fill_now(k, &load), name_rank[k], k))
         .collect();
+    let mut taking: BTreeSet<Key> = BTreeSet::new();
     let mut assigned: Vec<Option<usize>> = Vec::with_capacity(units.len());
     let (mut short_bytes, mut short_count) = (0u64, 0u64);
     for unit in units {
-        // The best as (preference, resulting fill, name rank, index).
-        let mut best: Option<(Preference, u64, u32, usize)> = None;
-        for &(preference, now, rank, k) in &order {
-            if let Some((bp, bf, _, _)) = best
-                && (preference, now) > (bp, bf)
-            {
-                break;
-            }
-            let t = eligible[k].0;
-            let (b, c) = (load[k].0.saturating_add(unit.bytes), load[k].1 + unit.count);
-            if b > state.ceil_bytes[t] || c > state.ceil_count[t] {
-                continue;
-            }
-            let candidate = (preference, state.fill_ppm(t, b, c), rank, k);
-            if best.is_none_or(|b| candidate < b) {
-                best = Some(candidate);
-            }
-        }
+        let lowest = lowest_fill(state, eligible, &load, &order, unit, None);
+        // A target already taking this store's units, of the same preference
+        // and within the slack, keeps taking them.
+        let best = lowest.map(|low| {
+            let bound = (low.0, low.1.saturating_add(KEEP_TOGETHER_PPM));
+            lowest_fill(state, eligible, &load, &taking, unit, Some(bound)).unwrap_or(low)
+        });
         match best {
             Some((preference, _, rank, k)) => {
-                order.remove(&(preference, fill_now(k, &load), rank, k));
+                let before = (preference, fill_now(k, &load), rank, k);
+                order.remove(&before);
+                taking.remove(&before);
                 load[k].0 = load[k].0.saturating_add(unit.bytes);
                 load[k].1 += unit.count;
-                order.insert((preference, fill_now(k, &load), rank, k));
+                let after = (preference, fill_now(k, &load), rank, k);
+                order.insert(after);
+                taking.insert(after);
                 assigned.push(Some(k));
             }
             None => {
@@ -503,6 +504,47 @@ fn assign(
         }
     }
     (assigned, short_bytes, short_count)
+}
+
+/// A store as placement orders them: (preference, fill in millionths, name
+/// rank, index into the eligible stores).
+type Key = (Preference, u64, u32, usize);
+
+/// Among `stores`, the one where `unit` fits with the best (preference,
+/// resulting fill, name), as a [`Key`] with the resulting fill; with a
+/// `bound`, only one whose resulting fill is at most the bound's. A store's
+/// fill after taking a unit is at least its fill now, so the search stops at
+/// the first store whose fill now is above the best found (or the bound):
+/// the same choice as trying every store, without trying every store for
+/// every unit.
+fn lowest_fill(
+    state: &State,
+    eligible: &[(usize, Preference)],
+    load: &[(u64, u64)],
+    stores: &BTreeSet<Key>,
+    unit: &Unit<'_>,
+    bound: Option<(Preference, u64)>,
+) -> Option<Key> {
+    let mut best: Option<Key> = None;
+    for &(preference, now, rank, k) in stores {
+        let limit = best.map(|(bp, bf, _, _)| (bp, bf)).or(bound);
+        if limit.is_some_and(|limit| (preference, now) > limit) {
+            break;
+        }
+        let t = eligible[k].0;
+        let (b, c) = (load[k].0.saturating_add(unit.bytes), load[k].1 + unit.count);
+        if b > state.ceil_bytes[t] || c > state.ceil_count[t] {
+            continue;
+        }
+        let candidate = (preference, state.fill_ppm(t, b, c), rank, k);
+        if bound.is_some_and(|bound| (candidate.0, candidate.1) > bound) {
+            continue;
+        }
+        if best.is_none_or(|b| candidate < b) {
+            best = Some(candidate);
+        }
+    }
+    best
 }
 
 /// The units on the targets the guide gives (by an index into `eligible`),
@@ -824,7 +866,7 @@ fn batch(
                 .site
                 .as_deref()
                 .map_or(String::new(), |x| format!(" of site {x}"));
-            format!("the lowest fill among the stores{site}")
+            format!("balancing fill among the stores{site}, on few targets")
         }
         (_, Preference::First) => "already at the target version, so they move once".to_string(),
         (_, Preference::Fallback) => {
@@ -841,6 +883,7 @@ fn batch(
             Bytes(bytes)
         ),
     };
+    let them = if n == 1 { "it" } else { "them" };
     let (candidates, not_listed) = listing.for_target(t);
     Batch {
         source: ServerId(s as u32),
@@ -850,10 +893,10 @@ fn batch(
         ),
         why_switch: if view.policy.two_stage_moves {
             format!(
-                "stage 2 of emptying {source_name}: copy the changes of {what} and switch them to {target_name}"
+                "stage 2 of emptying {source_name}: copy the changes of {what} and switch {them} to {target_name}"
             )
         } else {
-            format!("empty {source_name}: move {what} to {target_name} and switch them, {reason}")
+            format!("empty {source_name}: move {what} to {target_name} and switch {them}, {reason}")
         },
         mailboxes,
         domains,

@@ -120,7 +120,7 @@ pub enum Verdict {
     /// `at the target version, but the servers ordered before the mailstores
     /// are not all upgraded yet`: no account may switch onto it yet.
     TiersNotUpgraded,
-    /// `less preferred (higher fill or not yet upgraded)`: eligible with room,
+    /// `less preferred (higher fill, not yet upgraded, or the store's mailboxes kept on fewer targets)`: eligible with room,
     /// but another store was better.
     LessPreferred,
     /// A verdict this version does not know, as written in the plan it was
@@ -146,7 +146,7 @@ impl fmt::Display for Verdict {
             Verdict::TiersNotUpgraded => f.write_str(
                 "at the target version, but the servers ordered before the mailstores are not all upgraded yet",
             ),
-            Verdict::LessPreferred => f.write_str("less preferred (higher fill or not yet upgraded)"),
+            Verdict::LessPreferred => f.write_str("less preferred (higher fill, not yet upgraded, or the store's mailboxes kept on fewer targets)"),
             Verdict::Unrecognized(text) => f.write_str(text),
         }
     }
