@@ -17,6 +17,9 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use exit::Outcome;
 use load::{LoadError, load, print_diagnostics};
+use planner_core::inventory::Checked;
+use planner_core::plan::{Plan, PlanOptions};
+use planner_core::verify::Accounts;
 use planner_render as render;
 
 const EXAMPLES: &str = "\
@@ -334,26 +337,23 @@ fn run(cli: Cli) -> Outcome {
             inventory,
             name,
             options,
-        } => match plan(&inventory, &options) {
-            Ok((checked, plan, resolved)) => {
-                if let Err(outcome) = judge(&inventory, &checked, &plan, &resolved) {
-                    return outcome;
-                }
-                match planner_core::explain::explain(checked.inventory(), &plan, &name) {
-                    Ok(explanation) => emit(&explanation.to_string()),
-                    Err(unknown) => {
-                        eprintln!("error: {unknown}");
-                        if !unknown.closest.is_empty() {
-                            let names: Vec<String> =
-                                unknown.closest.iter().map(|n| format!("`{n}`")).collect();
-                            eprintln!("  hint: did you mean {}?", names.join(" or "));
-                        }
-                        Outcome::Refused
+        } => plan_then(&inventory, &options, |checked, plan, resolved, accounts| {
+            if let Err(outcome) = judge(&inventory, checked, plan, resolved, accounts) {
+                return outcome;
+            }
+            match planner_core::explain::explain(checked.inventory(), plan, &name) {
+                Ok(explanation) => emit(&explanation.to_string()),
+                Err(unknown) => {
+                    eprintln!("error: {unknown}");
+                    if !unknown.closest.is_empty() {
+                        let names: Vec<String> =
+                            unknown.closest.iter().map(|n| format!("`{n}`")).collect();
+                        eprintln!("  hint: did you mean {}?", names.join(" or "));
                     }
+                    Outcome::Refused
                 }
             }
-            Err(outcome) => outcome,
-        },
+        }),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Inventory => planner_core::inventory::schema(),
@@ -368,53 +368,80 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// Loads and plans, reporting any failure on stderr.
-fn plan(
+/// Loads and plans, reporting any failure on stderr, then hands the plan to
+/// `then` with the checker's index of the inventory's accounts. The index
+/// and the inventory's digest depend on the inventory alone, so a second
+/// thread builds them while the engine plans.
+fn plan_then(
     inventory: &std::path::Path,
     options: &PlanArgs,
-) -> Result<
-    (
-        planner_core::inventory::Checked,
-        planner_core::plan::Plan,
-        planner_core::plan::PlanOptions,
-    ),
-    Outcome,
-> {
-    let options = options.resolve().map_err(|message| {
-        eprintln!("error: {message}");
-        Outcome::Usage
-    })?;
-    let checked = load(inventory).map_err(load_failed)?;
-    match planner_core::engine::plan(&checked, &options) {
-        Ok(plan) => {
-            if load::verbose() {
-                let s = &plan.summary;
-                eprintln!(
-                    "planned {} servers in {} waves: strategy {}, {} mailbox moves",
-                    s.servers_to_upgrade,
-                    s.waves,
-                    plan.strategy.chosen.as_str(),
-                    s.mailboxes_moved
-                );
+    then: impl FnOnce(&Checked, &Plan, &PlanOptions, Option<&Accounts<'_>>) -> Outcome,
+) -> Outcome {
+    let options = match options.resolve() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Outcome::Usage;
+        }
+    };
+    let checked = match load(inventory) {
+        Ok(checked) => checked,
+        Err(error) => return load_failed(error),
+    };
+    let outcome = std::thread::scope(|scope| {
+        let prepared = scope.spawn(|| {
+            checked.digest();
+            Accounts::new(checked.inventory())
+        });
+        let planned = planner_core::engine::plan(&checked, &options);
+        // A thread that failed only costs the check its head start.
+        let accounts = prepared.join().ok();
+        match planned {
+            Ok(plan) => {
+                if load::verbose() {
+                    let s = &plan.summary;
+                    eprintln!(
+                        "planned {} servers in {} waves: strategy {}, {} mailbox moves",
+                        s.servers_to_upgrade,
+                        s.waves,
+                        plan.strategy.chosen.as_str(),
+                        s.mailboxes_moved
+                    );
+                }
+                let outcome = then(&checked, &plan, &options, accounts.as_ref());
+                // The process ends next: freeing millions of names one by one
+                // would only delay the exit (a third of a second at a million
+                // mailboxes), so this memory, and the inventory's below, goes
+                // back to the system with the process.
+                std::mem::forget(plan);
+                std::mem::forget(accounts);
+                outcome
             }
-            Ok((checked, plan, options))
+            Err(refusal) => {
+                report_refusal(inventory, &refusal);
+                Outcome::Refused
+            }
         }
-        Err(refusal) => {
-            report_refusal(inventory, &refusal);
-            Err(Outcome::Refused)
-        }
-    }
+    });
+    std::mem::forget(checked);
+    outcome
 }
 
 /// The independent checker's verdict on a plan the engine made: a plan it
 /// rejects is an internal error, reported with its violations.
 fn judge(
     inventory: &std::path::Path,
-    checked: &planner_core::inventory::Checked,
-    plan: &planner_core::plan::Plan,
-    options: &planner_core::plan::PlanOptions,
+    checked: &Checked,
+    plan: &Plan,
+    options: &PlanOptions,
+    accounts: Option<&Accounts<'_>>,
 ) -> Result<(), Outcome> {
-    let violations = planner_core::verify::verify_new(plan, checked.inventory(), options);
+    let violations = match accounts {
+        Some(accounts) => {
+            planner_core::verify::verify_new_with(plan, checked.inventory(), options, accounts)
+        }
+        None => planner_core::verify::verify_new(plan, checked.inventory(), options),
+    };
     if violations.is_empty() {
         return Ok(());
     }
@@ -440,17 +467,14 @@ fn plan_and_render(
     format: Format,
     output: Option<&std::path::Path>,
 ) -> Outcome {
-    match plan(inventory, options) {
-        Ok((checked, plan, options)) => {
-            let colour = output::colour(output);
-            output::write_checked(
-                output,
-                |out| format.render(&plan, colour, out),
-                || judge(inventory, &checked, &plan, &options),
-            )
-        }
-        Err(outcome) => outcome,
-    }
+    plan_then(inventory, options, |checked, plan, options, accounts| {
+        let colour = output::colour(output);
+        output::write_checked(
+            output,
+            |out| format.render(plan, colour, out),
+            || judge(inventory, checked, plan, options, accounts),
+        )
+    })
 }
 
 /// Prints why no safe plan exists.

@@ -54,7 +54,7 @@ pub fn assemble(
     Plan {
         format: FORMAT.to_string(),
         planner_version: env!("CARGO_PKG_VERSION").to_string(),
-        inventory_digest: crate::plan::digest_in_order(inv, &by_account),
+        inventory_digest: checked.digest().to_string(),
         now: options.now.to_string(),
         target_version: inv.target_version.to_string(),
         profile: inv.profile.name.as_str().to_string(),

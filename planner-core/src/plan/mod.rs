@@ -19,8 +19,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use decisions::{Verdict, WaitRule};
+pub(crate) use digest::account_order;
 pub use digest::inventory_digest;
-pub(crate) use digest::{account_order, digest_in_order};
 pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
 

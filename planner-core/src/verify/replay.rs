@@ -10,7 +10,8 @@
 //! Within a wave the steps may run in any order, so every addition is applied
 //! before any release and accounts are judged by where they were when the
 //! wave started. State is kept in vectors indexed by mailbox and by server,
-//! so the cost is one hash lookup per account named in the plan.
+//! so the cost is one hash lookup per account named in the plan (a switch
+//! naming the same accounts as its copy reuses the copy's lookups).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -73,15 +74,16 @@ struct StepProblems<'p> {
     same_wave: Tally<'p>,
 }
 
-pub(super) fn check<'p>(plan: &'p Plan, ctx: &Ctx<'_>, t: &Timeline<'p>, report: &mut Report) {
+/// The replay, with the inventory's accounts by name.
+pub(super) fn check<'p>(
+    plan: &'p Plan,
+    ctx: &Ctx<'_>,
+    t: &Timeline<'p>,
+    accounts: &HashMap<&str, u32>,
+    report: &mut Report,
+) {
     let inv = ctx.inv;
     let servers = inv.servers.len();
-    let accounts: HashMap<&str, u32> = inv
-        .mailboxes
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.account.as_str(), i as u32))
-        .collect();
     let overhead = ctx.policy.size_overhead;
     let mut s = State {
         track: inv
@@ -111,6 +113,8 @@ pub(super) fn check<'p>(plan: &'p Plan, ctx: &Ctx<'_>, t: &Timeline<'p>, report:
     s.peak_bytes.clone_from(&s.bytes);
     s.peak_count.clone_from(&s.count);
 
+    // The copies' resolved accounts, by (source, target), for their switches.
+    let mut copied: HashMap<(u32, u32), Resolved<'p>> = HashMap::new();
     for w in 1..=t.waves {
         let index = w as usize - 1;
         empty_at_upgrade(ctx, &s, w, &t.upgrades_in[index], report);
@@ -121,9 +125,10 @@ pub(super) fn check<'p>(plan: &'p Plan, ctx: &Ctx<'_>, t: &Timeline<'p>, report:
             if !m.replay {
                 continue;
             }
+            let resolved = resolve(accounts, &mut copied, m);
             apply(
                 ctx,
-                &accounts,
+                &resolved.mailboxes,
                 &mut s,
                 m,
                 &mut receivers,
@@ -131,6 +136,11 @@ pub(super) fn check<'p>(plan: &'p Plan, ctx: &Ctx<'_>, t: &Timeline<'p>, report:
                 &mut domains,
                 report,
             );
+            if m.kind == StepKind::MoveData
+                && let (Some(source), Some(target)) = (m.source, m.target)
+            {
+                copied.insert((source.0, target.0), resolved);
+            }
         }
         for &(store, step) in &receivers {
             ceiling(ctx, &s, store, w, step, report);
@@ -194,11 +204,43 @@ fn empty_at_upgrade(
     }
 }
 
+/// A step's accounts as written, with the mailbox of each (`None`: unknown).
+struct Resolved<'p> {
+    written: &'p [String],
+    mailboxes: Vec<Option<u32>>,
+}
+
+/// The mailbox of every account a move step names. A switch that names the
+/// same accounts as the last copy between the same stores (the two stages of
+/// one batch) takes that copy's resolution instead of looking every account
+/// up again: comparing names in order is cheaper than hashing them into a
+/// table of a million.
+fn resolve<'p>(
+    accounts: &HashMap<&str, u32>,
+    copied: &mut HashMap<(u32, u32), Resolved<'p>>,
+    m: &Move<'p>,
+) -> Resolved<'p> {
+    if m.kind != StepKind::MoveData
+        && let (Some(source), Some(target)) = (m.source, m.target)
+        && let Some(copy) = copied.remove(&(source.0, target.0))
+        && copy.written == m.accounts
+    {
+        return Resolved {
+            written: m.accounts,
+            mailboxes: copy.mailboxes,
+        };
+    }
+    Resolved {
+        written: m.accounts,
+        mailboxes: m.accounts.iter().map(|a| find(accounts, a)).collect(),
+    }
+}
+
 /// Applies one move step's additions and records its releases.
 #[allow(clippy::too_many_arguments)]
 fn apply<'p, 'i>(
     ctx: &Ctx<'i>,
-    accounts: &HashMap<&str, u32>,
+    resolved: &[Option<u32>],
     s: &mut State<'p>,
     m: &Move<'p>,
     receivers: &mut Vec<(u32, &'p Step)>,
@@ -217,8 +259,8 @@ fn apply<'p, 'i>(
     let mut listed: u128 = 0;
     let mut all_known = true;
     let mut received = false;
-    for written in m.accounts {
-        let Some(mailbox) = find(accounts, written) else {
+    for (written, &mailbox) in m.accounts.iter().zip(resolved) {
+        let Some(mailbox) = mailbox else {
             problems.unknown.add(written);
             all_known = false;
             continue;

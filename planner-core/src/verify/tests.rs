@@ -1266,3 +1266,35 @@ fn a_large_plan_checks_in_one_pass() -> Result {
     );
     Ok(())
 }
+
+#[test]
+fn a_prepared_index_is_used_only_for_its_own_inventory() -> Result {
+    let inv = inventory(INVENTORY)?;
+    let other = inventory(&INVENTORY.replace("alice@", "zed@"))?;
+    let p = plan(&inv, PLAN, PLACEMENT);
+    let own = super::Accounts::new(&inv);
+    assert_rules(&super::verify_new_with(&p, &inv, &options(), &own), &[]);
+    // An index of another inventory would not find alice; it is not used.
+    let foreign = super::Accounts::new(&other);
+    assert_rules(&super::verify_new_with(&p, &inv, &options(), &foreign), &[]);
+    // The other inventory, judged with its own index, does not know alice.
+    let theirs = super::verify_new_with(&p, &other, &options(), &foreign);
+    assert_reports(&theirs, Rule::Conservation, "alice@example.com");
+    Ok(())
+}
+
+#[test]
+fn a_switch_unlike_its_copy_is_judged_account_by_account() -> Result {
+    // The copy takes alice, bob and carol; the switch names only alice and
+    // carol: bob's copy is left without its switch, and carol, copied and
+    // switched, is fine.
+    let waves = PLAN.replace(
+        "switch mbx1>mbx2 alice,bob,carol",
+        "switch mbx1>mbx2 alice,carol",
+    );
+    assert!(waves != PLAN, "the plan has that switch");
+    let v = check(INVENTORY, &waves, PLACEMENT)?;
+    assert_reports(&v, Rule::Conservation, "bob@example.com");
+    assert!(!text(&v).contains("carol"), "{}", text(&v));
+    Ok(())
+}

@@ -59,6 +59,8 @@ pub struct Checked {
     pub(crate) inventory: Inventory,
     /// Warnings, sorted.
     pub(crate) warnings: Vec<Diagnostic>,
+    /// The inventory's digest, computed once on first use.
+    pub(crate) digest: std::sync::OnceLock<String>,
 }
 
 impl Checked {
@@ -71,6 +73,15 @@ impl Checked {
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
     }
+
+    /// The inventory's digest ([`crate::plan::inventory_digest`]), computed
+    /// on first use and kept: the engine writes it into every plan, and a
+    /// caller with a second core may compute it while the plan is made
+    /// (a call made meanwhile waits for it rather than hashing twice).
+    pub fn digest(&self) -> &str {
+        self.digest
+            .get_or_init(|| crate::plan::inventory_digest(&self.inventory))
+    }
 }
 
 impl From<Inventory> for Checked {
@@ -80,6 +91,7 @@ impl From<Inventory> for Checked {
         Checked {
             inventory,
             warnings: Vec::new(),
+            digest: std::sync::OnceLock::new(),
         }
     }
 }
@@ -280,6 +292,7 @@ impl Document {
             Some(inventory) if !failed => Ok(Checked {
                 inventory,
                 warnings: diagnostics,
+                digest: std::sync::OnceLock::new(),
             }),
             _ => Err(Refusal::new(diagnostics)),
         }
