@@ -337,7 +337,8 @@ fn run(cli: Cli) -> Outcome {
             inventory,
             name,
             options,
-        } => plan_then(&inventory, &options, |checked, plan, resolved, accounts| {
+        } => plan_then(&inventory, &options, |checked, plan, resolved, prepared| {
+            let accounts = prepared.join().ok();
             if let Err(outcome) = judge(&inventory, checked, plan, resolved, accounts) {
                 return outcome;
             }
@@ -368,6 +369,10 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// The checker's index of the inventory's accounts, being built on a second
+/// thread: joined by the check, so that rendering does not wait for it.
+type Prepared<'s, 'c> = std::thread::ScopedJoinHandle<'s, Accounts<'c>>;
+
 /// Loads and plans, reporting any failure on stderr, then hands the plan to
 /// `then` with the checker's index of the inventory's accounts. The index
 /// and the inventory's digest depend on the inventory alone, so a second
@@ -375,7 +380,7 @@ fn run(cli: Cli) -> Outcome {
 fn plan_then(
     inventory: &std::path::Path,
     options: &PlanArgs,
-    then: impl FnOnce(&Checked, &Plan, &PlanOptions, Option<&Accounts<'_>>) -> Outcome,
+    then: impl for<'s, 'c> FnOnce(&'c Checked, &Plan, &PlanOptions, Prepared<'s, 'c>) -> Outcome,
 ) -> Outcome {
     let options = match options.resolve() {
         Ok(options) => options,
@@ -394,8 +399,6 @@ fn plan_then(
             Accounts::new(checked.inventory())
         });
         let planned = planner_core::engine::plan(&checked, &options);
-        // A thread that failed only costs the check its head start.
-        let accounts = prepared.join().ok();
         match planned {
             Ok(plan) => {
                 if load::verbose() {
@@ -408,13 +411,12 @@ fn plan_then(
                         s.mailboxes_moved
                     );
                 }
-                let outcome = then(&checked, &plan, &options, accounts.as_ref());
+                let outcome = then(&checked, &plan, &options, prepared);
                 // The process ends next: freeing millions of names one by one
                 // would only delay the exit (a third of a second at a million
                 // mailboxes), so this memory, and the inventory's below, goes
                 // back to the system with the process.
                 std::mem::forget(plan);
-                std::mem::forget(accounts);
                 outcome
             }
             Err(refusal) => {
@@ -434,9 +436,9 @@ fn judge(
     checked: &Checked,
     plan: &Plan,
     options: &PlanOptions,
-    accounts: Option<&Accounts<'_>>,
+    accounts: Option<Accounts<'_>>,
 ) -> Result<(), Outcome> {
-    let violations = match accounts {
+    let violations = match &accounts {
         Some(accounts) => {
             planner_core::verify::verify_new_with(plan, checked.inventory(), options, accounts)
         }
@@ -467,12 +469,13 @@ fn plan_and_render(
     format: Format,
     output: Option<&std::path::Path>,
 ) -> Outcome {
-    plan_then(inventory, options, |checked, plan, options, accounts| {
+    plan_then(inventory, options, |checked, plan, options, prepared| {
         let colour = output::colour(output);
         output::write_checked(
             output,
             |out| format.render(plan, colour, out),
-            || judge(inventory, checked, plan, options, accounts),
+            // A thread that failed only costs the check its head start.
+            || judge(inventory, checked, plan, options, prepared.join().ok()),
         )
     })
 }

@@ -15,7 +15,7 @@
 //!   a **time** is its RFC 3339 text (UTC, as jiff prints it). Lengths in
 //!   front of every variable field make the encoding impossible to misread,
 //!   so two different inventories cannot encode to the same bytes.
-//! - the encoding is: the string `planner-inventory/2`; `target_version`;
+//! - the encoding is: the string `planner-inventory/3`; `target_version`;
 //!   the profile (its name, tiers, then each role: name, tier, after, group,
 //!   min_available, max_unavailable, drain, evacuate, note; then each group:
 //!   name, min_available, max_unavailable; then two_stage_moves,
@@ -27,23 +27,20 @@
 //!   seconds); the servers in name order (the count, then each: name, roles,
 //!   version, site, depends_on as sorted names, capacity as disk bytes and
 //!   mailboxes, spare, evacuate, last full and incremental backup); the
-//!   mailboxes in account order (the count, then each: account, store name,
-//!   size in bytes, assumed).
+//!   mailboxes as a set: the count, then the SHA-256 of each mailbox's own
+//!   encoding (account, store name, size in bytes, assumed), these 32-byte
+//!   digests sorted bytewise.
 //!
-//! Mailboxes are fed to the hash field by field with no allocation: a
-//! million of them hash in a few tens of milliseconds.
+//! Mailboxes are hashed one by one in the inventory's order and only their
+//! digests are sorted: following a million accounts in account order instead
+//! would visit memory at random (three quarters of a second on the
+//! development machine, against a quarter for this).
 
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
 use crate::inventory::{Inventory, Policy, Profile};
-
-/// `sha256:` followed by the hex digest of the canonical encoding of the
-/// inventory (see the module documentation).
-pub fn inventory_digest(inventory: &Inventory) -> String {
-    digest_in_order(inventory, &account_order(inventory))
-}
 
 /// The mailboxes' indices sorted by account: validation's order. Only
 /// validation makes an [`Inventory`], and the model's methods that copy one
@@ -65,6 +62,29 @@ pub(crate) fn account_order(inventory: &Inventory) -> Vec<u32> {
             .cmp(&inventory.mailboxes[*b as usize].account)
     });
     order
+}
+
+/// Each mailbox's digest, as two big-endian halves, sorted.
+fn mailbox_digests(inventory: &Inventory) -> Vec<(u128, u128)> {
+    let mut out: Vec<(u128, u128)> = inventory
+        .mailboxes
+        .iter()
+        .map(|m| {
+            let mut e = Encoder(Sha256::new());
+            e.str(m.account.as_str());
+            e.str(inventory.server(m.store).name.as_str());
+            e.int(m.size.0);
+            e.bool(m.assumed);
+            let digest: [u8; 32] = e.0.finalize().into();
+            let mut high = [0u8; 16];
+            let mut low = [0u8; 16];
+            high.copy_from_slice(&digest[..16]);
+            low.copy_from_slice(&digest[16..]);
+            (u128::from_be_bytes(high), u128::from_be_bytes(low))
+        })
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// The canonical encoding, written straight into the hash.
@@ -112,10 +132,11 @@ impl Encoder {
     }
 }
 
-/// The digest, with the mailboxes already sorted by account.
-fn digest_in_order(inventory: &Inventory, by_account: &[u32]) -> String {
+/// `sha256:` followed by the hex digest of the canonical encoding of the
+/// inventory (see the module documentation).
+pub fn inventory_digest(inventory: &Inventory) -> String {
     let mut e = Encoder(Sha256::new());
-    e.str("planner-inventory/2");
+    e.str("planner-inventory/3");
     e.str(inventory.target_version.as_str());
     profile(&mut e, &inventory.profile);
     policy(&mut e, &inventory.policy);
@@ -148,13 +169,11 @@ fn digest_in_order(inventory: &Inventory, by_account: &[u32]) -> String {
         e.opt_str(s.last_backup.full.map(|t| t.to_string()).as_deref());
         e.opt_str(s.last_backup.incremental.map(|t| t.to_string()).as_deref());
     }
-    e.int(by_account.len() as u64);
-    for &i in by_account {
-        let m = &inventory.mailboxes[i as usize];
-        e.str(m.account.as_str());
-        e.str(inventory.server(m.store).name.as_str());
-        e.int(m.size.0);
-        e.bool(m.assumed);
+    let mailboxes = mailbox_digests(inventory);
+    e.int(mailboxes.len() as u64);
+    for (high, low) in mailboxes {
+        e.0.update(high.to_be_bytes());
+        e.0.update(low.to_be_bytes());
     }
     let digest = e.0.finalize();
     let mut out = String::with_capacity(7 + 64);

@@ -71,20 +71,30 @@ pub(super) fn check_duplicates(
     order
 }
 
+/// The first 32 bytes of an account, big-endian in two `u128`s (zero
+/// padding sorts a shorter prefix first, as string order does).
+type Prefix = (u128, u128);
+
 /// The mailboxes' indices sorted by account, then by index, with the first
-/// 16 bytes of each account in the same order.
-fn sorted_by_account(mailboxes: &[Mailbox]) -> (Vec<u32>, Vec<u128>) {
-    // The first 16 bytes of each account, big-endian in a u128, decide most
-    // comparisons without following a pointer; the whole names break the
-    // ties (zero padding sorts a shorter prefix first, as string order does).
-    let prefix = |m: &Mailbox| -> u128 {
-        let mut key = [0u8; 16];
+/// 32 bytes of each account in the same order.
+fn sorted_by_account(mailboxes: &[Mailbox]) -> (Vec<u32>, Vec<Prefix>) {
+    // The prefixes decide most comparisons without following a pointer
+    // (real names share their first 16 bytes often: `ben.haddad01@d00...`);
+    // the whole names break the ties.
+    let prefix = |m: &Mailbox| -> Prefix {
+        let mut key = [0u8; 32];
         let bytes = m.account.as_str().as_bytes();
-        let n = bytes.len().min(16);
+        let n = bytes.len().min(32);
         key[..n].copy_from_slice(&bytes[..n]);
-        u128::from_be_bytes(key)
+        let (high, low) = key.split_at(16);
+        let word = |half: &[u8]| {
+            let mut w = [0u8; 16];
+            w.copy_from_slice(half);
+            u128::from_be_bytes(w)
+        };
+        (word(high), word(low))
     };
-    let mut keyed: Vec<(u128, u32)> = mailboxes
+    let mut keyed: Vec<(Prefix, u32)> = mailboxes
         .iter()
         .enumerate()
         .map(|(i, m)| (prefix(m), i as u32))
