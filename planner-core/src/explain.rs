@@ -103,6 +103,24 @@ fn server(inv: &Inventory, plan: &Plan, id: ServerId) -> Explanation {
                 }
             ));
             lines.push(format!("why: {}", step.why));
+            if let Some(actions) = step.actions.as_deref().filter(|a| !a.is_empty()) {
+                let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+                let checks = step.checks.as_deref().unwrap_or(&[]).join(", ");
+                let next = if (*wave as usize) < plan.waves.len() {
+                    format!("wave {} starts", wave + 1)
+                } else {
+                    "the plan ends".to_string()
+                };
+                lines.push(format!(
+                    "actions, in order: {}{}; {next} only when its checks have passed",
+                    names.join(", "),
+                    if checks.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (checks: {checks})")
+                    },
+                ));
+            }
             let waits = step.waits_for.as_deref().unwrap_or(&[]);
             if waits.is_empty() {
                 lines.push(

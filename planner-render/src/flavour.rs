@@ -13,6 +13,8 @@ pub(crate) struct Flavour {
     pub user: &'static str,
     /// Where `zmreplchk` lives (not on that user's `PATH`).
     pub libexec: &'static str,
+    /// Where the MTA's `postqueue` lives (not on that user's `PATH` either).
+    pub sbin: &'static str,
     /// The Zextras command-line tool.
     pub tool: &'static str,
     /// The mailbox move command, without its arguments.
@@ -29,6 +31,7 @@ pub(crate) struct Flavour {
 const ZIMBRA: Flavour = Flavour {
     user: "zimbra",
     libexec: "/opt/zimbra/libexec",
+    sbin: "/opt/zimbra/common/sbin",
     tool: "zxsuite",
     mover: "zxsuite powerstore doMailboxMove",
     staged_moves: true,
@@ -39,6 +42,8 @@ const ZIMBRA: Flavour = Flavour {
 const CARBONIO: Flavour = Flavour {
     user: "zextras",
     libexec: "/opt/zextras/libexec",
+    // Unconfirmed: Carbonio's own layout is assumed to mirror Zimbra's.
+    sbin: "/opt/zextras/common/sbin",
     tool: "carbonio",
     mover: "carbonio powerstore mailboxMove",
     staged_moves: false,

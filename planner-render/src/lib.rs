@@ -5,7 +5,7 @@
 //! that wants the change-approval document, the shell script or the graph of a
 //! plan gets them without clap and the rest of the `planner` binary; and so
 //! that the formats can never disagree: every one of them is made from the
-//! plan alone (`upgrade-plan/v1`), never from the inventory or the engine's
+//! plan alone (`upgrade-plan/v2`), never from the inventory or the engine's
 //! state, and the same plan always gives the same bytes.
 //!
 //! | Module | `--format` | For |
@@ -50,7 +50,7 @@
 //!
 //! let mut json = Vec::new();
 //! planner_render::json::render(&plan, &mut json).expect("serialized");
-//! assert!(json.starts_with(b"{\n  \"format\": \"upgrade-plan/v1\""));
+//! assert!(json.starts_with(b"{\n  \"format\": \"upgrade-plan/v2\""));
 //! ```
 
 #![deny(missing_docs)]

@@ -39,7 +39,7 @@ pub(crate) fn directory_servers(plan: &Plan) -> BTreeSet<&str> {
         .waves
         .iter()
         .flat_map(|w| &w.steps)
-        .filter(|s| s.kind == StepKind::HealthCheck)
+        .filter(|s| s.kind == StepKind::Upgrade)
         .filter(|s| {
             s.checks
                 .as_ref()

@@ -10,7 +10,7 @@ use planner_core::plan::{Plan, Step};
 
 /// The plan, as JSON.
 const PLAN: &str = r#"{
-  "format": "upgrade-plan/v1",
+  "format": "upgrade-plan/v2",
   "planner_version": "0.1.0",
   "inventory_digest": "sha256:0123456789abcdef",
   "now": "2026-11-29T00:00:00Z",
@@ -35,10 +35,9 @@ const PLAN: &str = r#"{
   "waves": [
     {"index": 1, "estimated_duration_s": null, "steps": [
       {"id": "upgrade:ldap2.example.com", "kind": "upgrade", "server": "ldap2.example.com",
-       "from_version": "9.0.0_P40", "to_version": "10.1.5", "why": "ldap-replica tier",
-       "estimated_duration_s": null},
-      {"id": "health-check:ldap2.example.com", "kind": "health-check", "server": "ldap2.example.com",
-       "checks": ["zmcontrol status", "zmreplchk"], "why": "after its upgrade",
+       "from_version": "9.0.0_P40", "to_version": "10.1.5",
+       "actions": ["directory-dump", "install", "health-check"],
+       "checks": ["zmcontrol status", "zmreplchk"], "why": "ldap-replica tier",
        "estimated_duration_s": null}]},
     {"index": 2, "estimated_duration_s": null, "steps": [
       {"id": "backup:mbx1.example.com", "kind": "backup", "server": "mbx1.example.com",
@@ -49,10 +48,9 @@ const PLAN: &str = r#"{
        "estimated_duration_s": null}]},
     {"index": 3, "estimated_duration_s": null, "steps": [
       {"id": "upgrade:mbx1.example.com", "kind": "upgrade", "server": "mbx1.example.com",
-       "from_version": "9.0.0_P40", "to_version": "10.1.5", "why": "mailstore tier, emptied",
-       "estimated_duration_s": null},
-      {"id": "health-check:mbx1.example.com", "kind": "health-check", "server": "mbx1.example.com",
-       "checks": ["zmcontrol status"], "why": "after its upgrade", "estimated_duration_s": null}]}
+       "from_version": "9.0.0_P40", "to_version": "10.1.5",
+       "actions": ["install", "health-check"], "checks": ["zmcontrol status"],
+       "why": "mailstore tier, emptied", "estimated_duration_s": null}]}
   ],
   "placement": {
     "before": {"mbx1.example.com": {"bytes": 1073741824, "mailboxes": 1},

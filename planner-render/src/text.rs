@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::units::{duration, plural, plural_es};
 use planner_core::inventory::Bytes;
-use planner_core::plan::{BackupMode, Plan, Step, StepKind};
+use planner_core::plan::{Action, BackupMode, Plan, Step, StepKind};
 
 /// Names shown per move line before the rest are counted.
 const NAMES_SHOWN: usize = 2;
@@ -174,13 +174,30 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// An upgrade's actions when it does more than install and check:
+/// `  (drain, install, health-check, undrain)`.
+fn extra_actions(step: &Step) -> String {
+    let Some(actions) = step.actions.as_deref() else {
+        return String::new();
+    };
+    if actions
+        .iter()
+        .all(|a| matches!(a, Action::Install | Action::HealthCheck))
+    {
+        return String::new();
+    }
+    let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
+    format!("  ({})", names.join(", "))
+}
+
 fn describe(step: &Step, st: &Style) -> String {
     let server = step.server.as_deref().unwrap_or("");
     match step.kind {
         StepKind::Upgrade => format!(
-            "{server}  {} -> {}{}",
+            "{server}  {} -> {}{}{}",
             step.from_version.as_deref().unwrap_or("?"),
             step.to_version.as_deref().unwrap_or("?"),
+            extra_actions(step),
             if step.outage == Some(true) {
                 format!("  {}OUTAGE{}", st.red, st.reset)
             } else {
@@ -264,12 +281,10 @@ mod tests {
             text.lines().skip(7).collect::<Vec<_>>(),
             [
                 "Wave    ~  Step          What",
-                "   1        upgrade       ldap2.example.com  9.0.0_P40 -> 10.1.5",
-                "            health-check  ldap2.example.com",
+                "   1        upgrade       ldap2.example.com  9.0.0_P40 -> 10.1.5  (directory-dump, install, health-check)",
                 "   2        backup        mbx1.example.com  full",
                 "            move-switch   mbx1.example.com -> mbx2.example.com  1 mailbox, 1 GiB: alice@example.com",
                 "   3        upgrade       mbx1.example.com  9.0.0_P40 -> 10.1.5",
-                "            health-check  mbx1.example.com",
             ]
         );
         assert!(to_string(&crate::testing::plan(), true).starts_with("\x1b[1mUpgrade 2 servers"));

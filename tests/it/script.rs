@@ -2,7 +2,7 @@
 //!
 //! Every script is snapshotted, checked by `sh -n` (and `dash -n`, `bash -n`
 //! where those exist), and run for real with stub `zxsuite`, `carbonio`,
-//! `zmprov`, `zmcontrol` and `zmreplchk` commands on `PATH` that log their
+//! `zmprov`, `zmcontrol`, `zmreplchk` and `postqueue` commands on `PATH` that log their
 //! arguments (and, for mailbox moves, the account list file) to a file. The
 //! log is then compared with what the JSON plan of the same inventory says
 //! should run: which command, on which host, with which accounts, in order.
@@ -110,6 +110,15 @@ fn plan_of(inventory: &Path) -> Plan {
     serde_json::from_str(&planner(inventory, "json")).expect("the JSON plan parses")
 }
 
+/// The wave of the step with that id.
+fn wave_of(plan: &Plan, id: &str) -> u32 {
+    plan.waves
+        .iter()
+        .find(|w| w.steps.iter().any(|s| s.id == id))
+        .map(|w| w.index)
+        .unwrap_or_else(|| panic!("the plan has no step {id}"))
+}
+
 /// The awkward inventory, written to a scratch directory (which goes when
 /// dropped).
 fn awkward_inventory(name: &str) -> (Scratch, PathBuf) {
@@ -136,11 +145,17 @@ fn stubs(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).expect("stub directory");
-    let mut scripts: Vec<(&str, &str)> =
-        ["zxsuite", "carbonio", "zmprov", "zmcontrol", "zmreplchk"]
-            .into_iter()
-            .map(|name| (name, TOOL_STUB))
-            .collect();
+    let mut scripts: Vec<(&str, &str)> = [
+        "zxsuite",
+        "carbonio",
+        "zmprov",
+        "zmcontrol",
+        "zmreplchk",
+        "postqueue",
+    ]
+    .into_iter()
+    .map(|name| (name, TOOL_STUB))
+    .collect();
     scripts.extend([("remote", REMOTE_STUB), ("ssh", SSH_STUB), ("su", SU_STUB)]);
     for (name, text) in scripts {
         let path = bin.join(name);
@@ -364,14 +379,21 @@ fn expected(plan: &Plan, from: u32, user: Option<&str>) -> Vec<Call> {
                 }
                 // The empty-store check, before each upgrade of a store that
                 // the earlier waves have emptied (or that was always empty).
-                StepKind::Upgrade if held.get(server) == Some(&0) => {
-                    let filter = format!("zimbraMailHost={server}");
-                    calls.push(call(server, &["zmprov", "sa", &filter], &[]));
-                }
-                StepKind::HealthCheck => {
+                // An upgrade: the empty-store check before it for a store
+                // that the earlier waves have emptied (or that was always
+                // empty), then its health checks after the install.
+                StepKind::Upgrade => {
+                    if held.get(server) == Some(&0) {
+                        let filter = format!("zimbraMailHost={server}");
+                        calls.push(call(server, &["zmprov", "sa", &filter], &[]));
+                    }
+                    let checks = step.checks.as_deref().unwrap_or(&[]);
                     calls.push(call(server, &["zmcontrol", "status"], &[]));
-                    if step.why.contains("zmreplchk") {
+                    if checks.iter().any(|c| c == "zmreplchk") {
                         calls.push(call(server, &["zmreplchk"], &[]));
+                    }
+                    if checks.iter().any(|c| c == "postqueue -p") {
+                        calls.push(call(server, &["postqueue", "-p"], &[]));
                     }
                 }
                 _ => {}
@@ -615,16 +637,20 @@ fn starting_from_a_later_wave_skips_the_earlier_ones() {
         let run = run_script(&scratch!(name), &script, Via::Remote, &options);
         assert_eq!(run.status, 0, "{name}: {}", run.stderr);
         assert_eq!(calls_of_run(&run), want, "{name}");
+        let total = plan.waves.len();
         for wave in 1..from {
             assert!(
                 run.stdout.contains(&format!(
-                    "Wave {wave} of 24: skipped (starting at wave 13)."
+                    "Wave {wave} of {total}: skipped (starting at wave 13)."
                 )),
                 "{name}: wave {wave} is not reported as skipped:\n{}",
                 run.stdout
             );
         }
-        assert!(run.stdout.contains("==== Wave 13 of 24"), "{name}");
+        assert!(
+            run.stdout.contains(&format!("==== Wave 13 of {total}")),
+            "{name}"
+        );
         assert!(!run.stdout.contains("==== Wave 12 of 24"), "{name}");
     }
 }
@@ -661,6 +687,7 @@ fn bad_starting_waves_are_refused_before_anything_runs() {
 fn a_store_that_is_not_empty_stops_the_script_before_its_upgrade() {
     let inventory = Path::new("examples/enterprise.yaml");
     let script = planner(inventory, "script");
+    let wave = wave_of(&plan_of(inventory), "upgrade:mbx4.corp.example.com");
     let run = run_script(
         &scratch!("not-empty"),
         &script,
@@ -676,10 +703,10 @@ fn a_store_that_is_not_empty_stops_the_script_before_its_upgrade() {
             && run
                 .stderr
                 .contains("error: mbx4.corp.example.com is not empty")
-            && run
-                .stderr
-                .contains("Stopped in wave 11, step upgrade:mbx4.corp.example.com")
-            && run.stderr.contains("--from-wave 11"),
+            && run.stderr.contains(&format!(
+                "Stopped in wave {wave}, step upgrade:mbx4.corp.example.com"
+            ))
+            && run.stderr.contains(&format!("--from-wave {wave}")),
         "{}",
         run.stderr
     );
@@ -708,10 +735,15 @@ fn a_failed_health_check_stops_the_script() {
         },
     );
     assert_eq!(run.status, 3, "{}", run.stderr);
+    // The first health check is the directory master's, inside its upgrade.
+    let wave = wave_of(
+        &plan_of(Path::new("examples/enterprise.yaml")),
+        "upgrade:ldap1.corp.example.com",
+    );
     assert!(
-        run.stderr.contains(
-            "Stopped in wave 2, step health-check:ldap1.corp.example.com (exit status 3)."
-        ),
+        run.stderr.contains(&format!(
+            "Stopped in wave {wave}, step upgrade:ldap1.corp.example.com (exit status 3)."
+        )),
         "{}",
         run.stderr
     );

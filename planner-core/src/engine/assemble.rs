@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use super::graph::Order;
 use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
-use crate::inventory::{Checked, Inventory, Policy};
+use crate::inventory::{Checked, Inventory, Policy, Server};
 use crate::plan::{
-    BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
+    Action, BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
     PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
     StrategyChoice, Summary, Wait, Wave,
 };
@@ -255,6 +255,7 @@ fn step(
         mode: None,
         from_version: None,
         to_version: None,
+        actions: None,
         outage: None,
         source: None,
         target: None,
@@ -298,20 +299,45 @@ fn step(
                     })
                     .collect(),
             );
-            s.estimated_duration_s = rates.map(|r| r.upgrade.0);
-        }
-        StepKind::HealthCheck => {
-            let profile = &inv.profile;
-            let directory = server.roles.iter().any(|r| profile.is_directory_role(r));
-            let mut checks = vec!["zmcontrol status".to_string()];
-            if directory {
-                checks.push("zmreplchk".to_string());
-            }
+            let (actions, checks) = upgrade_actions(inv, server);
+            s.actions = Some(actions);
             s.checks = Some(checks);
+            s.estimated_duration_s = rates.map(|r| r.upgrade.0);
         }
         _ => {}
     }
     s
+}
+
+/// An upgrade's actions in the order they run, and the checks its health
+/// check runs: a drain first and an undrain last for a server with a role
+/// that drains, a directory dump before a directory server's install, and
+/// `zmcontrol status` for every server, with `zmreplchk` for directory
+/// servers and `postqueue -p` for MTAs.
+fn upgrade_actions(inv: &Inventory, server: &Server) -> (Vec<Action>, Vec<String>) {
+    let profile = &inv.profile;
+    let has = |f: &dyn Fn(&str) -> bool| server.roles.iter().any(|r| f(r));
+    let drains = has(&|r| profile.role(r).is_some_and(|d| d.drain));
+    let directory = has(&|r| profile.is_directory_role(r));
+    let mut actions = Vec::with_capacity(5);
+    if drains {
+        actions.push(Action::Drain);
+    }
+    if directory {
+        actions.push(Action::DirectoryDump);
+    }
+    actions.extend([Action::Install, Action::HealthCheck]);
+    if drains {
+        actions.push(Action::Undrain);
+    }
+    let mut checks = vec!["zmcontrol status".to_string()];
+    if directory {
+        checks.push("zmreplchk".to_string());
+    }
+    if has(&|r| r == "mta") {
+        checks.push("postqueue -p".to_string());
+    }
+    (actions, checks)
 }
 
 /// The fields of a move step: its id, source and target, accounts sorted,

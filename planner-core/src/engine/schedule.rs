@@ -1,4 +1,4 @@
-//! Scheduling: puts every upgrade, drain, backup and mailbox move into waves.
+//! Scheduling: puts every upgrade, backup, pool change and mailbox move into waves.
 //!
 //! Servers are taken in the order graph's topological order (ties: the
 //! profile's rank, then kind, then name; among mailstores to empty, the
@@ -101,7 +101,6 @@ pub struct Sched<'a> {
     pub table: Table,
     pub units: Vec<Unit>,
     pub units_of: Vec<Vec<usize>>,
-    pub drains: Vec<bool>,
     pub directory: Vec<bool>,
     pub upgrade_wave: Vec<Option<usize>>,
     pub mail_cursor: usize,
@@ -126,15 +125,6 @@ impl<'a> Sched<'a> {
     ) -> Sched<'a> {
         let profile = &inv.profile;
         let (units, units_of) = availability_units(inv, policy);
-        let drains = inv
-            .servers
-            .iter()
-            .map(|s| {
-                s.roles
-                    .iter()
-                    .any(|r| profile.role(r).is_some_and(|d| d.drain))
-            })
-            .collect();
         let directory = inv
             .servers
             .iter()
@@ -161,7 +151,6 @@ impl<'a> Sched<'a> {
             table: Table::new(units.len()),
             units,
             units_of,
-            drains,
             directory,
             upgrade_wave: vec![None; inv.servers.len()],
             mail_cursor: 1,
@@ -565,24 +554,21 @@ impl<'a> Sched<'a> {
         !(kind == StepKind::MoveSwitch && slot.directory_upgrade)
     }
 
-    /// Books an upgrade in the earliest wave from `earliest` where it fits, with
-    /// its drain, undrain and health check; returns the wave.
+    /// Books an upgrade in the earliest wave from `earliest` where it fits
+    /// (its drain, undrain and health check are actions of the step);
+    /// returns the wave.
     fn book_upgrade(&mut self, s: usize, earliest: usize, mut why: String) -> usize {
         let sid = ServerId(s as u32);
         let w = self.upgrade_slot(s, earliest, &mut why);
-        let window = self.window(s, w);
-        let outage = self.accepted_outages(s, w, &window);
+        let outage = self.accepted_outages(s, w);
         let units = self.units_of[s].clone();
-        for &v in &window {
-            self.table.mark_out(v, sid, &units);
-        }
+        self.table.mark_out(w, sid, &units);
         let mut draft = Draft::on(StepKind::Upgrade, sid, why);
         draft.outage = outage;
         self.table.push(w, draft);
         if self.directory[s] {
             self.table.slot(w).directory_upgrade = true;
         }
-        self.book_around_upgrade(s, w);
         self.upgrade_wave[s] = Some(w);
         w
     }
@@ -591,7 +577,7 @@ impl<'a> Sched<'a> {
     /// what delayed it is added to its `why`. An upgrade that fits nowhere is
     /// noted as stuck (and the plan refused).
     fn upgrade_slot(&mut self, s: usize, earliest: usize, why: &mut String) -> usize {
-        let mut w = earliest.max(if self.drains[s] { 2 } else { 1 });
+        let mut w = earliest.max(1);
         let mut delays: Vec<Blocker> = Vec::new();
         // Past the last booked wave only an availability rule no wave can
         // meet blocks an upgrade (validation refuses those, but an embedder
@@ -617,27 +603,13 @@ impl<'a> Sched<'a> {
         w
     }
 
-    /// The waves a server is out of service for an upgrade in wave `w`:
-    /// drained servers leave the rotation a wave before and return a wave after.
-    fn window(&self, s: usize, w: usize) -> Vec<usize> {
-        if self.drains[s] {
-            vec![w - 1, w, w + 1]
-        } else {
-            vec![w]
-        }
-    }
-
     /// Notes the outages accepted under `allow_outage` by an upgrade in wave
     /// `w`; returns whether there is any.
-    fn accepted_outages(&mut self, s: usize, w: usize, window: &[usize]) -> bool {
+    fn accepted_outages(&mut self, s: usize, w: usize) -> bool {
         let mut outage = false;
         for &u in &self.units_of[s] {
             let unit = &self.units[u];
-            let worst = window
-                .iter()
-                .map(|&v| self.table.out_count(v, u) + 1)
-                .max()
-                .unwrap_or(1);
+            let worst = self.table.out_count(w, u) + 1;
             if unit.members.saturating_sub(worst) < unit.min_available {
                 outage = true;
                 self.outages.push(OutageNote {
@@ -658,57 +630,9 @@ impl<'a> Sched<'a> {
         outage
     }
 
-    /// The drain before an upgrade in wave `w`, the undrain and the health
-    /// check after it.
-    fn book_around_upgrade(&mut self, s: usize, w: usize) {
-        let sid = ServerId(s as u32);
-        let name = &self.inv.servers[s].name;
-        if self.drains[s] {
-            let roles: Vec<&str> = self.inv.servers[s]
-                .roles
-                .iter()
-                .filter(|r| self.inv.profile.role(r).is_some_and(|d| d.drain))
-                .map(String::as_str)
-                .collect();
-            self.table.push(
-                w - 1,
-                Draft::on(
-                    StepKind::Drain,
-                    sid,
-                    format!(
-                        "take {name} out of rotation ({} drained) before its upgrade",
-                        roles.join(", ")
-                    ),
-                ),
-            );
-            self.table.push(
-                w + 1,
-                Draft::on(
-                    StepKind::Undrain,
-                    sid,
-                    format!("put {name} back in rotation after its upgrade"),
-                ),
-            );
-        }
-        let check = if self.directory[s] {
-            "zmcontrol status and zmreplchk (directory replication)"
-        } else {
-            "zmcontrol status"
-        };
-        self.table.push(
-            w + 1,
-            Draft::on(
-                StepKind::HealthCheck,
-                sid,
-                format!("check {name} after its upgrade: {check}"),
-            ),
-        );
-    }
-
     /// Why an upgrade cannot go in wave `w`, or `None` if it can.
     fn upgrade_blocker(&self, s: usize, w: usize) -> Option<Blocker> {
         let sid = ServerId(s as u32);
-        let drain = self.drains[s];
         if self
             .table
             .get(w)
@@ -721,29 +645,25 @@ impl<'a> Sched<'a> {
         if self.directory[s] && self.table.get(w).is_some_and(|slot| slot.has_switch) {
             return Some(Blocker::DirectoryDuringSwitch);
         }
-        let first = if drain { w - 1 } else { w };
-        if self.table.moves_from(first, sid) {
+        if self.table.moves_from(w, sid) {
             return Some(Blocker::MovesTouchIt);
         }
-        let window = self.window(s, w);
         for &u in &self.units_of[s] {
             let unit = &self.units[u];
-            for &v in &window {
-                let out = self.table.out_count(v, u) + 1;
-                if unit.masters && out > 1 {
-                    return Some(Blocker::OneMasterAtATime);
-                }
-                // `allow_outage` relaxes min_available only; max_unavailable holds.
-                if out > unit.max_unavailable
-                    || (!unit.allowed && unit.members.saturating_sub(out) < unit.min_available)
-                {
-                    return Some(Blocker::KeepUp {
-                        unit: unit.name.clone(),
-                        count: unit
-                            .min_available
-                            .max(unit.members.saturating_sub(unit.max_unavailable)),
-                    });
-                }
+            let out = self.table.out_count(w, u) + 1;
+            if unit.masters && out > 1 {
+                return Some(Blocker::OneMasterAtATime);
+            }
+            // `allow_outage` relaxes min_available only; max_unavailable holds.
+            if out > unit.max_unavailable
+                || (!unit.allowed && unit.members.saturating_sub(out) < unit.min_available)
+            {
+                return Some(Blocker::KeepUp {
+                    unit: unit.name.clone(),
+                    count: unit
+                        .min_available
+                        .max(unit.members.saturating_sub(unit.max_unavailable)),
+                });
             }
         }
         None

@@ -61,7 +61,7 @@ pub struct Slot {
     pub moves: u32,
     pub directory_upgrade: bool,
     pub has_switch: bool,
-    /// Servers down or drained.
+    /// Servers down (upgraded in the wave).
     pub out: BTreeSet<ServerId>,
     /// Out-of-service count per availability unit.
     pub out_per_unit: Vec<u32>,
@@ -117,7 +117,7 @@ impl Table {
         self.get(wave).map_or(0, |s| s.out_per_unit[unit])
     }
 
-    /// Whether the server is down or drained in the wave.
+    /// Whether the server is down (upgraded) in the wave.
     pub fn is_out(&self, wave: usize, server: ServerId) -> bool {
         self.get(wave).is_some_and(|s| s.out.contains(&server))
     }

@@ -1,4 +1,4 @@
-//! The plan: the versioned output contract (`upgrade-plan/v1`).
+//! The plan: the versioned output contract (`upgrade-plan/v2`).
 //!
 //! These types are what the JSON plan is, field for field; the JSON Schema in
 //! `schemas/plan.schema.json` is generated from them. They are separate from
@@ -27,13 +27,13 @@ pub use query::Received;
 use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
 
 /// The format name of this contract.
-pub const FORMAT: &str = "upgrade-plan/v1";
+pub const FORMAT: &str = "upgrade-plan/v2";
 
 /// A complete upgrade plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(title = "Rolling-upgrade plan, upgrade-plan/v1")]
+#[schemars(title = "Rolling-upgrade plan, upgrade-plan/v2")]
 pub struct Plan {
-    /// Always `upgrade-plan/v1` for this version of the contract.
+    /// Always `upgrade-plan/v2` for this version of the contract.
     pub format: String,
     /// The version of the planner that wrote the plan.
     pub planner_version: String,
@@ -234,18 +234,12 @@ pub enum StepKind {
     Backup,
     /// Take a store out of the pools that receive new accounts.
     PoolOut,
-    /// Take a node out of its load balancer or MX rotation.
-    Drain,
     /// Copy mailbox data to the target, no switch (stage 1).
     MoveData,
     /// Copy what changed and switch the accounts to the target (stage 2, or the whole move).
     MoveSwitch,
-    /// Upgrade a server.
+    /// Upgrade a server: its `actions` in order, finished when its checks pass.
     Upgrade,
-    /// Check a server after its upgrade.
-    HealthCheck,
-    /// Put a node back in rotation.
-    Undrain,
     /// Put a store back in the pools that receive new accounts.
     PoolIn,
 }
@@ -256,12 +250,9 @@ impl StepKind {
         match self {
             StepKind::Backup => "backup",
             StepKind::PoolOut => "pool-out",
-            StepKind::Drain => "drain",
             StepKind::MoveData => "move-data",
             StepKind::MoveSwitch => "move-switch",
             StepKind::Upgrade => "upgrade",
-            StepKind::HealthCheck => "health-check",
-            StepKind::Undrain => "undrain",
             StepKind::PoolIn => "pool-in",
         }
     }
@@ -269,6 +260,39 @@ impl StepKind {
     /// Whether it moves mailboxes.
     pub fn is_move(self) -> bool {
         matches!(self, StepKind::MoveData | StepKind::MoveSwitch)
+    }
+}
+
+/// One action of an upgrade step. They run in the order the step lists
+/// them, and the step ends when its health check passes.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Take the server out of its load balancer or MX rotation (roles with
+    /// `drain: true`).
+    Drain,
+    /// Dump the directory before a directory server's install.
+    DirectoryDump,
+    /// Run the installer.
+    Install,
+    /// Run the step's `checks`; the step ends only when they pass.
+    HealthCheck,
+    /// Put the server back in rotation (after a drain).
+    Undrain,
+}
+
+impl Action {
+    /// The action as written in plans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Drain => "drain",
+            Action::DirectoryDump => "directory-dump",
+            Action::Install => "install",
+            Action::HealthCheck => "health-check",
+            Action::Undrain => "undrain",
+        }
     }
 }
 
@@ -301,6 +325,9 @@ pub struct Step {
     /// Upgrades: the version after.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_version: Option<String>,
+    /// Upgrades: its actions, in the order they run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<Action>>,
     /// Upgrades: whether it leaves a role or group below its minimum (accepted outage),
     /// or upgrades a mailstore with its users on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -328,8 +355,9 @@ pub struct Step {
     /// `candidates`, by verdict; absent when every store considered is listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub candidates_not_listed: Option<Vec<CandidateCount>>,
-    /// Health checks: the checks to run, by command: `zmcontrol status`, and
-    /// `zmreplchk` for directory servers.
+    /// Upgrades: the checks its `health-check` action runs, by command:
+    /// `zmcontrol status`, `zmreplchk` for directory servers, `postqueue -p`
+    /// for MTAs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<Vec<String>>,
     /// Upgrades: the servers whose upgrade this one waits for, and why (direct edges).

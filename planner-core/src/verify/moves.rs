@@ -114,7 +114,7 @@ fn target_fits(ctx: &Ctx<'_>, m: &Move<'_>, target: ServerId, report: &mut Repor
     true
 }
 
-/// Rules 9 and 4 on a move's target in its wave: not upgraded, drained, or
+/// Rules 9 and 4 on a move's target in its wave: not upgraded, nor
 /// the source of another move.
 fn target_busy(
     ctx: &Ctx<'_>,
@@ -141,14 +141,6 @@ fn target_busy(
                 format!("moves mailboxes to {name} in the wave of its upgrade"),
             );
         }
-    }
-    if t.drained_in(target, wave) {
-        report.step(
-            wave,
-            m.step,
-            Rule::SafeTargets,
-            format!("moves mailboxes to {name}, which is drained (out of service) in this wave"),
-        );
     }
     if sources.contains(&target) {
         report.step(

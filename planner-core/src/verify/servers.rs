@@ -8,14 +8,14 @@ use jiff::Timestamp;
 use super::timeline::{At, Timeline};
 use super::{Ctx, Report, Rule, few};
 use crate::inventory::{BackupPolicy, Server, ServerId};
-use crate::plan::BackupMode;
+use crate::plan::{Action, BackupMode};
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     complete(ctx, t, report);
     tiers(ctx, t, report);
     auxiliary(ctx, t, report);
     depends_on(ctx, t, report);
-    drains(ctx, t, report);
+    actions(ctx, t, report);
     availability(ctx, t, report);
     backups(ctx, t, report);
 }
@@ -218,47 +218,102 @@ fn depends_on(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     }
 }
 
-/// Rule 3, drains: a server with a draining role is drained in a wave before
-/// its upgrade and undrained in a wave after it.
-fn drains(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+/// An upgrade's `actions` (SPEC section 4): the install, then its health
+/// check, which gates every later wave (rule 2); a drain before and an
+/// undrain after the install for a server with a role that drains (rule 3);
+/// a directory dump before a directory server's install (rule 12); and the
+/// checks the health check runs.
+fn actions(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     let profile = &ctx.inv.profile;
     for id in ids(ctx) {
         let server = ctx.server(id);
-        let Some(role) = server
+        let drains = server
             .roles
             .iter()
-            .find(|r| profile.role(r).is_some_and(|d| d.drain))
-        else {
-            continue;
-        };
+            .find(|r| profile.role(r).is_some_and(|d| d.drain));
+        let directory = server.roles.iter().any(|r| profile.is_directory_role(r));
         for at in &t.upgrades[id.index()] {
-            let around = t.drained[id.index()]
-                .iter()
-                .find(|d| d.from <= at.wave && at.wave <= d.to);
-            match around {
-                Some(d) if d.from < at.wave && d.closed && d.to > at.wave => {}
-                Some(d) if d.from < at.wave => report.step(
-                    at.wave,
-                    at.step,
-                    Rule::Availability,
+            let (wave, step) = (at.wave, at.step);
+            let mut problem = |rule: Rule, message: String| report.step(wave, step, rule, message);
+            let Some(actions) = step.actions.as_deref() else {
+                problem(
+                    Rule::Format,
+                    "an upgrade step without `actions`".to_string(),
+                );
+                continue;
+            };
+            let name = &server.name;
+            let at_index = |action: Action| actions.iter().position(|a| *a == action);
+            let count = |action: Action| actions.iter().filter(|a| **a == action).count();
+            if let Some(twice) = ACTIONS.iter().find(|&&a| count(a) > 1) {
+                problem(
+                    Rule::Format,
                     format!(
-                        "{} ({role}) must be undrained in a wave after its upgrade",
-                        server.name
+                        "the upgrade of {name} lists `{}` more than once",
+                        twice.as_str()
+                    ),
+                );
+            }
+            let Some(install) = at_index(Action::Install) else {
+                problem(
+                    Rule::Complete,
+                    format!("the upgrade of {name} has no `install` action"),
+                );
+                continue;
+            };
+            match at_index(Action::HealthCheck) {
+                Some(check) if check > install => {
+                    if step.checks.as_ref().is_none_or(Vec::is_empty) {
+                        problem(
+                            Rule::Format,
+                            format!("the upgrade of {name} has a health check but no `checks`"),
+                        );
+                    }
+                }
+                _ => problem(
+                    Rule::Order,
+                    format!(
+                        "the upgrade of {name} has no health check after its install, so the waves after it are not gated on its health"
                     ),
                 ),
-                _ => report.step(
-                    at.wave,
-                    at.step,
+            }
+            if let Some(role) = drains {
+                let drained = at_index(Action::Drain).is_some_and(|d| d < install);
+                let undrained = at_index(Action::Undrain).is_some_and(|u| u > install);
+                if !drained || !undrained {
+                    problem(
+                        Rule::Availability,
+                        format!(
+                            "{name} ({role}) must be drained before its install and undrained after it"
+                        ),
+                    );
+                }
+            } else if at_index(Action::Drain).is_some() || at_index(Action::Undrain).is_some() {
+                problem(
                     Rule::Availability,
+                    format!("{name} has no role that drains, but its upgrade drains it"),
+                );
+            }
+            if directory && at_index(Action::DirectoryDump).is_none_or(|d| d >= install) {
+                problem(
+                    Rule::DirectoryAndTiers,
                     format!(
-                        "{} ({role}) must be drained in a wave before its upgrade",
-                        server.name
+                        "{name} serves the directory: its upgrade must dump the directory before the install"
                     ),
-                ),
+                );
             }
         }
     }
 }
+
+/// Every action, for the duplicate check.
+const ACTIONS: [Action; 5] = [
+    Action::Drain,
+    Action::DirectoryDump,
+    Action::Install,
+    Action::HealthCheck,
+    Action::Undrain,
+];
 
 /// A role, or a group of roles, that shares one availability rule.
 struct Unit<'a> {
@@ -371,7 +426,7 @@ fn unit_availability(
             let down: Vec<&str> = unit
                 .members
                 .iter()
-                .filter(|&&id| t.upgraded_in(id, wave) || t.drained_in(id, wave))
+                .filter(|&&id| t.upgraded_in(id, wave))
                 .map(|&id| ctx.name(id))
                 .collect();
             report.wave(
@@ -452,7 +507,6 @@ fn out_of_service(t: &Timeline<'_>, id: ServerId) -> Vec<(u32, u32)> {
     let mut stretches: Vec<(u32, u32)> = t.upgrades[id.index()]
         .iter()
         .map(|a| (a.wave, a.wave))
-        .chain(t.drained[id.index()].iter().map(|d| (d.from, d.to)))
         .collect();
     stretches.sort_unstable();
     let mut merged: Vec<(u32, u32)> = Vec::with_capacity(stretches.len());

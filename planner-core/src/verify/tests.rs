@@ -3,7 +3,12 @@
 //!
 //! Plans are written as text, one wave a line, steps separated by `;`:
 //! `backup mbx1 full`, `upgrade ldap1` (`upgrade! mx1` marks an accepted
-//! outage), `drain mx1`, `data mbx2>mbx1 carol`, `switch mbx1>mbx2 alice,bob`.
+//! outage), `data mbx2>mbx1 carol`, `switch mbx1>mbx2 alice,bob`. An upgrade
+//! gets the actions and checks its server's roles call for (drain, directory
+//! dump, install, health check, undrain); `upgrade mx1 actions=install,undrain`
+//! lists others. The words `drain`, `undrain` and `health-check` make no step
+//! (they are actions of the upgrade since `upgrade-plan/v2`): they only mark
+//! where v1 had such steps, so that the plans read as the operator's night.
 //! Short server names get `.example.com`; short accounts are looked up by
 //! their local part. Placement is `store before-GiB/count peak after; ...`.
 
@@ -13,7 +18,7 @@ use std::error::Error;
 use super::{Rule, Violation, verify};
 use crate::inventory::{self, Inventory};
 use crate::plan::{
-    BackupMode, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
+    Action, BackupMode, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
     inventory_digest,
 };
 
@@ -110,16 +115,49 @@ fn blank(id: String, kind: StepKind) -> Step {
     .expect("a step")
 }
 
+/// The step a DSL word makes; `None` for the v1 markers.
+fn marker_or_step(inv: &Inventory, text: &str) -> Option<Step> {
+    match text.split_whitespace().next() {
+        Some("drain" | "undrain" | "health-check") => None,
+        _ => Some(step(inv, text)),
+    }
+}
+
+/// An upgrade's actions and checks as its server's roles call for them.
+fn actions_of(inv: &Inventory, server: &str) -> (Vec<Action>, Vec<String>) {
+    let roles: &[String] = inv
+        .server_id(server)
+        .map_or(&[], |id| inv.server(id).roles.as_slice());
+    let profile = &inv.profile;
+    let drains = roles
+        .iter()
+        .any(|r| profile.role(r).is_some_and(|d| d.drain));
+    let directory = roles.iter().any(|r| profile.is_directory_role(r));
+    let mut actions = Vec::new();
+    if drains {
+        actions.push(Action::Drain);
+    }
+    if directory {
+        actions.push(Action::DirectoryDump);
+    }
+    actions.extend([Action::Install, Action::HealthCheck]);
+    if drains {
+        actions.push(Action::Undrain);
+    }
+    let mut checks = vec!["zmcontrol status".to_string()];
+    if directory {
+        checks.push("zmreplchk".to_string());
+    }
+    (actions, checks)
+}
+
 fn step(inv: &Inventory, text: &str) -> Step {
     let words: Vec<&str> = text.split_whitespace().collect();
     let kind = match words[0] {
         "backup" => StepKind::Backup,
         "upgrade" | "upgrade!" => StepKind::Upgrade,
-        "drain" => StepKind::Drain,
-        "undrain" => StepKind::Undrain,
         "pool-out" => StepKind::PoolOut,
         "pool-in" => StepKind::PoolIn,
-        "health-check" => StepKind::HealthCheck,
         "data" => StepKind::MoveData,
         "switch" => StepKind::MoveSwitch,
         other => panic!("unknown step word {other}"),
@@ -172,6 +210,19 @@ fn step(inv: &Inventory, text: &str) -> Step {
                 .map(|id| inv.server(id).version.to_string());
             s.to_version = Some(inv.target_version.to_string());
             s.outage = Some(words[0] == "upgrade!");
+            let (mut actions, checks) = actions_of(inv, &server);
+            if let Some(listed) = words.get(2).and_then(|w| w.strip_prefix("actions=")) {
+                actions = listed
+                    .split(',')
+                    .filter(|a| !a.is_empty())
+                    .map(|a| {
+                        serde_json::from_value(serde_json::json!(a))
+                            .unwrap_or_else(|_| panic!("unknown action {a}"))
+                    })
+                    .collect();
+            }
+            s.actions = Some(actions);
+            s.checks = Some(checks);
         }
         _ => {}
     }
@@ -205,8 +256,8 @@ fn plan(inv: &Inventory, waves: &str, placement: &str) -> Plan {
             let steps = body
                 .split(';')
                 .filter(|s| !s.trim().is_empty())
-                .map(|s| {
-                    let mut step = step(inv, s);
+                .filter_map(|s| marker_or_step(inv, s))
+                .map(|mut step| {
                     let base = step.id.clone();
                     let mut n = 1;
                     while !ids.insert(step.id.clone()) {
@@ -336,14 +387,18 @@ fn names_in_the_plan_are_read_whatever_their_case() -> Result {
 fn a_wrong_format_or_time_or_wave_index_is_a_format_violation() -> Result {
     let inv = inventory(INVENTORY)?;
     let mut p = plan(&inv, PLAN, PLACEMENT);
-    p.format = "upgrade-plan/v2".to_string();
+    p.format = "upgrade-plan/v1".to_string();
     p.now = "yesterday".to_string();
     p.waves[2].index = 7;
     let id = p.waves[0].steps[0].id.clone();
     p.waves[1].steps[0].id = id;
     let v = verify(&p, &inv, &options());
     assert_rules(&v, &[Rule::Format]);
-    assert_reports(&v, Rule::Format, "not `upgrade-plan/v1`");
+    assert_reports(
+        &v,
+        Rule::Format,
+        "is `upgrade-plan/v1`, not `upgrade-plan/v2`",
+    );
     assert_reports(&v, Rule::Format, "not an RFC 3339 time");
     assert_reports(&v, Rule::Format, "has index 7");
     assert_reports(&v, Rule::Format, "used more than once");
@@ -463,41 +518,115 @@ fn rule_2_depends_on_and_auxiliary_roles_are_ordered() -> Result {
 }
 
 #[test]
-fn rule_3_roles_stay_available_and_drains_surround_upgrades() -> Result {
-    let v = check(INVENTORY, &PLAN.replace("drain mx1;", ""), PLACEMENT)?;
-    assert_rules(&v, &[Rule::Availability]);
-    assert_reports(
-        &v,
-        Rule::Availability,
-        "mx1.example.com (mta) must be drained in a wave before its upgrade",
-    );
-    let v = check(INVENTORY, &PLAN.replace("undrain mx1", ""), PLACEMENT)?;
-    assert_reports(
-        &v,
-        Rule::Availability,
-        "mx1.example.com (mta) must be undrained in a wave after its upgrade",
-    );
-    assert_reports(
-        &v,
-        Rule::Availability,
-        "mta has 2 of its 2 servers out of service at once",
-    );
-
-    // mx2 drained while mx1 is still out: both MTAs (and proxies) out at once.
+fn rule_3_roles_stay_available_and_upgrades_drain_around_their_install() -> Result {
+    // An MTA's upgrade that does not drain it first.
     let v = check(
         INVENTORY,
-        &PLAN
-            .replace("6: drain mx2", "6:")
-            .replace("undrain mx1", "undrain mx1; drain mx2"),
+        &PLAN.replace(
+            "4: upgrade mx1;",
+            "4: upgrade mx1 actions=install,health-check,undrain;",
+        ),
         PLACEMENT,
     )?;
     assert_rules(&v, &[Rule::Availability]);
     assert_reports(
         &v,
         Rule::Availability,
+        "mx1.example.com (mta) must be drained before its install and undrained after it",
+    );
+    // ... or undrains it before its install.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "4: upgrade mx1;",
+            "4: upgrade mx1 actions=drain,undrain,install,health-check;",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(&v, Rule::Availability, "undrained after it");
+    // Both MTAs (and proxies) upgraded in one wave: both out at once.
+    let v = check(
+        INVENTORY,
+        &PLAN
+            .replace("7: upgrade mx2", "7:")
+            .replace("4: upgrade mx1;", "4: upgrade mx1; upgrade mx2;"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Availability,
         "mta has 2 of its 2 servers out of service at once, above max_unavailable 1",
     );
-    assert_eq!(v[0].wave, Some(5));
+    assert!(v.iter().any(|v| v.wave == Some(4)), "{}", text(&v));
+    Ok(())
+}
+
+#[test]
+fn rule_2_an_upgrade_is_gated_on_its_health_check() -> Result {
+    // No health check: the waves after it are not gated on its health.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "upgrade ldap2",
+            "upgrade ldap2 actions=directory-dump,install",
+        ),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::Order]);
+    assert_reports(
+        &v,
+        Rule::Order,
+        "ldap2.example.com has no health check after its install",
+    );
+    // A health check before the install checks the old version.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "upgrade ldap2",
+            "upgrade ldap2 actions=directory-dump,health-check,install",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(&v, Rule::Order, "no health check after its install");
+    // No install at all, and no actions at all.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("upgrade mbx1", "upgrade mbx1 actions=health-check"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Complete,
+        "the upgrade of mbx1.example.com has no `install` action",
+    );
+    let inv = inventory(INVENTORY)?;
+    let mut p = plan(&inv, PLAN, PLACEMENT);
+    p.waves[0].steps[2].actions = None;
+    assert_eq!(p.waves[0].steps[2].id, "upgrade:ldap1.example.com");
+    assert_reports(
+        &verify(&p, &inv, &options()),
+        Rule::Format,
+        "an upgrade step without `actions`",
+    );
+    Ok(())
+}
+
+#[test]
+fn rule_12_a_directory_server_is_dumped_before_its_install() -> Result {
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "upgrade ldap1",
+            "upgrade ldap1 actions=install,health-check",
+        ),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::DirectoryAndTiers]);
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "ldap1.example.com serves the directory: its upgrade must dump the directory before the install",
+    );
     Ok(())
 }
 
@@ -524,10 +653,16 @@ fn rule_3_an_accepted_outage_is_marked_on_the_upgrade() -> Result {
     assert_rules(&check(&allowed, &marked, PLACEMENT)?, &[]);
     // allow_outage relaxes min_available only: both MTAs out at once is
     // still above max_unavailable, marked or not.
-    let both_drained = marked
-        .replace("drain mx1;", "drain mx1; drain mx2;")
-        .replace("6: drain mx2", "6:");
-    let v = check(&allowed, &both_drained, PLACEMENT)?;
+    let both_out = marked
+        .replace("7: upgrade! mx2", "7:")
+        .replace("4: upgrade! mx1;", "4: upgrade! mx1; upgrade! mx2;");
+    let two_at_once = |inv: &str| {
+        inv.replace(
+            "allow_outage: [mta] }",
+            "allow_outage: [mta], max_parallel_upgrades: 2 }",
+        )
+    };
+    let v = check(&two_at_once(&allowed), &both_out, PLACEMENT)?;
     assert_rules(&v, &[Rule::Availability]);
     assert_reports(
         &v,
@@ -539,7 +674,7 @@ fn rule_3_an_accepted_outage_is_marked_on_the_upgrade() -> Result {
     // no outage to accept, and both out at once is refused.
     let relaxed = INVENTORY.replace("roles:\n", "policy: { allow_outage: [mta] }\nroles:\n");
     assert_rules(
-        &check(&relaxed, &both_drained, PLACEMENT)?,
+        &check(&two_at_once(&relaxed), &both_out, PLACEMENT)?,
         &[Rule::Availability],
     );
     Ok(())
@@ -880,20 +1015,6 @@ fn rule_9_targets_are_safe() -> Result {
         Rule::EmptyBeforeUpgrade,
         "moves mailboxes to mbx2.example.com in the wave of its upgrade",
     );
-    let v = check(
-        INVENTORY,
-        &PLAN.replace(
-            "9: health-check mbx2;",
-            "9: health-check mbx2; drain mbx2; undrain mbx2;",
-        ),
-        PLACEMENT,
-    )?;
-    assert_rules(&v, &[Rule::SafeTargets]);
-    assert_reports(
-        &v,
-        Rule::SafeTargets,
-        "mbx2.example.com, which is drained (out of service) in this wave",
-    );
     Ok(())
 }
 
@@ -1071,7 +1192,7 @@ fn hand_edited_nonsense_is_reported_without_panicking() -> Result {
         blank("a".into(), StepKind::Upgrade),
         blank("b".into(), StepKind::MoveSwitch),
         blank("c".into(), StepKind::Backup),
-        blank("d".into(), StepKind::Drain),
+        blank("d".into(), StepKind::PoolIn),
     ];
     odd[0].server = Some("ghost.example.com".into());
     odd[1].source = Some("mx1.example.com".into());
@@ -1089,7 +1210,7 @@ fn hand_edited_nonsense_is_reported_without_panicking() -> Result {
         steps: vec![
             step(&inv, "switch mbx1>mbx1 alice"),
             step(&inv, "data mx2>ldap1 bob"),
-            step(&inv, "undrain ldap1"),
+            step(&inv, "pool-in ldap1"),
         ],
         estimated_duration_s: None,
     });
@@ -1151,9 +1272,10 @@ fn hand_edited_nonsense_is_reported_without_panicking() -> Result {
 fn violations_are_sorted_and_displayed_with_their_place() -> Result {
     let v = check(
         INVENTORY,
-        &PLAN
-            .replace("backup mbx2 full;", "")
-            .replace("drain mx1;", ""),
+        &PLAN.replace("backup mbx2 full;", "").replace(
+            "4: upgrade mx1;",
+            "4: upgrade mx1 actions=install,health-check;",
+        ),
         PLACEMENT,
     )?;
     let keys: Vec<_> = v.iter().map(|v| (v.wave, v.step.clone(), v.rule)).collect();
@@ -1163,7 +1285,7 @@ fn violations_are_sorted_and_displayed_with_their_place() -> Result {
     assert_eq!(
         text(&v),
         "rule 5 (backup first): mbx2.example.com holds 1 mailboxes and is upgraded, but gets no backup step\n\
-         wave 4: step upgrade:mx1.example.com: rule 3 (availability): mx1.example.com (mta) must be drained in a wave before its upgrade\n"
+         wave 4: step upgrade:mx1.example.com: rule 3 (availability): mx1.example.com (mta) must be drained before its install and undrained after it\n"
     );
     assert_eq!(Rule::Capacity.number(), Some(7));
     assert_eq!(Rule::Capacity.to_string(), "rule 7 (capacity)");

@@ -36,15 +36,6 @@ pub(super) struct Move<'p> {
     pub replay: bool,
 }
 
-/// A stretch of waves a server is drained, inclusive.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Drained {
-    pub from: u32,
-    pub to: u32,
-    /// Whether an undrain ends it (otherwise it runs to the end of the plan).
-    pub closed: bool,
-}
-
 /// What the plan does to each server and in each wave.
 pub(super) struct Timeline<'p> {
     /// The number of waves.
@@ -55,8 +46,6 @@ pub(super) struct Timeline<'p> {
     pub upgrades: Vec<Vec<At<'p>>>,
     /// Per server: its backup steps, in plan order.
     pub backups: Vec<Vec<At<'p>>>,
-    /// Per server: the stretches it is drained.
-    pub drained: Vec<Vec<Drained>>,
     /// Per wave (index `wave - 1`): its move steps, in plan order.
     pub moves: Vec<Vec<Move<'p>>>,
     /// Per wave (index `wave - 1`): its upgrades of known servers.
@@ -74,12 +63,10 @@ impl<'p> Timeline<'p> {
             now: read_now(plan, report),
             upgrades: vec![Vec::new(); servers],
             backups: vec![Vec::new(); servers],
-            drained: vec![Vec::new(); servers],
             moves: Vec::with_capacity(plan.waves.len()),
             upgrades_in: Vec::with_capacity(plan.waves.len()),
             upgrade_steps: Vec::with_capacity(plan.waves.len()),
         };
-        let mut events: Vec<Vec<Event>> = vec![Vec::new(); servers];
         let mut ids: HashSet<&str> = HashSet::new();
         for (position, wave) in plan.waves.iter().enumerate() {
             let w = u32::try_from(position + 1).unwrap_or(u32::MAX);
@@ -90,22 +77,18 @@ impl<'p> Timeline<'p> {
                     format!("the wave at position {w} has index {}", wave.index),
                 );
             }
-            t.read_wave(w, wave, &mut ids, &mut events, ctx, report);
-        }
-        for (server, list) in events.into_iter().enumerate() {
-            t.drained[server] = stretches(list, waves);
+            t.read_wave(w, wave, &mut ids, ctx, report);
         }
         t
     }
 
-    /// Reads one wave's steps into the timeline, and its drains and undrains
-    /// into `events`, checking each step's id is new.
+    /// Reads one wave's steps into the timeline, checking each step's id is
+    /// new.
     fn read_wave(
         &mut self,
         w: u32,
         wave: &'p Wave,
         ids: &mut HashSet<&'p str>,
-        events: &mut [Vec<Event>],
         ctx: &Ctx<'_>,
         report: &mut Report,
     ) {
@@ -153,7 +136,7 @@ impl<'p> Timeline<'p> {
             if step.kind == StepKind::Upgrade {
                 upgrades_in.push((id, step));
             }
-            self.read_server_step(at, id, events, ctx, report);
+            self.read_server_step(at, id, ctx, report);
         }
         self.moves.push(moves);
         self.upgrades_in.push(upgrades_in);
@@ -162,14 +145,7 @@ impl<'p> Timeline<'p> {
 
     /// Files a step on a known server (upgrade, backup, drain or undrain)
     /// under that server.
-    fn read_server_step(
-        &mut self,
-        at: At<'p>,
-        id: ServerId,
-        events: &mut [Vec<Event>],
-        ctx: &Ctx<'_>,
-        report: &mut Report,
-    ) {
+    fn read_server_step(&mut self, at: At<'p>, id: ServerId, ctx: &Ctx<'_>, report: &mut Report) {
         let step = at.step;
         match step.kind {
             StepKind::Upgrade => {
@@ -187,8 +163,6 @@ impl<'p> Timeline<'p> {
                 }
                 self.backups[id.index()].push(at);
             }
-            StepKind::Drain => events[id.index()].push((at.wave, DRAIN)),
-            StepKind::Undrain => events[id.index()].push((at.wave, UNDRAIN)),
             _ => {}
         }
     }
@@ -201,13 +175,6 @@ impl<'p> Timeline<'p> {
     /// Whether the server is upgraded (so down) in that wave.
     pub fn upgraded_in(&self, id: ServerId, wave: u32) -> bool {
         self.upgrades[id.index()].iter().any(|a| a.wave == wave)
-    }
-
-    /// Whether the server is drained (out of service) in that wave.
-    pub fn drained_in(&self, id: ServerId, wave: u32) -> bool {
-        self.drained[id.index()]
-            .iter()
-            .any(|d| d.from <= wave && wave <= d.to)
     }
 
     /// Whether the server runs the target version during that wave: it was
@@ -318,13 +285,6 @@ fn read_move<'p>(w: u32, step: &'p Step, ctx: &Ctx<'_>, report: &mut Report) -> 
     }
 }
 
-/// A drain or undrain of a server: its wave, and `DRAIN` or `UNDRAIN`.
-type Event = (u32, u8);
-
-/// Drains sort before undrains in the same wave (see `stretches`).
-const DRAIN: u8 = 0;
-const UNDRAIN: u8 = 1;
-
 /// The plan's reference time, reported when it does not parse.
 fn read_now(plan: &Plan, report: &mut Report) -> Option<Timestamp> {
     match plan.now.parse::<Timestamp>() {
@@ -337,36 +297,4 @@ fn read_now(plan: &Plan, report: &mut Report) -> Option<Timestamp> {
             None
         }
     }
-}
-
-/// One server's drain and undrain events as the stretches it is drained. A
-/// drain with no undrain after it runs to the last wave, `waves`.
-fn stretches(mut list: Vec<Event>, waves: u32) -> Vec<Drained> {
-    // Within one wave a drain counts before an undrain: a server
-    // drained and undrained in one wave is out for that wave.
-    list.sort_unstable();
-    let mut drained = Vec::new();
-    let mut open: Option<u32> = None;
-    for (w, kind) in list {
-        match (kind, open) {
-            (DRAIN, None) => open = Some(w),
-            (UNDRAIN, Some(from)) => {
-                drained.push(Drained {
-                    from,
-                    to: w,
-                    closed: true,
-                });
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(from) = open {
-        drained.push(Drained {
-            from,
-            to: waves,
-            closed: false,
-        });
-    }
-    drained
 }

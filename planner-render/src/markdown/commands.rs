@@ -66,8 +66,6 @@ fn command(
             manual("take the store out of `zimbraMailHostPool` of its classes of service")
         }
         StepKind::PoolIn => manual("put the store back in `zimbraMailHostPool`"),
-        StepKind::Drain => manual("take the node out of its load balancer or MX rotation"),
-        StepKind::Undrain => manual("put the node back in rotation"),
         StepKind::MoveData => ("the source store", move_command(plan, flavour, "data")),
         StepKind::MoveSwitch => (
             "the source store",
@@ -77,12 +75,16 @@ fn command(
             "the server",
             format!(
                 "for an emptied mailstore, first a check that it is empty ({} prints \
-                 nothing); then manual: {}",
+                 nothing); then the actions the step lists, in order: drain (manual: out \
+                 of its load balancer, an MTA also out of MX rotation), directory dump \
+                 ({}), install (manual: {}), health check ({}), undrain (manual: back in \
+                 rotation)",
                 code("zmprov sa zimbraMailHost=HOST", true),
-                upgrade(plan, &escape(&plan.target_version))
+                code("/opt/zimbra/libexec/zmslapcat DIR", true),
+                upgrade(plan, &escape(&plan.target_version)),
+                health_commands(plan, roles)
             ),
         ),
-        StepKind::HealthCheck => ("the server", health_commands(plan, roles)),
     }
 }
 
@@ -144,7 +146,7 @@ fn health_commands(plan: &Plan, roles: &Roles) -> String {
     let mut checked: BTreeSet<&str> = BTreeSet::new();
     // Each check with the servers it runs on, in the order first met.
     let mut runs: Vec<(&str, BTreeSet<&str>)> = Vec::new();
-    for (_, s) in steps(plan).filter(|(_, s)| s.kind == StepKind::HealthCheck) {
+    for (_, s) in steps(plan).filter(|(_, s)| s.kind == StepKind::Upgrade) {
         let (Some(server), Some(checks)) = (s.server.as_deref(), s.checks.as_deref()) else {
             continue;
         };
@@ -247,16 +249,15 @@ summarises it.
 | --- | ---: | --- | --- |
 | backup | 1 | the mailstore | `zxsuite backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
 | move-switch | 1 | the source store | the account list written to FILE, then `zxsuite powerstore doMailboxMove TARGET input_file FILE stages data,account` |
-| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then manual: run the 10.1.5 installer |
-| health-check | 2 | the server | `zmcontrol status`, and `zmreplchk` on directory servers |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: out of its load balancer, an MTA also out of MX rotation), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: run the 10.1.5 installer), health check (`zmcontrol status`, and `zmreplchk` on directory servers), undrain (manual: back in rotation) |
 
 ### Step ids
 
 The plan JSON and the script name each step by its id; the numbers are those of section 4.
 
-- Wave 1: 1.1 `upgrade:ldap2.example.com`, 1.2 `health-check:ldap2.example.com`.
+- Wave 1: 1.1 `upgrade:ldap2.example.com`.
 - Wave 2: 2.1 `backup:mbx1.example.com`, 2.2 `move-switch:mbx1.example.com>mbx2.example.com`.
-- Wave 3: 3.1 `upgrade:mbx1.example.com`, 3.2 `health-check:mbx1.example.com`.
+- Wave 3: 3.1 `upgrade:mbx1.example.com`.
 
 "##
         );
@@ -279,16 +280,15 @@ summarises it.
 | --- | ---: | --- | --- |
 | backup | 1 | the mailstore | `carbonio backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
 | move-switch | 1 | the source store | the account list written to FILE, then `carbonio powerstore mailboxMove TARGET input_file FILE` |
-| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then manual: upgrade the Carbonio packages to 10.1.5 as Carbonio's procedure says |
-| health-check | 2 | the server | `zmcontrol status`, and `zmreplchk` on directory servers |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: out of its load balancer, an MTA also out of MX rotation), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: upgrade the Carbonio packages to 10.1.5 as Carbonio's procedure says), health check (`zmcontrol status`, and `zmreplchk` on directory servers), undrain (manual: back in rotation) |
 
 ### Step ids
 
 The plan JSON and the script name each step by its id; the numbers are those of section 4.
 
-- Wave 1: 1.1 `upgrade:ldap2.example.com`, 1.2 `health-check:ldap2.example.com`.
+- Wave 1: 1.1 `upgrade:ldap2.example.com`.
 - Wave 2: 2.1 `backup:mbx1.example.com`, 2.2 `move-switch:mbx1.example.com>mbx2.example.com`.
-- Wave 3: 3.1 `upgrade:mbx1.example.com`, 3.2 `health-check:mbx1.example.com`.
+- Wave 3: 3.1 `upgrade:mbx1.example.com`.
 
 "##
         );

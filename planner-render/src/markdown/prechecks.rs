@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use planner_core::inventory::Bytes;
-use planner_core::plan::{Plan, PlanCapacity, Step, StepKind};
+use planner_core::plan::{Action, Plan, PlanCapacity, Step, StepKind};
 
 use super::figures::{backup_mode, capacities, needed, percent, share, steps};
 use super::prose::{code, escape, inline, paragraph, sentence, task};
@@ -97,10 +97,15 @@ fn checklist(plan: &Plan, roles: &Roles) -> Vec<String> {
                 .to_string(),
         );
     }
-    if has(StepKind::Drain) {
+    let drains = steps(plan).any(|(_, s)| {
+        s.actions
+            .as_deref()
+            .is_some_and(|a| a.contains(&Action::Drain))
+    });
+    if drains {
         items.push(
             "**Load balancer and MX.** Know how each drained node leaves and rejoins its \
-             load balancer or MX rotation: drains are manual steps."
+             load balancer or MX rotation: drains are manual actions of their upgrades."
                 .to_string(),
         );
     }

@@ -13,7 +13,7 @@
 use std::collections::BTreeSet;
 
 use planner_core::inventory::MAILSTORE;
-use planner_core::plan::{Plan, StepKind};
+use planner_core::plan::{Action, Plan, StepKind};
 
 use super::figures::steps;
 use crate::roles::directory_servers;
@@ -41,7 +41,11 @@ impl<'a> Roles<'a> {
             edge: BTreeSet::new(),
         };
         for (_, s) in steps(plan) {
-            if let (StepKind::Drain, Some(server)) = (s.kind, s.server.as_deref()) {
+            let drained = s
+                .actions
+                .as_deref()
+                .is_some_and(|a| a.contains(&Action::Drain));
+            if let (true, Some(server)) = (drained, s.server.as_deref()) {
                 roles.edge.insert(server);
             }
         }
@@ -98,8 +102,8 @@ mod tests {
     fn the_wording_of_a_step_decides_nothing() {
         let mut plan = testing::plan();
         plan.servers.clear();
-        testing::step(&mut plan, "upgrade:mbx1.example.com").why = "mta tier".to_string();
-        testing::step(&mut plan, "health-check:mbx1.example.com").why = "zmreplchk".to_string();
+        testing::step(&mut plan, "upgrade:mbx1.example.com").why =
+            "mta tier, zmreplchk".to_string();
         let roles = Roles::of(&plan);
         assert!(roles.mta.is_empty() && roles.edge.is_empty());
         assert_eq!(roles.directory, BTreeSet::from(["ldap2.example.com"]));

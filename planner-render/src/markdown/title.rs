@@ -108,7 +108,7 @@ reference for every name and figure.
 | Servers to upgrade | 2 (2 more already at the target, left alone) |
 | Mailstores | 2 |
 | Mailboxes | 1 (1 GiB) |
-| Planner | version 0.1.0, plan format upgrade-plan/v1 |
+| Planner | version 0.1.0, plan format upgrade-plan/v2 |
 | Inventory digest | `sha256:0123456789abcdef` |
 | Reference time (`now`) | 2026-11-29T00:00:00Z; backup ages count from it |
 

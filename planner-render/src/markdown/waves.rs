@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use planner_core::plan::{Plan, Step, StepKind};
+use planner_core::plan::{Action, Plan, Step, StepKind};
 
 use super::figures::backup_mode;
 use super::prose::{capitalized, code, escape, inline, paragraph, sentence};
@@ -18,10 +18,12 @@ pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     paragraph(
         out,
         "A wave starts when the previous one is finished; the steps of one wave may run in \
-         any order or at the same time. Steps are numbered wave.step; section 8 gives each \
-         one's id in the plan JSON and the script. Manual steps have no command: the \
-         operator does them and confirms. Estimates come from the policy's rates; backups, \
-         health checks and manual steps have none.",
+         any order or at the same time. An upgrade runs its actions in the order listed and \
+         is finished only when its health checks pass, so every later wave waits for the \
+         servers upgraded before it to be healthy. Steps are numbered wave.step; section 8 \
+         gives each one's id in the plan JSON and the script. Manual steps have no command: \
+         the operator does them and confirms. Estimates come from the policy's rates; \
+         backups and manual steps have none.",
     )?;
     let with_estimates = plan.policy.rates.is_some();
     for wave in &plan.waves {
@@ -73,14 +75,15 @@ fn details(step: &Step) -> String {
     match step.kind {
         StepKind::Backup => format!("{} backup: {why}", capitalized(backup_mode(step.mode))),
         StepKind::Upgrade => format!(
-            "{} → {}{}; {why}",
+            "{} → {}{}; {}{why}",
             escape(step.from_version.as_deref().unwrap_or("?")),
             escape(step.to_version.as_deref().unwrap_or("?")),
             if step.outage == Some(true) {
                 ", **outage**"
             } else {
                 ""
-            }
+            },
+            actions(step)
         ),
         StepKind::MoveData | StepKind::MoveSwitch => {
             let mut d = format!("{why} {}.", names(step));
@@ -92,11 +95,28 @@ fn details(step: &Step) -> String {
             }
             d
         }
-        StepKind::PoolOut | StepKind::PoolIn | StepKind::Drain | StepKind::Undrain => {
-            format!("Manual: {why}")
-        }
-        StepKind::HealthCheck => why,
+        StepKind::PoolOut | StepKind::PoolIn => format!("Manual: {why}"),
     }
+}
+
+/// `actions: drain, install, health-check (`zmcontrol status`), undrain. `,
+/// or nothing for a plan without them.
+fn actions(step: &Step) -> String {
+    let Some(actions) = step.actions.as_deref() else {
+        return String::new();
+    };
+    let checks = step.checks.as_deref().unwrap_or(&[]);
+    let listed: Vec<String> = actions
+        .iter()
+        .map(|a| match a {
+            Action::HealthCheck if !checks.is_empty() => {
+                let codes: Vec<String> = checks.iter().map(|c| format!("`{c}`")).collect();
+                format!("health-check ({})", codes.join(", "))
+            }
+            a => a.as_str().to_string(),
+        })
+        .collect();
+    format!("actions: {}. ", listed.join(", "))
 }
 
 /// `Accounts: a, b, c and 6 more` (or the domains, when moves are by domain).
@@ -135,16 +155,17 @@ mod tests {
             r##"## 4. Waves
 
 A wave starts when the previous one is finished; the steps of one wave may run in any order or at
-the same time. Steps are numbered wave.step; section 8 gives each one's id in the plan JSON and the
-script. Manual steps have no command: the operator does them and confirms. Estimates come from the
-policy's rates; backups, health checks and manual steps have none.
+the same time. An upgrade runs its actions in the order listed and is finished only when its health
+checks pass, so every later wave waits for the servers upgraded before it to be healthy. Steps are
+numbered wave.step; section 8 gives each one's id in the plan JSON and the script. Manual steps have
+no command: the operator does them and confirms. Estimates come from the policy's rates; backups and
+manual steps have none.
 
 ### Wave 1
 
 | # | Step | Server / source → target | Details |
 | --- | --- | --- | --- |
-| 1.1 | `upgrade` | ldap2.example.com | 9.0.0\_P40 → 10.1.5; ldap-replica tier. |
-| 1.2 | `health-check` | ldap2.example.com | after its upgrade. |
+| 1.1 | `upgrade` | ldap2.example.com | 9.0.0\_P40 → 10.1.5; actions: directory-dump, install, health-check (`zmcontrol status`, `zmreplchk`). ldap-replica tier. |
 
 ### Wave 2
 
@@ -157,8 +178,7 @@ policy's rates; backups, health checks and manual steps have none.
 
 | # | Step | Server / source → target | Details |
 | --- | --- | --- | --- |
-| 3.1 | `upgrade` | mbx1.example.com | 9.0.0\_P40 → 10.1.5; mailstore tier, emptied. |
-| 3.2 | `health-check` | mbx1.example.com | after its upgrade. |
+| 3.1 | `upgrade` | mbx1.example.com | 9.0.0\_P40 → 10.1.5; actions: install, health-check (`zmcontrol status`). mailstore tier, emptied. |
 
 "##
         );

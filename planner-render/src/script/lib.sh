@@ -88,6 +88,12 @@ replication_check() {
     run_on "$1" sh -c 'PATH=$PATH:$1 && exec zmreplchk' zmreplchk "$LIBEXEC"
 }
 
+# queue_check HOST: the MTA's queue (postqueue -p), which is not on
+# $MAIL_USER's PATH either; listing it shows the MTA's queue manager answers.
+queue_check() {
+    run_on "$1" sh -c 'PATH=$PATH:$1 && exec postqueue -p' postqueue "$SBIN"
+}
+
 # manual STEP LINE...: a manual step. Print what to do, then wait until the
 # operator types yes (on the terminal, or on standard input when there is no
 # terminal); any other answer stops the script.

@@ -33,6 +33,11 @@ pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> i
         "LIBEXEC={}  # where zmreplchk lives",
         sh_quote(flavour.libexec)
     )?;
+    writeln!(
+        out,
+        "SBIN={}  # where the MTA's postqueue lives",
+        sh_quote(flavour.sbin)
+    )?;
     writeln!(out, "TOTAL_WAVES={}", plan.waves.len())?;
     writeln!(
         out,

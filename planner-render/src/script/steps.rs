@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
-use planner_core::plan::{BackupMode, Plan, Step, StepKind, Wave};
+use planner_core::plan::{Action, BackupMode, Plan, Step, StepKind, Wave};
 
 use super::moves::render_move;
 use super::shell::{IN, comment, manual, sh_quote};
@@ -55,8 +55,7 @@ pub(super) fn render_step(
             render_move(out, cx.plan, cx.flavour, wave, step)
         }
         StepKind::Upgrade => upgrade(out, cx, wave, step),
-        StepKind::HealthCheck => health_check(out, cx, step),
-        StepKind::Drain | StepKind::Undrain | StepKind::PoolOut | StepKind::PoolIn => {
+        StepKind::PoolOut | StepKind::PoolIn => {
             writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
             manual(out, IN, &step.id, &manual_lines(step))
         }
@@ -127,12 +126,58 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
     if held == Some(0) {
         writeln!(out, "{IN}check_empty {}", sh_quote(server))?;
     }
-    manual(
-        out,
-        IN,
-        &step.id,
-        &installer_lines(cx, step, held, &outages),
-    )
+    // A plan without `actions` is not v2; the installer alone is all that
+    // can be said of it.
+    let actions = step.actions.as_deref().unwrap_or(&[Action::Install]);
+    for action in actions {
+        comment(out, IN, "  action: ", action.as_str())?;
+        match action {
+            Action::Install => manual(
+                out,
+                IN,
+                &step.id,
+                &installer_lines(cx, step, held, &outages),
+            )?,
+            Action::HealthCheck => health_check(out, cx, step)?,
+            Action::Drain | Action::Undrain | Action::DirectoryDump => {
+                manual(out, IN, &step.id, &action_lines(*action, step))?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The instructions of an upgrade's manual actions.
+fn action_lines(action: Action, step: &Step) -> Vec<String> {
+    let server = server(step);
+    match action {
+        Action::Drain => vec![
+            format!(
+                "Take {server} out of rotation before its install: out of its load \
+                 balancer pool (and, for an MTA, out of the MX records or relays that \
+                 send it mail)."
+            ),
+            "Wait until the connections and deliveries it is handling have ended, \
+             with a time limit: mail deferred for later stays queued and is not a \
+             reason to wait."
+                .to_string(),
+        ],
+        Action::Undrain => vec![format!(
+            "Its checks have passed: put {server} back in rotation (load balancer pool, \
+             MX records or relays, as before its drain)."
+        )],
+        Action::DirectoryDump => vec![
+            format!(
+                "Dump the directory on {server} before its install, as the zimbra \
+                 user: /opt/zimbra/libexec/zmslapcat DIR (the exact form on Carbonio \
+                 is unconfirmed)."
+            ),
+            "Keep the dump until the directory servers are upgraded and replicate \
+             again."
+                .to_string(),
+        ],
+        Action::Install | Action::HealthCheck => Vec::new(),
+    }
 }
 
 /// What the operator does at an upgrade's pause.
@@ -170,10 +215,10 @@ fn installer_lines(cx: &Context, step: &Step, held: Option<u64>, outages: &[&str
     lines
 }
 
-/// `zmcontrol status`, and the replication check where the plan runs it.
+/// `zmcontrol status`, the replication check and the MTA's queue where the
+/// plan runs them.
 fn health_check(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()> {
     let server = sh_quote(server(step));
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
     writeln!(out, "{IN}run_on {server} zmcontrol status")?;
     // The plan lists the checks; for a plan written before it did, the
     // directory servers get the replication check.
@@ -187,31 +232,24 @@ fn health_check(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()
     if replication {
         writeln!(out, "{IN}replication_check {server}")?;
     }
+    if step
+        .checks
+        .as_ref()
+        .is_some_and(|c| c.iter().any(|c| c == QUEUE_CHECK))
+    {
+        writeln!(out, "{IN}queue_check {server}")?;
+    }
     Ok(())
 }
 
-/// The instructions of the manual kinds: drains and pool changes.
+/// The MTA's queue, listed after its upgrade.
+const QUEUE_CHECK: &str = "postqueue -p";
+
+/// The instructions of the manual kinds: pool changes.
 fn manual_lines(step: &Step) -> Vec<String> {
     let server = server(step);
     let why = format!("Why: {}", step.why);
     match step.kind {
-        StepKind::Drain => vec![
-            format!(
-                "Take {server} out of rotation before its upgrade: out of its load \
-                 balancer pool, or lower its MX priority if it receives mail."
-            ),
-            "Wait until its open connections have ended (for an MTA: until \
-             `postqueue -p` shows an empty queue)."
-                .to_string(),
-            why,
-        ],
-        StepKind::Undrain => vec![
-            format!(
-                "Put {server} back in rotation: back in its load balancer pool, or \
-                 restore its MX priority."
-            ),
-            why,
-        ],
         StepKind::PoolOut => vec![
             format!(
                 "Take {server} out of the pools that receive new accounts: remove its \
@@ -310,32 +348,69 @@ mod tests {
     #   Its mailboxes have all been moved off: check that the store is empty first.
     step 'upgrade:mbx1.example.com'
     check_empty 'mbx1.example.com'
+    #   action: install
     manual 'upgrade:mbx1.example.com' \\
         'Upgrade mbx1.example.com from 9.0.0_P40 to 10.1.5: run the Zimbra Collaboration installer (install.sh from the release archive) there as root.' \\
         'The installer stops and restarts only that server.' \\
         'Go on when the upgrade has finished without errors.'
+    #   action: health-check
+    run_on 'mbx1.example.com' zmcontrol status
 "
         );
     }
 
     #[test]
-    fn directory_servers_get_the_replication_check() {
-        let expected = "    # health-check:ldap2.example.com
-    #   why: after its upgrade
-    step 'health-check:ldap2.example.com'
-    run_on 'ldap2.example.com' zmcontrol status
-    replication_check 'ldap2.example.com'
-";
+    fn an_upgrade_runs_its_actions_in_order() {
         let mut plan = testing::plan();
-        assert_eq!(block(&plan, "health-check:ldap2.example.com"), expected);
+        let step = testing::step(&mut plan, "upgrade:ldap2.example.com");
+        step.actions = Some(vec![
+            Action::Drain,
+            Action::DirectoryDump,
+            Action::Install,
+            Action::HealthCheck,
+            Action::Undrain,
+        ]);
+        let text = block(&plan, "upgrade:ldap2.example.com");
+        let order: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("#   action: "))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "drain",
+                "directory-dump",
+                "install",
+                "health-check",
+                "undrain"
+            ]
+        );
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle} in {text}"))
+        };
+        assert!(at("out of rotation") < at("zmslapcat"));
+        assert!(at("zmslapcat") < at("Upgrade ldap2.example.com"));
+        assert!(at("Upgrade ldap2.example.com") < at("zmcontrol status"));
+        assert!(at("zmcontrol status") < at("back in rotation"));
+    }
+
+    #[test]
+    fn directory_servers_get_the_replication_check() {
+        let mut plan = testing::plan();
+        let with = block(&plan, "upgrade:ldap2.example.com");
+        assert!(
+            with.contains("    run_on 'ldap2.example.com' zmcontrol status\n    replication_check 'ldap2.example.com'\n"),
+            "{with}"
+        );
         // A plan without `checks`: its roles say it is a directory server.
-        testing::step(&mut plan, "health-check:ldap2.example.com").checks = None;
-        assert_eq!(block(&plan, "health-check:ldap2.example.com"), expected);
+        testing::step(&mut plan, "upgrade:ldap2.example.com").checks = None;
+        assert!(block(&plan, "upgrade:ldap2.example.com").contains("replication_check"));
         // ... and not the wording of its `why`.
-        let step = testing::step(&mut plan, "health-check:mbx1.example.com");
+        let step = testing::step(&mut plan, "upgrade:mbx1.example.com");
         step.checks = None;
         step.why = "zmreplchk".to_string();
-        assert!(!block(&plan, "health-check:mbx1.example.com").contains("replication_check"));
+        assert!(!block(&plan, "upgrade:mbx1.example.com").contains("replication_check"));
     }
 
     #[test]
