@@ -363,7 +363,8 @@ pub enum Blocker {
         /// The policy's limit.
         max: u32,
     },
-    /// A directory server is not upgraded while accounts switch.
+    /// A directory master is not upgraded beside a directory write (a switch
+    /// or a pool change).
     DirectoryDuringSwitch,
     /// Mailbox moves touch the server in this wave or later.
     MovesTouchIt,
@@ -386,9 +387,9 @@ impl fmt::Display for Blocker {
                 "at most {max} upgrade{} per wave",
                 if *max == 1 { "" } else { "s" }
             ),
-            Blocker::DirectoryDuringSwitch => {
-                f.write_str("no directory upgrade while accounts switch")
-            }
+            Blocker::DirectoryDuringSwitch => f.write_str(
+                "no directory master upgrade beside a directory write (a switch or a pool change)",
+            ),
             Blocker::MovesTouchIt => f.write_str("mailbox moves touch it"),
             Blocker::OneMasterAtATime => f.write_str("directory masters upgrade one at a time"),
             Blocker::KeepUp { unit, count } => write!(f, "{unit} must keep {count} up"),

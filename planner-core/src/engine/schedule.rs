@@ -101,7 +101,9 @@ pub struct Sched<'a> {
     pub table: Table,
     pub units: Vec<Unit>,
     pub units_of: Vec<Vec<usize>>,
-    pub directory: Vec<bool>,
+    /// Per server: whether it is a directory master (rule 12: no directory
+    /// write in its upgrade wave).
+    pub master: Vec<bool>,
     pub upgrade_wave: Vec<Option<usize>>,
     pub mail_cursor: usize,
     pub outages: Vec<OutageNote>,
@@ -125,10 +127,10 @@ impl<'a> Sched<'a> {
     ) -> Sched<'a> {
         let profile = &inv.profile;
         let (units, units_of) = availability_units(inv, policy);
-        let directory = inv
+        let master = inv
             .servers
             .iter()
-            .map(|s| s.roles.iter().any(|r| profile.is_directory_role(r)))
+            .map(|s| s.roles.iter().any(|r| r == profile.directory_master))
             .collect();
         let mailstore_tier = profile
             .role(MAILSTORE)
@@ -151,7 +153,7 @@ impl<'a> Sched<'a> {
             table: Table::new(units.len()),
             units,
             units_of,
-            directory,
+            master,
             upgrade_wave: vec![None; inv.servers.len()],
             mail_cursor: 1,
             outages: Vec::new(),
@@ -418,15 +420,16 @@ impl<'a> Sched<'a> {
             }
         };
         self.book_backup(s, start, &format!("before {name} is emptied"), count);
+        let pooled_out = self.writable(start);
         self.table.push(
-            start,
+            pooled_out,
             Draft::on(
                 StepKind::PoolOut,
                 sid,
                 format!("no new accounts land on {name} while it is emptied"),
             ),
         );
-        let Some(last) = self.book_moves(&batches, start + 1) else {
+        let Some(last) = self.book_moves(&batches, pooled_out.max(start) + 1) else {
             self.stuck.push(Stuck::CannotSwitch {
                 store: name.to_string(),
             });
@@ -440,8 +443,9 @@ impl<'a> Sched<'a> {
             )),
         );
         let wave = self.book_upgrade(s, earliest, why);
+        let pooled_in = self.writable(wave + 1);
         self.table.push(
-            wave + 1,
+            pooled_in,
             Draft::on(
                 StepKind::PoolIn,
                 sid,
@@ -452,6 +456,15 @@ impl<'a> Sched<'a> {
         if self.mode == Mode::Spare {
             self.bring_back(s, &batches, wave);
         }
+    }
+
+    /// The first wave from `w` that upgrades no directory master, where a
+    /// pool change (a directory write) may go.
+    fn writable(&self, mut w: usize) -> usize {
+        while self.table.get(w).is_some_and(|slot| slot.master_upgrade) {
+            w += 1;
+        }
+        w
     }
 
     /// Under `spare`: books the return of a store's mailboxes from the
@@ -551,7 +564,7 @@ impl<'a> Sched<'a> {
         {
             return false;
         }
-        !(kind == StepKind::MoveSwitch && slot.directory_upgrade)
+        !(kind == StepKind::MoveSwitch && slot.master_upgrade)
     }
 
     /// Books an upgrade in the earliest wave from `earliest` where it fits
@@ -566,8 +579,8 @@ impl<'a> Sched<'a> {
         let mut draft = Draft::on(StepKind::Upgrade, sid, why);
         draft.outage = outage;
         self.table.push(w, draft);
-        if self.directory[s] {
-            self.table.slot(w).directory_upgrade = true;
+        if self.master[s] {
+            self.table.slot(w).master_upgrade = true;
         }
         self.upgrade_wave[s] = Some(w);
         w
@@ -642,7 +655,7 @@ impl<'a> Sched<'a> {
                 max: self.policy.max_parallel_upgrades,
             });
         }
-        if self.directory[s] && self.table.get(w).is_some_and(|slot| slot.has_switch) {
+        if self.master[s] && self.table.get(w).is_some_and(|slot| slot.writes_directory) {
             return Some(Blocker::DirectoryDuringSwitch);
         }
         if self.table.moves_from(w, sid) {

@@ -59,8 +59,12 @@ pub struct Slot {
     pub steps: Vec<Draft>,
     pub upgrades: u32,
     pub moves: u32,
-    pub directory_upgrade: bool,
-    pub has_switch: bool,
+    /// Whether a directory master is upgraded in the wave (no directory
+    /// write may run beside it).
+    pub master_upgrade: bool,
+    /// Whether a step writes to the directory in the wave: a switch or a
+    /// pool change.
+    pub writes_directory: bool,
     /// Servers down (upgraded in the wave).
     pub out: BTreeSet<ServerId>,
     /// Out-of-service count per availability unit.
@@ -145,9 +149,12 @@ impl Table {
                 slot.targets.insert(t);
                 slot.pairs.insert((draft.kind, draft.server, t));
             }
-            if draft.kind == StepKind::MoveSwitch {
-                slot.has_switch = true;
-            }
+        }
+        if matches!(
+            draft.kind,
+            StepKind::MoveSwitch | StepKind::PoolOut | StepKind::PoolIn
+        ) {
+            slot.writes_directory = true;
         }
         if draft.kind == StepKind::Upgrade {
             slot.upgrades += 1;

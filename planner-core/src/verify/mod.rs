@@ -59,7 +59,9 @@ pub enum Rule {
     Locality,
     /// Rule 11: with `move_by: domain`, domains move and stay together.
     Domains,
-    /// Rule 12: no switch during a directory upgrade, nor onto the new version too early.
+    /// Rule 12: no directory write (switch, pool change) while a master upgrades,
+    /// pools changed around an emptied store's moves and upgrade, no switch onto
+    /// the new version too early.
     DirectoryAndTiers,
     /// Rule 13: per wave, one step per move batch and the parallelism limits.
     Batches,
@@ -102,7 +104,7 @@ impl Rule {
             Rule::SafeTargets => "safe targets",
             Rule::Locality => "locality",
             Rule::Domains => "domains",
-            Rule::DirectoryAndTiers => "directory and tiers",
+            Rule::DirectoryAndTiers => "directory and pools",
             Rule::Batches => "batches",
         }
     }

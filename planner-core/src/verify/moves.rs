@@ -1,6 +1,7 @@
 //! Rules about where and when each move step runs, that need no replay:
 //! stores in their upgrade wave (4), one-stage plans (6), safe targets (9),
-//! sites (10), directory and tier timing of switches (12) and batches (13).
+//! sites (10), directory writes and tier timing of switches and pool changes
+//! (12) and batches (13).
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,8 +11,9 @@ use crate::inventory::{ServerId, Version};
 use crate::plan::StepKind;
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
-    let directory = directory_waves(ctx, t);
+    let directory = master_waves(ctx, t);
     let ready = tiers_ready(ctx, t);
+    pools(ctx, t, &directory, report);
     for (i, moves) in t.moves.iter().enumerate() {
         let wave = i as u32 + 1;
         let sources: HashSet<ServerId> = moves.iter().filter_map(|m| m.source).collect();
@@ -231,23 +233,93 @@ fn locality(ctx: &Ctx<'_>, m: &Move<'_>, source: ServerId, target: ServerId, rep
     }
 }
 
-/// Waves that upgrade a directory server, with the first such server.
-fn directory_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
-    let profile = &ctx.inv.profile;
+/// Waves that upgrade a directory master, with the first such master: no
+/// step that writes to the directory may run beside it (a replica's upgrade
+/// blocks nothing: writes go to the masters).
+fn master_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
+    let master = ctx.inv.profile.directory_master;
     let mut waves = HashMap::new();
     for (i, upgrades) in t.upgrades_in.iter().enumerate() {
         for &(id, _) in upgrades {
-            let directory = ctx
-                .server(id)
-                .roles
-                .iter()
-                .any(|r| profile.is_directory_role(r));
-            if directory {
+            if ctx.server(id).roles.iter().any(|r| r == master) {
                 waves.entry(i as u32 + 1).or_insert(id);
             }
         }
     }
     waves
+}
+
+/// Rule 12 for pool changes: none beside a master's upgrade; a store emptied
+/// for its upgrade is pooled out in a wave before its first move out (a
+/// spare, which holds mailboxes only in passing, need not be), and pooled in
+/// in a wave after its upgrade.
+fn pools(ctx: &Ctx<'_>, t: &Timeline<'_>, masters: &HashMap<u32, ServerId>, report: &mut Report) {
+    for (i, server) in ctx.inv.servers.iter().enumerate() {
+        let id = ServerId(i as u32);
+        let (outs, ins) = (&t.pool_outs[i], &t.pool_ins[i]);
+        for at in outs.iter().chain(ins) {
+            if let Some(master) = masters.get(&at.wave) {
+                report.step(
+                    at.wave,
+                    at.step,
+                    Rule::DirectoryAndTiers,
+                    format!(
+                        "changes the pools of {} (a directory write) in the wave that upgrades the directory master {}",
+                        server.name,
+                        ctx.name(*master)
+                    ),
+                );
+            }
+        }
+        let first_out = t
+            .moves
+            .iter()
+            .flatten()
+            .find(|m| m.source == Some(id))
+            .map(|m| (m.wave, m.step));
+        if let (None, Some((wave, step))) = (outs.first(), first_out)
+            && ctx.evacuated(id)
+            && server.needs_upgrade()
+            && !server.spare
+        {
+            report.step(
+                wave,
+                step,
+                Rule::DirectoryAndTiers,
+                format!(
+                    "moves accounts off {} but never pools it out: new accounts may still land on it",
+                    server.name
+                ),
+            );
+        }
+        if let (Some(pool_out), Some((wave, step))) = (outs.first(), first_out)
+            && pool_out.wave >= wave
+        {
+            report.step(
+                wave,
+                step,
+                Rule::DirectoryAndTiers,
+                format!(
+                    "moves accounts off {} before it is pooled out (wave {}): new accounts may still land on it",
+                    server.name, pool_out.wave
+                ),
+            );
+        }
+        if let (Some(pool_in), Some(upgrade)) = (ins.last(), t.upgrade_wave(id))
+            && !outs.is_empty()
+            && pool_in.wave <= upgrade
+        {
+            report.step(
+                pool_in.wave,
+                pool_in.step,
+                Rule::DirectoryAndTiers,
+                format!(
+                    "pools {} in before its upgrade (wave {upgrade}) has passed its checks",
+                    server.name
+                ),
+            );
+        }
+    }
 }
 
 /// When every server ordered before the mailstores (other than mailstores)
@@ -285,7 +357,7 @@ fn switch_timing(
             m.step,
             Rule::DirectoryAndTiers,
             format!(
-                "switches accounts in the wave that upgrades the directory server {}",
+                "switches accounts (a directory write) in the wave that upgrades the directory master {}",
                 ctx.name(dir)
             ),
         );

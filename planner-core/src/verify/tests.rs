@@ -52,14 +52,14 @@ mailboxes:
 /// upgrade mbx2, then move everything onto it and upgrade mbx1.
 const PLAN: &str = "
 1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1
-2: health-check ldap1; upgrade ldap2
-3: health-check ldap2; drain mx1; pool-out mbx2; data mbx2>mbx1 carol
+2: health-check ldap1; upgrade ldap2; pool-out mbx2
+3: health-check ldap2; drain mx1; data mbx2>mbx1 carol
 4: upgrade mx1; switch mbx2>mbx1 carol
 5: health-check mx1; undrain mx1
 6: drain mx2
 7: upgrade mx2
-8: health-check mx2; undrain mx2; upgrade mbx2
-9: health-check mbx2; pool-in mbx2; pool-out mbx1; data mbx1>mbx2 alice,bob,carol
+8: health-check mx2; undrain mx2; upgrade mbx2; pool-out mbx1
+9: health-check mbx2; pool-in mbx2; data mbx1>mbx2 alice,bob,carol
 10: switch mbx1>mbx2 alice,bob,carol
 11: upgrade mbx1
 12: health-check mbx1; pool-in mbx1
@@ -83,8 +83,8 @@ const FORWARD_PLAN: &str = "
 4: upgrade mx1
 5: undrain mx1
 6: drain mx2
-7: upgrade mx2
-8: undrain mx2; pool-out mbx1; data mbx1>mbx2 alice,bob
+7: upgrade mx2; pool-out mbx1
+8: undrain mx2; data mbx1>mbx2 alice,bob
 9: switch mbx1>mbx2 alice,bob
 10: upgrade mbx1
 11: health-check mbx1; pool-in mbx1
@@ -689,8 +689,11 @@ fn rule_3_directory_masters_go_one_at_a_time() -> Result {
             "roles:\n",
             "policy: { max_parallel_upgrades: 2 }\ngroups:\n  directory: { min_available: 0, max_unavailable: 2 }\nroles:\n",
         );
-    assert_rules(&check(&two_masters, PLAN, PLACEMENT)?, &[]);
-    let together = PLAN
+    // Two masters upgrade in waves 1 and 2: mbx2 is pooled out in a wave of
+    // its own after them.
+    let plan = PLAN.replace("; pool-out mbx2\n", "\n2b: pool-out mbx2\n");
+    assert_rules(&check(&two_masters, &plan, PLACEMENT)?, &[]);
+    let together = plan
         .replace("; upgrade ldap1", "; upgrade ldap1; upgrade ldap2")
         .replace(
             "2: health-check ldap1; upgrade ldap2",
@@ -784,9 +787,10 @@ fn rule_5_stores_with_mailboxes_are_backed_up_first() -> Result {
         "is incremental but must be full: no full backup is known",
     );
 
-    let late = PLAN
-        .replace("backup mbx2 full;", "")
-        .replace("pool-out mbx2;", "pool-out mbx2; backup mbx2 full;");
+    let late = PLAN.replace("backup mbx2 full;", "").replace(
+        "3: health-check ldap2; drain mx1;",
+        "3: health-check ldap2; drain mx1; backup mbx2 full;",
+    );
     let v = check(INVENTORY, &late, PLACEMENT)?;
     assert_rules(&v, &[Rule::BackupFirst]);
     assert_reports(&v, Rule::BackupFirst, "before its first move out (wave 3)");
@@ -1078,26 +1082,92 @@ fn rule_11_domains_move_together() -> Result {
 }
 
 #[test]
-fn rule_12_no_switch_while_the_directory_upgrades_nor_onto_the_target_too_early() -> Result {
-    let waves = PLAN
-        .replace(
-            "3: health-check ldap2; drain mx1; pool-out mbx2; data mbx2>mbx1 carol",
-            "3: drain mx1; pool-out mbx2",
-        )
+fn rule_12_no_directory_write_while_a_master_upgrades_nor_onto_the_target_too_early() -> Result {
+    // The switch of carol in wave 1, beside the master's upgrade.
+    let in_master_wave = PLAN
         .replace(
             "1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1",
-            "1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1; data mbx2>mbx1 carol",
+            "1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1; pool-out mbx2",
         )
-        .replace("4: upgrade mx1; switch mbx2>mbx1 carol", "4: upgrade mx1")
         .replace(
-            "2: health-check ldap1; upgrade ldap2",
-            "2: upgrade ldap2; switch mbx2>mbx1 carol",
-        );
-    let v = check(INVENTORY, &waves, PLACEMENT)?;
+            "2: health-check ldap1; upgrade ldap2; pool-out mbx2",
+            "2: upgrade ldap2",
+        )
+        .replace(
+            "3: health-check ldap2; drain mx1; data mbx2>mbx1 carol",
+            "3:",
+        )
+        .replace("4: upgrade mx1; switch mbx2>mbx1 carol", "4: upgrade mx1");
+    let v = check(INVENTORY, &in_master_wave, PLACEMENT)?;
     assert_reports(
         &v,
         Rule::DirectoryAndTiers,
-        "switches accounts in the wave that upgrades the directory server ldap2.example.com",
+        "changes the pools of mbx2.example.com (a directory write) in the wave that upgrades the directory master ldap1.example.com",
+    );
+    // A replica's upgrade blocks no switch: writes go to the masters.
+    let beside_replica = PLAN
+        .replace("3: health-check ldap2; drain mx1; data mbx2>mbx1 carol", "3:")
+        .replace(
+            "1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1",
+            "1: backup mbx1 incremental; backup mbx2 full; upgrade ldap1\n1b: pool-out mbx2\n1c: data mbx2>mbx1 carol",
+        )
+        .replace("2: health-check ldap1; upgrade ldap2; pool-out mbx2", "2: upgrade ldap2; switch mbx2>mbx1 carol")
+        .replace("4: upgrade mx1; switch mbx2>mbx1 carol", "4: upgrade mx1");
+    assert_rules(&check(INVENTORY, &beside_replica, PLACEMENT)?, &[]);
+    // ... but a master's does.
+    let two_masters = INVENTORY.replace(
+        "ldap2.example.com, roles: [ldap-replica]",
+        "ldap2.example.com, roles: [ldap-master]",
+    );
+    let v = check(&two_masters, &beside_replica, PLACEMENT)?;
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "switches accounts (a directory write) in the wave that upgrades the directory master ldap2.example.com",
+    );
+    // Pooled out only after the first move out, pooled in before the upgrade.
+    let v = check(
+        INVENTORY,
+        &PLAN
+            .replace(
+                "2: health-check ldap1; upgrade ldap2; pool-out mbx2",
+                "2: upgrade ldap2",
+            )
+            .replace(
+                "4: upgrade mx1; switch",
+                "4: upgrade mx1; pool-out mbx2; switch",
+            )
+            .replace(
+                "9: health-check mbx2; pool-in mbx2;",
+                "9: health-check mbx2;",
+            )
+            .replace("7: upgrade mx2", "7: upgrade mx2; pool-in mbx2"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::DirectoryAndTiers]);
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "moves accounts off mbx2.example.com before it is pooled out (wave 4)",
+    );
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "pools mbx2.example.com in before its upgrade (wave 8)",
+    );
+    // Not pooled out at all.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "2: health-check ldap1; upgrade ldap2; pool-out mbx2",
+            "2: upgrade ldap2",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "moves accounts off mbx2.example.com but never pools it out",
     );
 
     // Onto mbx2 (at the target) while mx2 still runs the old version.
@@ -1110,10 +1180,8 @@ fn rule_12_no_switch_while_the_directory_upgrades_nor_onto_the_target_too_early(
             "4: upgrade mx1",
             "4: upgrade mx1; switch mbx1>mbx2 alice,bob",
         )
-        .replace(
-            "8: undrain mx2; pool-out mbx1; data mbx1>mbx2 alice,bob",
-            "8: undrain mx2",
-        )
+        .replace("7: upgrade mx2; pool-out mbx1", "7: upgrade mx2")
+        .replace("8: undrain mx2; data mbx1>mbx2 alice,bob", "8: undrain mx2")
         .replace("9: switch mbx1>mbx2 alice,bob", "9:");
     let v = check(&forward_inventory(), &early, FORWARD_PLACEMENT)?;
     assert_rules(&v, &[Rule::DirectoryAndTiers]);

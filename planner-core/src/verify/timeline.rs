@@ -46,6 +46,9 @@ pub(super) struct Timeline<'p> {
     pub upgrades: Vec<Vec<At<'p>>>,
     /// Per server: its backup steps, in plan order.
     pub backups: Vec<Vec<At<'p>>>,
+    /// Per server: its pool-out and pool-in steps, in plan order.
+    pub pool_outs: Vec<Vec<At<'p>>>,
+    pub pool_ins: Vec<Vec<At<'p>>>,
     /// Per wave (index `wave - 1`): its move steps, in plan order.
     pub moves: Vec<Vec<Move<'p>>>,
     /// Per wave (index `wave - 1`): its upgrades of known servers.
@@ -63,6 +66,8 @@ impl<'p> Timeline<'p> {
             now: read_now(plan, report),
             upgrades: vec![Vec::new(); servers],
             backups: vec![Vec::new(); servers],
+            pool_outs: vec![Vec::new(); servers],
+            pool_ins: vec![Vec::new(); servers],
             moves: Vec::with_capacity(plan.waves.len()),
             upgrades_in: Vec::with_capacity(plan.waves.len()),
             upgrade_steps: Vec::with_capacity(plan.waves.len()),
@@ -143,8 +148,8 @@ impl<'p> Timeline<'p> {
         self.upgrade_steps.push(upgrade_steps);
     }
 
-    /// Files a step on a known server (upgrade, backup, drain or undrain)
-    /// under that server.
+    /// Files a step on a known server (upgrade, backup, pool change) under
+    /// that server.
     fn read_server_step(&mut self, at: At<'p>, id: ServerId, ctx: &Ctx<'_>, report: &mut Report) {
         let step = at.step;
         match step.kind {
@@ -163,6 +168,8 @@ impl<'p> Timeline<'p> {
                 }
                 self.backups[id.index()].push(at);
             }
+            StepKind::PoolOut => self.pool_outs[id.index()].push(at),
+            StepKind::PoolIn => self.pool_ins[id.index()].push(at),
             _ => {}
         }
     }
