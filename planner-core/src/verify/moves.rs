@@ -423,4 +423,60 @@ fn batches(ctx: &Ctx<'_>, t: &Timeline<'_>, wave: u32, moves: &[Move<'_>], repor
             format!("{upgrades} upgrades, above max_parallel_upgrades {limit}"),
         );
     }
+    one_operation_per_store(ctx, t, wave, moves, report);
+}
+
+/// Rule 13 per store: a server upgraded in a wave has no backup or pool
+/// change in it (moves are rules 4 and 9), and a store backed up in a wave
+/// is neither the source nor the target of a move in it.
+fn one_operation_per_store(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    wave: u32,
+    moves: &[Move<'_>],
+    report: &mut Report,
+) {
+    let upgraded: HashSet<ServerId> = t.upgrades_in[wave as usize - 1]
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    let moving: HashSet<ServerId> = moves
+        .iter()
+        .flat_map(|m| [m.source, m.target])
+        .flatten()
+        .collect();
+    for (i, server) in ctx.inv.servers.iter().enumerate() {
+        let id = ServerId(i as u32);
+        let backed_up = t.backups[i].iter().find(|a| a.wave == wave);
+        if upgraded.contains(&id) {
+            for (list, what) in [
+                (&t.backups[i], "backed up"),
+                (&t.pool_outs[i], "pooled out"),
+                (&t.pool_ins[i], "pooled in"),
+            ] {
+                if let Some(at) = list.iter().find(|a| a.wave == wave) {
+                    report.step(
+                        wave,
+                        at.step,
+                        Rule::Batches,
+                        format!(
+                            "{} is {what} in the wave of its own upgrade: an upgrading server runs nothing else",
+                            server.name
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(at) = backed_up.filter(|_| moving.contains(&id)) {
+            report.step(
+                wave,
+                at.step,
+                Rule::Batches,
+                format!(
+                    "{} is backed up in a wave that moves mailboxes off or onto it: a store runs one operation at a time",
+                    server.name
+                ),
+            );
+        }
+    }
 }

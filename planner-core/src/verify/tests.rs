@@ -792,7 +792,8 @@ fn rule_5_stores_with_mailboxes_are_backed_up_first() -> Result {
         "3: health-check ldap2; drain mx1; backup mbx2 full;",
     );
     let v = check(INVENTORY, &late, PLACEMENT)?;
-    assert_rules(&v, &[Rule::BackupFirst]);
+    // Beside the copy off the store, it also breaks rule 13.
+    assert_rules(&v, &[Rule::BackupFirst, Rule::Batches]);
     assert_reports(&v, Rule::BackupFirst, "before its first move out (wave 3)");
     Ok(())
 }
@@ -1486,5 +1487,35 @@ fn a_switch_unlike_its_copy_is_judged_account_by_account() -> Result {
     let v = check(INVENTORY, &waves, PLACEMENT)?;
     assert_reports(&v, Rule::Conservation, "bob@example.com");
     assert!(!text(&v).contains("carol"), "{}", text(&v));
+    Ok(())
+}
+
+#[test]
+fn rule_13_a_store_runs_one_operation_at_a_time() -> Result {
+    // mbx2's backup beside the copy off it.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("backup mbx2 full;", "").replace(
+            "3: health-check ldap2; drain mx1;",
+            "3: health-check ldap2; drain mx1; backup mbx2 full;",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Batches,
+        "mbx2.example.com is backed up in a wave that moves mailboxes off or onto it",
+    );
+    // mbx1 pooled out in the wave of its own upgrade.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("11: upgrade mbx1", "11: upgrade mbx1; pool-in mbx1"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Batches,
+        "mbx1.example.com is pooled in in the wave of its own upgrade",
+    );
     Ok(())
 }
