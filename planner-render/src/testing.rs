@@ -18,7 +18,7 @@ const PLAN: &str = r#"{
   "profile": "zimbra",
   "policy": {"strategy": "forward", "max_fill": 0.9, "size_overhead": 0.0, "evacuate": "always",
     "move_by": "account", "two_stage_moves": false, "backup": "incremental",
-    "full_backup_max_age_s": 604800, "max_parallel_moves": 2, "max_parallel_upgrades": 1,
+    "full_backup_max_age_s": 604800, "max_parallel_moves": 2, "max_moves_per_source": 1, "max_parallel_upgrades": 1,
     "cross_site_moves": false, "allow_outage": [], "notify": null, "rates": null},
   "strategy": {"requested": "forward", "chosen": "forward", "why": "requested"},
   "summary": {"servers_to_upgrade": 2, "servers_at_target": 2, "mailboxes_moved": 1,

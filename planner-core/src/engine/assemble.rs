@@ -202,6 +202,7 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
         backup: policy.backup,
         full_backup_max_age_s: policy.full_backup_max_age.0,
         max_parallel_moves: policy.max_parallel_moves,
+        max_moves_per_source: policy.max_moves_per_source,
         max_parallel_upgrades: policy.max_parallel_upgrades,
         cross_site_moves: policy.cross_site_moves,
         allow_outage: policy.allow_outage.clone(),

@@ -557,7 +557,9 @@ impl<'a> Sched<'a> {
         let Some(slot) = self.table.get(w) else {
             return true;
         };
+        let from_source = slot.pairs.iter().filter(|(_, s, _)| *s == source).count();
         if slot.moves >= self.policy.max_parallel_moves
+            || from_source >= self.policy.max_moves_per_source as usize
             || slot.pairs.contains(&(kind, source, target))
             || slot.sources.contains(&target)
             || slot.targets.contains(&source)

@@ -167,6 +167,12 @@ impl InventoryBuilder {
         self
     }
 
+    /// Move steps per source store and wave.
+    pub fn max_moves_per_source(mut self, moves: u32) -> InventoryBuilder {
+        self.raw.policy.max_moves_per_source = Some(moves);
+        self
+    }
+
     /// Move steps per wave.
     pub fn max_parallel_moves(mut self, moves: u32) -> InventoryBuilder {
         self.raw.policy.max_parallel_moves = Some(moves);

@@ -72,6 +72,8 @@ pub struct Policy {
     pub full_backup_max_age: Seconds,
     /// Move steps per wave.
     pub max_parallel_moves: u32,
+    /// Move steps per source store and wave.
+    pub max_moves_per_source: u32,
     /// Upgrades per wave.
     pub max_parallel_upgrades: u32,
     /// Whether moves may cross sites.

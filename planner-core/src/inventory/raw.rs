@@ -67,6 +67,10 @@ pub struct RawPolicy {
     pub full_backup_max_age: Option<DurationText>,
     /// Move steps that may run at once in one wave (default 4).
     pub max_parallel_moves: Option<u32>,
+    /// Move steps one store may be the source of in one wave, each with one
+    /// destination (default 1: a Zextras move runs only when no other
+    /// operation runs on its source).
+    pub max_moves_per_source: Option<u32>,
     /// Upgrades in one wave, all roles together (default 1).
     pub max_parallel_upgrades: Option<u32>,
     /// May a mailbox move to a store in another site (default false).

@@ -21,7 +21,7 @@
 //!   name, min_available, max_unavailable; then two_stage_moves,
 //!   directory_master, directory_group); the policy (strategy, max_fill and
 //!   size_overhead in millionths, evacuate, move_by, two_stage_moves, backup,
-//!   full_backup_max_age in seconds, max_parallel_moves,
+//!   full_backup_max_age in seconds, max_parallel_moves, max_moves_per_source,
 //!   max_parallel_upgrades, cross_site_moves, allow_outage, notify, rates as
 //!   copy bytes per second, delta_fraction, switch_per_account and upgrade
 //!   seconds); the servers in name order (the count, then each: name, roles,
@@ -220,6 +220,7 @@ fn policy(e: &mut Encoder, p: &Policy) {
     e.word(&p.backup);
     e.int(p.full_backup_max_age.0);
     e.int(u64::from(p.max_parallel_moves));
+    e.int(u64::from(p.max_moves_per_source));
     e.int(u64::from(p.max_parallel_upgrades));
     e.bool(p.cross_site_moves);
     e.strs(p.allow_outage.iter().map(String::as_str));

@@ -403,6 +403,25 @@ fn batches(ctx: &Ctx<'_>, t: &Timeline<'_>, wave: u32, moves: &[Move<'_>], repor
             );
         }
     }
+    let mut per_source: HashMap<&str, u32> = HashMap::new();
+    for m in moves {
+        *per_source.entry(m.source_key.as_str()).or_insert(0) += 1;
+    }
+    let mut crowded: Vec<(&str, u32)> = per_source
+        .into_iter()
+        .filter(|(_, n)| *n > ctx.policy.max_moves_per_source)
+        .collect();
+    crowded.sort_unstable();
+    for (source, n) in crowded {
+        report.wave(
+            wave,
+            Rule::Batches,
+            format!(
+                "{n} move steps from {source}, above max_moves_per_source {}",
+                ctx.policy.max_moves_per_source
+            ),
+        );
+    }
     let limit = ctx.policy.max_parallel_moves;
     if moves.len() as u64 > u64::from(limit) {
         report.wave(

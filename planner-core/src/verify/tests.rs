@@ -293,6 +293,7 @@ fn plan(inv: &Inventory, waves: &str, placement: &str) -> Plan {
             "backup": p.backup,
             "full_backup_max_age_s": p.full_backup_max_age.0,
             "max_parallel_moves": p.max_parallel_moves,
+            "max_moves_per_source": p.max_moves_per_source,
             "max_parallel_upgrades": p.max_parallel_upgrades,
             "cross_site_moves": p.cross_site_moves,
             "allow_outage": p.allow_outage,
@@ -1048,7 +1049,7 @@ fn rule_10_moves_stay_in_their_site() -> Result {
 
 #[test]
 fn rule_11_domains_move_together() -> Result {
-    let by_domain = INVENTORY.replace("roles:\n", "policy: { move_by: domain }\nroles:\n").replace(
+    let by_domain = INVENTORY.replace("roles:\n", "policy: { move_by: domain, max_moves_per_source: 2 }\nroles:\n").replace(
         "mailboxes:\n",
         "  - { name: mbx3.example.com, roles: [mailstore], version: \"10.1.5\", capacity: { disk: 100GiB } }\nmailboxes:\n",
     );
@@ -1517,5 +1518,33 @@ fn rule_13_a_store_runs_one_operation_at_a_time() -> Result {
         Rule::Batches,
         "mbx1.example.com is pooled in in the wave of its own upgrade",
     );
+    Ok(())
+}
+
+#[test]
+fn rule_13_a_store_is_the_source_of_one_move_per_wave() -> Result {
+    let three = INVENTORY.replace(
+        "mailboxes:\n",
+        "  - { name: mbx3.example.com, roles: [mailstore], version: \"10.1.5\", capacity: { disk: 100GiB } }\nmailboxes:\n",
+    );
+    let split = PLAN
+        .replace(
+            "data mbx1>mbx2 alice,bob,carol",
+            "data mbx1>mbx2 alice,carol; data mbx1>mbx3 bob",
+        )
+        .replace(
+            "switch mbx1>mbx2 alice,bob,carol",
+            "switch mbx1>mbx2 alice,carol; switch mbx1>mbx3 bob",
+        );
+    let placement = "mbx1 15/2 35/3 0/0; mbx2 20/1 30/2 30/2; mbx3 0/0 5/1 5/1";
+    let v = check(&three, &split, placement)?;
+    assert_rules(&v, &[Rule::Batches]);
+    assert_reports(
+        &v,
+        Rule::Batches,
+        "2 move steps from mbx1.example.com, above max_moves_per_source 1",
+    );
+    let two = three.replace("roles:\n", "policy: { max_moves_per_source: 2 }\nroles:\n");
+    assert_rules(&check(&two, &split, placement)?, &[]);
     Ok(())
 }

@@ -26,6 +26,8 @@ pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'
         .and_then(|t| parse_unit(ctx, "policy.full_backup_max_age", t.text(), Seconds::parse))
         .unwrap_or(Seconds(7 * 86_400));
     let max_parallel_moves = at_least_one(ctx, "max_parallel_moves", raw.max_parallel_moves, 4);
+    let max_moves_per_source =
+        at_least_one(ctx, "max_moves_per_source", raw.max_moves_per_source, 1);
     let max_parallel_upgrades =
         at_least_one(ctx, "max_parallel_upgrades", raw.max_parallel_upgrades, 1);
     let allow_outage = resolve_allow_outage(raw, profile, ctx);
@@ -44,6 +46,7 @@ pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'
         backup: raw.backup.unwrap_or_default(),
         full_backup_max_age,
         max_parallel_moves,
+        max_moves_per_source,
         max_parallel_upgrades,
         cross_site_moves: raw.cross_site_moves.unwrap_or(false),
         allow_outage,
