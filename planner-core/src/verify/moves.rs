@@ -8,12 +8,13 @@ use std::collections::{HashMap, HashSet};
 use super::timeline::{Move, Timeline};
 use super::{Ctx, Report, Rule};
 use crate::inventory::{ServerId, Version};
-use crate::plan::StepKind;
+use crate::plan::{Step, StepKind};
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     let directory = master_waves(ctx, t);
     let ready = tiers_ready(ctx, t);
     pools(ctx, t, &directory, report);
+    let others = others_by_wave(t);
     for (i, moves) in t.moves.iter().enumerate() {
         let wave = i as u32 + 1;
         let sources: HashSet<ServerId> = moves.iter().filter_map(|m| m.source).collect();
@@ -35,7 +36,7 @@ pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
                 switch_timing(ctx, t, m, directory.get(&wave).copied(), &ready, report);
             }
         }
-        batches(ctx, t, wave, moves, report);
+        batches(ctx, t, wave, moves, &others[i], report);
     }
 }
 
@@ -233,6 +234,27 @@ fn locality(ctx: &Ctx<'_>, m: &Move<'_>, source: ServerId, target: ServerId, rep
     }
 }
 
+/// Per wave (index `wave - 1`): its backups and pool changes of known
+/// servers, with what each does to its server.
+fn others_by_wave<'p>(t: &Timeline<'p>) -> Vec<Vec<(ServerId, &'static str, &'p Step)>> {
+    let mut out = vec![Vec::new(); t.waves as usize];
+    let lists = [
+        (&t.backups, "backed up"),
+        (&t.pool_outs, "pooled out"),
+        (&t.pool_ins, "pooled in"),
+    ];
+    for (list, what) in lists {
+        for (i, ats) in list.iter().enumerate() {
+            for at in ats {
+                if let Some(wave) = out.get_mut(at.wave as usize - 1) {
+                    wave.push((ServerId(i as u32), what, at.step));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Waves that upgrade a directory master, with the first such master: no
 /// step that writes to the directory may run beside it (a replica's upgrade
 /// blocks nothing: writes go to the masters).
@@ -254,6 +276,15 @@ fn master_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
 /// spare, which holds mailboxes only in passing, need not be), and pooled in
 /// in a wave after its upgrade.
 fn pools(ctx: &Ctx<'_>, t: &Timeline<'_>, masters: &HashMap<u32, ServerId>, report: &mut Report) {
+    // Each store's first move out, in one pass over the moves.
+    let mut first_out: Vec<Option<(u32, &Step)>> = vec![None; ctx.inv.servers.len()];
+    for m in t.moves.iter().flatten() {
+        if let Some(source) = m.source
+            && first_out[source.index()].is_none()
+        {
+            first_out[source.index()] = Some((m.wave, m.step));
+        }
+    }
     for (i, server) in ctx.inv.servers.iter().enumerate() {
         let id = ServerId(i as u32);
         let (outs, ins) = (&t.pool_outs[i], &t.pool_ins[i]);
@@ -271,12 +302,7 @@ fn pools(ctx: &Ctx<'_>, t: &Timeline<'_>, masters: &HashMap<u32, ServerId>, repo
                 );
             }
         }
-        let first_out = t
-            .moves
-            .iter()
-            .flatten()
-            .find(|m| m.source == Some(id))
-            .map(|m| (m.wave, m.step));
+        let first_out = first_out[i];
         if let (None, Some((wave, step))) = (outs.first(), first_out)
             && ctx.evacuated(id)
             && server.needs_upgrade()
@@ -386,7 +412,14 @@ fn switch_timing(
 }
 
 /// Rule 13 for one wave.
-fn batches(ctx: &Ctx<'_>, t: &Timeline<'_>, wave: u32, moves: &[Move<'_>], report: &mut Report) {
+fn batches(
+    ctx: &Ctx<'_>,
+    t: &Timeline<'_>,
+    wave: u32,
+    moves: &[Move<'_>],
+    others: &[(ServerId, &str, &Step)],
+    report: &mut Report,
+) {
     let mut seen: HashSet<(StepKind, &str, &str)> = HashSet::new();
     for m in moves {
         if !seen.insert((m.kind, m.source_key.as_str(), m.target_key.as_str())) {
@@ -442,19 +475,24 @@ fn batches(ctx: &Ctx<'_>, t: &Timeline<'_>, wave: u32, moves: &[Move<'_>], repor
             format!("{upgrades} upgrades, above max_parallel_upgrades {limit}"),
         );
     }
-    one_operation_per_store(ctx, t, wave, moves, report);
+    one_operation_per_store(ctx, t, wave, moves, others, report);
 }
 
 /// Rule 13 per store: a server upgraded in a wave has no backup or pool
 /// change in it (moves are rules 4 and 9), and a store backed up in a wave
-/// is neither the source nor the target of a move in it.
+/// is neither the source nor the target of a move in it. `others` lists the
+/// wave's backups and pool changes by server.
 fn one_operation_per_store(
     ctx: &Ctx<'_>,
     t: &Timeline<'_>,
     wave: u32,
     moves: &[Move<'_>],
+    others: &[(ServerId, &str, &Step)],
     report: &mut Report,
 ) {
+    if others.is_empty() {
+        return;
+    }
     let upgraded: HashSet<ServerId> = t.upgrades_in[wave as usize - 1]
         .iter()
         .map(|(id, _)| *id)
@@ -464,36 +502,25 @@ fn one_operation_per_store(
         .flat_map(|m| [m.source, m.target])
         .flatten()
         .collect();
-    for (i, server) in ctx.inv.servers.iter().enumerate() {
-        let id = ServerId(i as u32);
-        let backed_up = t.backups[i].iter().find(|a| a.wave == wave);
+    for &(id, what, step) in others {
+        let name = ctx.name(id);
         if upgraded.contains(&id) {
-            for (list, what) in [
-                (&t.backups[i], "backed up"),
-                (&t.pool_outs[i], "pooled out"),
-                (&t.pool_ins[i], "pooled in"),
-            ] {
-                if let Some(at) = list.iter().find(|a| a.wave == wave) {
-                    report.step(
-                        wave,
-                        at.step,
-                        Rule::Batches,
-                        format!(
-                            "{} is {what} in the wave of its own upgrade: an upgrading server runs nothing else",
-                            server.name
-                        ),
-                    );
-                }
-            }
-        }
-        if let Some(at) = backed_up.filter(|_| moving.contains(&id)) {
             report.step(
                 wave,
-                at.step,
+                step,
                 Rule::Batches,
                 format!(
-                    "{} is backed up in a wave that moves mailboxes off or onto it: a store runs one operation at a time",
-                    server.name
+                    "{name} is {what} in the wave of its own upgrade: an upgrading server runs nothing else"
+                ),
+            );
+        }
+        if what == "backed up" && moving.contains(&id) {
+            report.step(
+                wave,
+                step,
+                Rule::Batches,
+                format!(
+                    "{name} is backed up in a wave that moves mailboxes off or onto it: a store runs one operation at a time"
                 ),
             );
         }
