@@ -382,7 +382,19 @@ impl<'a> Sched<'a> {
             )),
         );
         let wave = self.book_upgrade(s, earliest, why);
-        self.book_backup(s, wave - 1, "before the in-place upgrade", count);
+        // The backup goes in the latest wave before the upgrade where no move
+        // touches the store (rule 13: one operation per store at a time).
+        let sid = ServerId(s as u32);
+        let mut backup = wave - 1;
+        while backup > 1
+            && self
+                .table
+                .get(backup)
+                .is_some_and(|slot| slot.sources.contains(&sid) || slot.targets.contains(&sid))
+        {
+            backup -= 1;
+        }
+        self.book_backup(s, backup, "before the in-place upgrade", count);
         self.outages.push(OutageNote {
             wave,
             server: ServerId(s as u32),
@@ -429,7 +441,7 @@ impl<'a> Sched<'a> {
                 format!("no new accounts land on {name} while it is emptied"),
             ),
         );
-        let Some(last) = self.book_moves(&batches, pooled_out.max(start) + 1) else {
+        let Some(last) = self.book_moves(&batches, pooled_out + 1) else {
             self.stuck.push(Stuck::CannotSwitch {
                 store: name.to_string(),
             });

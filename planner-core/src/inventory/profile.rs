@@ -59,7 +59,8 @@ pub struct RoleDef {
     pub min_available: u32,
     /// Servers of the role (or its group) that may be down at once.
     pub max_unavailable: u32,
-    /// Whether drain and undrain steps surround the upgrade.
+    /// Whether the upgrade drains the server before its install and undrains
+    /// it after its health check (actions of the upgrade step).
     pub drain: bool,
     /// Whether servers of this role are emptied before they upgrade.
     pub evacuate: bool,

@@ -211,7 +211,7 @@ pub struct RawRole {
     pub min_available: Option<u32>,
     /// Servers of the role (or its group) that may be down at once (default 1).
     pub max_unavailable: Option<u32>,
-    /// Emit drain and undrain steps around the upgrade (default false).
+    /// Drain before the install and undrain after the health check: actions of each upgrade (default false).
     pub drain: Option<bool>,
     /// Empty servers of this role before their upgrade (mailstores).
     pub evacuate: Option<bool>,

@@ -26,6 +26,11 @@ pub use query::Received;
 
 use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
 
+/// The default of a count a plan may leave out.
+fn one() -> u32 {
+    1
+}
+
 /// The format name of this contract.
 pub const FORMAT: &str = "upgrade-plan/v2";
 
@@ -81,7 +86,8 @@ pub struct PlanPolicy {
     pub full_backup_max_age_s: u64,
     /// Move steps per wave.
     pub max_parallel_moves: u32,
-    /// Move steps per source store and wave.
+    /// Move steps per source store and wave (1 when a plan does not say).
+    #[serde(default = "one")]
     pub max_moves_per_source: u32,
     /// Upgrades per wave.
     pub max_parallel_upgrades: u32,

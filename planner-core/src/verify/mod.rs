@@ -63,7 +63,9 @@ pub enum Rule {
     /// pools changed around an emptied store's moves and upgrade, no switch onto
     /// the new version too early.
     DirectoryAndTiers,
-    /// Rule 13: per wave, one step per move batch and the parallelism limits.
+    /// Rule 13: per wave, one step per move batch, the parallelism limits and
+    /// one operation per store (`max_moves_per_source`, nothing beside an
+    /// upgrade or a backup of the same store).
     Batches,
 }
 
@@ -104,7 +106,7 @@ impl Rule {
             Rule::SafeTargets => "safe targets",
             Rule::Locality => "locality",
             Rule::Domains => "domains",
-            Rule::DirectoryAndTiers => "directory and pools",
+            Rule::DirectoryAndTiers => "directory, pools and tiers",
             Rule::Batches => "batches",
         }
     }

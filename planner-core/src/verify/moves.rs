@@ -331,9 +331,15 @@ fn pools(ctx: &Ctx<'_>, t: &Timeline<'_>, masters: &HashMap<u32, ServerId>, repo
                 ),
             );
         }
-        if let (Some(pool_in), Some(upgrade)) = (ins.last(), t.upgrade_wave(id))
-            && !outs.is_empty()
-            && pool_in.wave <= upgrade
+        let (Some(pool_out), Some(upgrade)) = (outs.first(), t.upgrade_wave(id)) else {
+            continue;
+        };
+        if pool_out.wave > upgrade {
+            continue;
+        }
+        for pool_in in ins
+            .iter()
+            .filter(|p| p.wave > pool_out.wave && p.wave <= upgrade)
         {
             report.step(
                 pool_in.wave,
@@ -341,6 +347,17 @@ fn pools(ctx: &Ctx<'_>, t: &Timeline<'_>, masters: &HashMap<u32, ServerId>, repo
                 Rule::DirectoryAndTiers,
                 format!(
                     "pools {} in before its upgrade (wave {upgrade}) has passed its checks",
+                    server.name
+                ),
+            );
+        }
+        if !ins.iter().any(|p| p.wave > upgrade) {
+            report.step(
+                pool_out.wave,
+                pool_out.step,
+                Rule::DirectoryAndTiers,
+                format!(
+                    "pools {} out and never back in after its upgrade (wave {upgrade}): it would take no new accounts again",
                     server.name
                 ),
             );

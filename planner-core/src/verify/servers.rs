@@ -279,12 +279,14 @@ fn actions(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             }
             if let Some(role) = drains {
                 let drained = at_index(Action::Drain).is_some_and(|d| d < install);
-                let undrained = at_index(Action::Undrain).is_some_and(|u| u > install);
+                // Back in rotation only once its checks have passed.
+                let checked = at_index(Action::HealthCheck).unwrap_or(install);
+                let undrained = at_index(Action::Undrain).is_some_and(|u| u > install.max(checked));
                 if !drained || !undrained {
                     problem(
                         Rule::Availability,
                         format!(
-                            "{name} ({role}) must be drained before its install and undrained after it"
+                            "{name} ({role}) must be drained before its install and undrained after it and its health check"
                         ),
                     );
                 }

@@ -533,7 +533,7 @@ fn rule_3_roles_stay_available_and_upgrades_drain_around_their_install() -> Resu
     assert_reports(
         &v,
         Rule::Availability,
-        "mx1.example.com (mta) must be drained before its install and undrained after it",
+        "mx1.example.com (mta) must be drained before its install and undrained after it and its health check",
     );
     // ... or undrains it before its install.
     let v = check(
@@ -545,6 +545,20 @@ fn rule_3_roles_stay_available_and_upgrades_drain_around_their_install() -> Resu
         PLACEMENT,
     )?;
     assert_reports(&v, Rule::Availability, "undrained after it");
+    // ... or back in rotation before its health check has passed.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "4: upgrade mx1;",
+            "4: upgrade mx1 actions=drain,install,undrain,health-check;",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Availability,
+        "undrained after it and its health check",
+    );
     // Both MTAs (and proxies) upgraded in one wave: both out at once.
     let v = check(
         INVENTORY,
@@ -1157,6 +1171,31 @@ fn rule_12_no_directory_write_while_a_master_upgrades_nor_onto_the_target_too_ea
         Rule::DirectoryAndTiers,
         "pools mbx2.example.com in before its upgrade (wave 8)",
     );
+    // Pooled out and never back in.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace(
+            "9: health-check mbx2; pool-in mbx2;",
+            "9: health-check mbx2;",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "pools mbx2.example.com out and never back in after its upgrade (wave 8)",
+    );
+    // Back in the pools while it is still being emptied, then again after.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("4: upgrade mx1;", "4: upgrade mx1; pool-in mbx2;"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::DirectoryAndTiers,
+        "pools mbx2.example.com in before its upgrade (wave 8) has passed its checks",
+    );
     // Not pooled out at all.
     let v = check(
         INVENTORY,
@@ -1355,7 +1394,7 @@ fn violations_are_sorted_and_displayed_with_their_place() -> Result {
     assert_eq!(
         text(&v),
         "rule 5 (backup first): mbx2.example.com holds 1 mailboxes and is upgraded, but gets no backup step\n\
-         wave 4: step upgrade:mx1.example.com: rule 3 (availability): mx1.example.com (mta) must be drained before its install and undrained after it\n"
+         wave 4: step upgrade:mx1.example.com: rule 3 (availability): mx1.example.com (mta) must be drained before its install and undrained after it and its health check\n"
     );
     assert_eq!(Rule::Capacity.number(), Some(7));
     assert_eq!(Rule::Capacity.to_string(), "rule 7 (capacity)");

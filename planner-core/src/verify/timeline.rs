@@ -1,6 +1,6 @@
 //! The plan read once into per-server and per-wave facts, with its form checked.
 //!
-//! Every later check works from this: which waves upgrade, drain and back up
+//! Every later check works from this: which waves upgrade, back up and pool
 //! each server, and which move steps each wave holds with their ends
 //! resolved. Problems of form (the format name, wave indices, duplicate ids,
 //! fields a step's kind needs) and names the inventory does not know are

@@ -126,9 +126,12 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
     if held == Some(0) {
         writeln!(out, "{IN}check_empty {}", sh_quote(server))?;
     }
-    // A plan without `actions` is not v2; the installer alone is all that
-    // can be said of it.
-    let actions = step.actions.as_deref().unwrap_or(&[Action::Install]);
+    // A plan without `actions` is not v2 (the checker refuses it): the
+    // installer and the health check that gates the next wave still run.
+    let actions = step
+        .actions
+        .as_deref()
+        .unwrap_or(&[Action::Install, Action::HealthCheck]);
     for action in actions {
         comment(out, IN, "  action: ", action.as_str())?;
         match action {
