@@ -31,7 +31,7 @@ pub(crate) fn directory_servers(plan: &Plan) -> BTreeSet<&str> {
         directory.extend(
             plan.servers
                 .iter()
-                .filter(|(_, s)| s.roles.iter().any(|r| profile.is_directory_role(r)))
+                .filter(|(_, s)| profile.serves_directory(&s.roles))
                 .map(|(name, _)| name.as_str()),
         );
     }

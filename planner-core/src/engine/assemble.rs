@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use super::graph::Order;
 use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
-use crate::inventory::{Checked, Inventory, Policy, Server};
+use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
-    Action, BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
+    BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
     PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
-    StrategyChoice, Summary, Wait, Wave,
+    StrategyChoice, Summary, Wait, Wave, upgrade_actions,
 };
 
 fn fraction(f: crate::inventory::Fraction) -> f64 {
@@ -28,10 +28,7 @@ pub fn assemble(
     why: String,
 ) -> Plan {
     let inv = &checked.inventory;
-    // The mailboxes in account order, once: move steps list their accounts
-    // sorted, and the digest hashes them in this order.
-    let by_account = crate::plan::account_order(inv);
-    let written = waves(inv, policy, order, scheduled, &by_account);
+    let written = waves(inv, policy, order, scheduled, &account_rank(inv));
     let placement = replay(inv, policy, scheduled);
     let Totals {
         moved,
@@ -71,6 +68,35 @@ pub fn assemble(
     }
 }
 
+/// Each mailbox's position in account order, so that move steps list their
+/// accounts sorted without comparing names. Validation sorted the accounts
+/// once (`by_account`); only validation makes an [`Inventory`], and the
+/// model's methods that copy one keep its accounts, so that order always
+/// fits (checked in debug builds), and it is sorted afresh only if its
+/// length says otherwise.
+fn account_rank(inv: &Inventory) -> Vec<u32> {
+    let account = |m: u32| &inv.mailboxes[m as usize].account;
+    let sorted;
+    let order: &[u32] = if inv.by_account.len() == inv.mailboxes.len() {
+        debug_assert!(
+            inv.by_account
+                .windows(2)
+                .all(|w| account(w[0]) <= account(w[1]))
+        );
+        &inv.by_account
+    } else {
+        let mut fresh: Vec<u32> = (0..inv.mailboxes.len() as u32).collect();
+        fresh.sort_unstable_by(|a, b| account(*a).cmp(account(*b)));
+        sorted = fresh;
+        &sorted
+    };
+    let mut rank = vec![0u32; inv.mailboxes.len()];
+    for (position, &m) in order.iter().enumerate() {
+        rank[m as usize] = position as u32;
+    }
+    rank
+}
+
 /// The waves as written, and what the summary needs of them.
 struct Written {
     waves: Vec<Wave>,
@@ -87,13 +113,9 @@ fn waves(
     policy: &Policy,
     order: &Order,
     scheduled: &Scheduled,
-    by_account: &[u32],
+    rank: &[u32],
 ) -> Written {
     let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
-    let mut rank = vec![0u32; inv.mailboxes.len()];
-    for (position, &m) in by_account.iter().enumerate() {
-        rank[m as usize] = position as u32;
-    }
     let rates = policy.rates;
     let mut waves = Vec::new();
     let mut total: Option<u64> = rates.map(|_| 0);
@@ -108,7 +130,7 @@ fn waves(
         let mut steps: Vec<Step> = slot
             .steps
             .iter()
-            .map(|d| step(inv, policy, order, &rank, d, &name))
+            .map(|d| step(inv, policy, order, rank, d, &name))
             .collect();
         steps.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.id.cmp(&b.id)));
         for s in &mut steps {
@@ -300,7 +322,7 @@ fn step(
                     })
                     .collect(),
             );
-            let (actions, checks) = upgrade_actions(inv, server);
+            let (actions, checks) = upgrade_actions(&inv.profile, &server.roles);
             s.actions = Some(actions);
             s.checks = Some(checks);
             s.estimated_duration_s = rates.map(|r| r.upgrade.0);
@@ -308,37 +330,6 @@ fn step(
         _ => {}
     }
     s
-}
-
-/// An upgrade's actions in the order they run, and the checks its health
-/// check runs: a drain first and an undrain last for a server with a role
-/// that drains, a directory dump before a directory server's install, and
-/// `zmcontrol status` for every server, with `zmreplchk` for directory
-/// servers and `postqueue -p` for MTAs.
-fn upgrade_actions(inv: &Inventory, server: &Server) -> (Vec<Action>, Vec<String>) {
-    let profile = &inv.profile;
-    let has = |f: &dyn Fn(&str) -> bool| server.roles.iter().any(|r| f(r));
-    let drains = has(&|r| profile.role(r).is_some_and(|d| d.drain));
-    let directory = has(&|r| profile.is_directory_role(r));
-    let mut actions = Vec::with_capacity(5);
-    if drains {
-        actions.push(Action::Drain);
-    }
-    if directory {
-        actions.push(Action::DirectoryDump);
-    }
-    actions.extend([Action::Install, Action::HealthCheck]);
-    if drains {
-        actions.push(Action::Undrain);
-    }
-    let mut checks = vec!["zmcontrol status".to_string()];
-    if directory {
-        checks.push("zmreplchk".to_string());
-    }
-    if has(&|r| r == "mta") {
-        checks.push("postqueue -p".to_string());
-    }
-    (actions, checks)
 }
 
 /// The fields of a move step: its id, source and target, accounts sorted,

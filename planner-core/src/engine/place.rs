@@ -116,6 +116,20 @@ impl State {
         self.on_store[s].len()
     }
 
+    /// Whether store `t` stays within its ceilings holding `(bytes, count)`.
+    fn within(&self, t: usize, (bytes, count): (u64, u64)) -> bool {
+        bytes <= self.ceil_bytes[t] && count <= self.ceil_count[t]
+    }
+
+    /// The committed loads of the eligible stores, as placement's tentative
+    /// loads start.
+    fn loads(&self, eligible: &[(usize, Preference)]) -> Vec<(u64, u64)> {
+        eligible
+            .iter()
+            .map(|(t, _)| (self.bytes[*t], self.count[*t]))
+            .collect()
+    }
+
     fn fill_ppm(&self, t: usize, bytes: u64, count: u64) -> u64 {
         // Millionths of the ceiling; in 64 bits when they fit (128-bit
         // division is several times slower, and this runs for every
@@ -349,6 +363,13 @@ struct Unit<'a> {
     key: &'a str,
 }
 
+impl Unit<'_> {
+    /// A store's `(bytes, accounts)` once it holds this unit too.
+    fn on(&self, (bytes, count): (u64, u64)) -> (u64, u64) {
+        (bytes.saturating_add(self.bytes), count + self.count)
+    }
+}
+
 /// Each mailstore that may be considered for mailboxes of `s` (same site unless
 /// cross-site moves are allowed), with whether it is eligible.
 fn candidates(view: &View<'_>, state: &State, s: usize) -> Vec<(usize, Eligibility)> {
@@ -460,10 +481,7 @@ fn assign(
     units: &[Unit<'_>],
 ) -> (Vec<Option<usize>>, u64, u64) {
     // Tentative loads of the eligible stores.
-    let mut load: Vec<(u64, u64)> = eligible
-        .iter()
-        .map(|(t, _)| (state.bytes[*t], state.count[*t]))
-        .collect();
+    let mut load = state.loads(eligible);
     // Each eligible store's rank by name, for ties.
     let name_rank: Vec<u32> = eligible.iter().map(|(t, _)| state.name_rank[*t]).collect();
     let fill_now =
@@ -489,8 +507,7 @@ fn assign(
                 let before = (preference, fill_now(k, &load), rank, k);
                 order.remove(&before);
                 taking.remove(&before);
-                load[k].0 = load[k].0.saturating_add(unit.bytes);
-                load[k].1 += unit.count;
+                load[k] = unit.on(load[k]);
                 let after = (preference, fill_now(k, &load), rank, k);
                 order.insert(after);
                 taking.insert(after);
@@ -532,8 +549,8 @@ fn lowest_fill(
             break;
         }
         let t = eligible[k].0;
-        let (b, c) = (load[k].0.saturating_add(unit.bytes), load[k].1 + unit.count);
-        if b > state.ceil_bytes[t] || c > state.ceil_count[t] {
+        let (b, c) = unit.on(load[k]);
+        if !state.within(t, (b, c)) {
             continue;
         }
         let candidate = (preference, state.fill_ppm(t, b, c), rank, k);
@@ -558,24 +575,16 @@ fn guided(
     members: &[u32],
     units: &[Unit<'_>],
 ) -> (Vec<Option<usize>>, u64, u64) {
-    let mut load: Vec<(u64, u64)> = eligible
-        .iter()
-        .map(|(t, _)| (state.bytes[*t], state.count[*t]))
-        .collect();
+    let mut load = state.loads(eligible);
     let mut assigned = Vec::with_capacity(units.len());
     let (mut short_bytes, mut short_count) = (0u64, 0u64);
     for unit in units {
         let k = guide
             .target(s, members[unit.members.start])
             .and_then(|t| eligible.iter().position(|(e, _)| *e == t))
-            .filter(|&k| {
-                let t = eligible[k].0;
-                load[k].0.saturating_add(unit.bytes) <= state.ceil_bytes[t]
-                    && load[k].1 + unit.count <= state.ceil_count[t]
-            });
+            .filter(|&k| state.within(eligible[k].0, unit.on(load[k])));
         if let Some(k) = k {
-            load[k].0 = load[k].0.saturating_add(unit.bytes);
-            load[k].1 += unit.count;
+            load[k] = unit.on(load[k]);
         } else {
             short_bytes = short_bytes.saturating_add(unit.bytes);
             short_count += unit.count;
@@ -704,8 +713,13 @@ fn verdicts(
                 Eligibility::Ineligible(reason) => reason.clone(),
                 Eligibility::Eligible(_) if per_target.contains_key(t) => Verdict::Chosen,
                 Eligibility::Eligible(_) => {
-                    let full = state.bytes[*t].saturating_add(smallest.0) > state.ceil_bytes[*t]
-                        || state.count[*t] + smallest.1 > state.ceil_count[*t];
+                    let full = !state.within(
+                        *t,
+                        (
+                            state.bytes[*t].saturating_add(smallest.0),
+                            state.count[*t] + smallest.1,
+                        ),
+                    );
                     if full {
                         Verdict::Full {
                             max_fill: view.policy.max_fill,

@@ -130,7 +130,7 @@ impl<'a> Sched<'a> {
         let master = inv
             .servers
             .iter()
-            .map(|s| s.roles.iter().any(|r| r == profile.directory_master))
+            .map(|s| s.has_role(profile.directory_master))
             .collect();
         let mailstore_tier = profile
             .role(MAILSTORE)

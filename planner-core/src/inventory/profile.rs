@@ -135,6 +135,21 @@ impl Profile {
             || self.role(role).and_then(|d| d.group.as_deref()) == Some(self.directory_group)
     }
 
+    /// Whether a server with these roles serves the directory (see
+    /// [`Profile::is_directory_role`]).
+    pub fn serves_directory(&self, roles: &[String]) -> bool {
+        roles.iter().any(|r| self.is_directory_role(r))
+    }
+
+    /// The first of these roles that drains (`drain: true`): a server with
+    /// one leaves its rotation around its install.
+    pub fn draining_role<'r>(&self, roles: &'r [String]) -> Option<&'r str> {
+        roles
+            .iter()
+            .find(|r| self.role(r).is_some_and(|d| d.drain))
+            .map(String::as_str)
+    }
+
     /// The group of that name.
     pub fn group(&self, name: &str) -> Option<&GroupDef> {
         self.groups.iter().find(|g| g.name == name)

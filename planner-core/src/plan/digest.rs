@@ -42,28 +42,6 @@ use sha2::{Digest, Sha256};
 
 use crate::inventory::{Inventory, Policy, Profile};
 
-/// The mailboxes' indices sorted by account: validation's order. Only
-/// validation makes an [`Inventory`], and the model's methods that copy one
-/// keep its accounts, so the order always fits; it is sorted afresh only if
-/// its length says otherwise (and checked in debug builds), since comparing
-/// a million accounts again costs a fifth of a second.
-pub(crate) fn account_order(inventory: &Inventory) -> Vec<u32> {
-    let cached = &inventory.by_account;
-    if cached.len() == inventory.mailboxes.len() {
-        debug_assert!(cached.windows(2).all(|w| {
-            inventory.mailboxes[w[0] as usize].account <= inventory.mailboxes[w[1] as usize].account
-        }));
-        return cached.clone();
-    }
-    let mut order: Vec<u32> = (0..inventory.mailboxes.len() as u32).collect();
-    order.sort_unstable_by(|a, b| {
-        inventory.mailboxes[*a as usize]
-            .account
-            .cmp(&inventory.mailboxes[*b as usize].account)
-    });
-    order
-}
-
 /// Each mailbox's digest, as two big-endian halves, sorted.
 fn mailbox_digests(inventory: &Inventory) -> Vec<(u128, u128)> {
     let mut out: Vec<(u128, u128)> = inventory

@@ -19,12 +19,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use decisions::{Verdict, WaitRule};
-pub(crate) use digest::account_order;
 pub use digest::inventory_digest;
 pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
 
-use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
+use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Profile, Strategy};
 
 /// The default of a count a plan may leave out.
 fn one() -> u32 {
@@ -302,6 +301,35 @@ impl Action {
             Action::Undrain => "undrain",
         }
     }
+}
+
+/// An upgrade's actions in the order they run, and the checks its health
+/// check runs, as a server's roles call for them: a drain first and an
+/// undrain last for a server with a role that drains, a directory dump
+/// before a directory server's install; `zmcontrol status` on every server,
+/// with `zmreplchk` on directory servers and `postqueue -p` on MTAs.
+pub fn upgrade_actions(profile: &Profile, roles: &[String]) -> (Vec<Action>, Vec<String>) {
+    let drains = profile.draining_role(roles).is_some();
+    let directory = profile.serves_directory(roles);
+    let mut actions = Vec::with_capacity(5);
+    if drains {
+        actions.push(Action::Drain);
+    }
+    if directory {
+        actions.push(Action::DirectoryDump);
+    }
+    actions.extend([Action::Install, Action::HealthCheck]);
+    if drains {
+        actions.push(Action::Undrain);
+    }
+    let mut checks = vec!["zmcontrol status".to_string()];
+    if directory {
+        checks.push("zmreplchk".to_string());
+    }
+    if roles.iter().any(|r| r == "mta") {
+        checks.push("postqueue -p".to_string());
+    }
+    (actions, checks)
 }
 
 /// The backup mode.

@@ -234,14 +234,37 @@ fn locality(ctx: &Ctx<'_>, m: &Move<'_>, source: ServerId, target: ServerId, rep
     }
 }
 
+/// A step on a store that is not a move: what rule 13 keeps apart from
+/// the store's upgrade and moves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Backup,
+    PoolOut,
+    PoolIn,
+}
+
+impl Operation {
+    /// What it does to its store, for messages.
+    fn done(self) -> &'static str {
+        match self {
+            Operation::Backup => "backed up",
+            Operation::PoolOut => "pooled out",
+            Operation::PoolIn => "pooled in",
+        }
+    }
+}
+
+/// One such step of a wave: its store, what it is, the step.
+type Other<'p> = (ServerId, Operation, &'p Step);
+
 /// Per wave (index `wave - 1`): its backups and pool changes of known
 /// servers, with what each does to its server.
-fn others_by_wave<'p>(t: &Timeline<'p>) -> Vec<Vec<(ServerId, &'static str, &'p Step)>> {
+fn others_by_wave<'p>(t: &Timeline<'p>) -> Vec<Vec<Other<'p>>> {
     let mut out = vec![Vec::new(); t.waves as usize];
     let lists = [
-        (&t.backups, "backed up"),
-        (&t.pool_outs, "pooled out"),
-        (&t.pool_ins, "pooled in"),
+        (&t.backups, Operation::Backup),
+        (&t.pool_outs, Operation::PoolOut),
+        (&t.pool_ins, Operation::PoolIn),
     ];
     for (list, what) in lists {
         for (i, ats) in list.iter().enumerate() {
@@ -263,7 +286,7 @@ fn master_waves(ctx: &Ctx<'_>, t: &Timeline<'_>) -> HashMap<u32, ServerId> {
     let mut waves = HashMap::new();
     for (i, upgrades) in t.upgrades_in.iter().enumerate() {
         for &(id, _) in upgrades {
-            if ctx.server(id).roles.iter().any(|r| r == master) {
+            if ctx.server(id).has_role(master) {
                 waves.entry(i as u32 + 1).or_insert(id);
             }
         }
@@ -434,7 +457,7 @@ fn batches(
     t: &Timeline<'_>,
     wave: u32,
     moves: &[Move<'_>],
-    others: &[(ServerId, &str, &Step)],
+    others: &[Other<'_>],
     report: &mut Report,
 ) {
     let mut seen: HashSet<(StepKind, &str, &str)> = HashSet::new();
@@ -504,7 +527,7 @@ fn one_operation_per_store(
     t: &Timeline<'_>,
     wave: u32,
     moves: &[Move<'_>],
-    others: &[(ServerId, &str, &Step)],
+    others: &[Other<'_>],
     report: &mut Report,
 ) {
     if others.is_empty() {
@@ -527,11 +550,12 @@ fn one_operation_per_store(
                 step,
                 Rule::Batches,
                 format!(
-                    "{name} is {what} in the wave of its own upgrade: an upgrading server runs nothing else"
+                    "{name} is {} in the wave of its own upgrade: an upgrading server runs nothing else",
+                    what.done()
                 ),
             );
         }
-        if what == "backed up" && moving.contains(&id) {
+        if what == Operation::Backup && moving.contains(&id) {
             report.step(
                 wave,
                 step,

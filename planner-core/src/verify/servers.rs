@@ -227,11 +227,8 @@ fn actions(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     let profile = &ctx.inv.profile;
     for id in ids(ctx) {
         let server = ctx.server(id);
-        let drains = server
-            .roles
-            .iter()
-            .find(|r| profile.role(r).is_some_and(|d| d.drain));
-        let directory = server.roles.iter().any(|r| profile.is_directory_role(r));
+        let drains = profile.draining_role(&server.roles);
+        let directory = profile.serves_directory(&server.roles);
         for at in &t.upgrades[id.index()] {
             let (wave, step) = (at.wave, at.step);
             let mut problem = |rule: Rule, message: String| report.step(wave, step, rule, message);

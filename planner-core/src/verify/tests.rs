@@ -18,8 +18,8 @@ use std::error::Error;
 use super::{Rule, Violation, verify};
 use crate::inventory::{self, Inventory};
 use crate::plan::{
-    Action, BackupMode, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
-    inventory_digest,
+    BackupMode, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
+    inventory_digest, upgrade_actions,
 };
 
 type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
@@ -123,34 +123,6 @@ fn marker_or_step(inv: &Inventory, text: &str) -> Option<Step> {
     }
 }
 
-/// An upgrade's actions and checks as its server's roles call for them.
-fn actions_of(inv: &Inventory, server: &str) -> (Vec<Action>, Vec<String>) {
-    let roles: &[String] = inv
-        .server_id(server)
-        .map_or(&[], |id| inv.server(id).roles.as_slice());
-    let profile = &inv.profile;
-    let drains = roles
-        .iter()
-        .any(|r| profile.role(r).is_some_and(|d| d.drain));
-    let directory = roles.iter().any(|r| profile.is_directory_role(r));
-    let mut actions = Vec::new();
-    if drains {
-        actions.push(Action::Drain);
-    }
-    if directory {
-        actions.push(Action::DirectoryDump);
-    }
-    actions.extend([Action::Install, Action::HealthCheck]);
-    if drains {
-        actions.push(Action::Undrain);
-    }
-    let mut checks = vec!["zmcontrol status".to_string()];
-    if directory {
-        checks.push("zmreplchk".to_string());
-    }
-    (actions, checks)
-}
-
 fn step(inv: &Inventory, text: &str) -> Step {
     let words: Vec<&str> = text.split_whitespace().collect();
     let kind = match words[0] {
@@ -210,7 +182,10 @@ fn step(inv: &Inventory, text: &str) -> Step {
                 .map(|id| inv.server(id).version.to_string());
             s.to_version = Some(inv.target_version.to_string());
             s.outage = Some(words[0] == "upgrade!");
-            let (mut actions, checks) = actions_of(inv, &server);
+            let roles: &[String] = inv
+                .server_id(&server)
+                .map_or(&[], |id| inv.server(id).roles.as_slice());
+            let (mut actions, checks) = upgrade_actions(&inv.profile, roles);
             if let Some(listed) = words.get(2).and_then(|w| w.strip_prefix("actions=")) {
                 actions = listed
                     .split(',')
