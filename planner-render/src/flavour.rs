@@ -14,6 +14,7 @@ pub(crate) struct Flavour {
     /// Where `zmreplchk` lives (not on that user's `PATH`).
     pub libexec: &'static str,
     /// Where the MTA's `postqueue` lives (not on that user's `PATH` either).
+    /// Unconfirmed by the product documentation: the script says so.
     pub sbin: &'static str,
     /// The Zextras command-line tool.
     pub tool: &'static str,

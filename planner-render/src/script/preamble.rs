@@ -35,7 +35,7 @@ pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> i
     )?;
     writeln!(
         out,
-        "SBIN={}  # where the MTA's postqueue lives",
+        "SBIN={}  # where the MTA's postqueue lives (unconfirmed by the product docs: check it)",
         sh_quote(flavour.sbin)
     )?;
     writeln!(out, "TOTAL_WAVES={}", plan.waves.len())?;
