@@ -20,6 +20,10 @@ pub(crate) struct Flavour {
     pub tool: &'static str,
     /// The mailbox move command, without its arguments.
     pub mover: &'static str,
+    /// The command that deletes every moved mailbox's old copy on the store
+    /// it runs on, retention period or not (Zextras/Carbonio CLI reference,
+    /// `doPurgeMailboxes all ignore_retention true`).
+    pub purger: &'static str,
     /// Whether moves have stages (`zxsuite powerstore doMailboxMove`) or not
     /// (`carbonio powerstore mailboxMove`).
     pub staged_moves: bool,
@@ -35,6 +39,7 @@ const ZIMBRA: Flavour = Flavour {
     sbin: "/opt/zimbra/common/sbin",
     tool: "zxsuite",
     mover: "zxsuite powerstore doMailboxMove",
+    purger: "zxsuite powerstore doPurgeMailboxes all ignore_retention true",
     staged_moves: true,
     installer: "run the Zimbra Collaboration installer (install.sh from the release archive) there as root",
     installer_note: Some("The installer stops and restarts only that server."),
@@ -47,6 +52,7 @@ const CARBONIO: Flavour = Flavour {
     sbin: "/opt/zextras/common/sbin",
     tool: "carbonio",
     mover: "carbonio powerstore mailboxMove",
+    purger: "carbonio powerstore doPurgeMailboxes all ignore_retention true",
     staged_moves: false,
     installer: "upgrade the Carbonio packages there as Carbonio's upgrade procedure says",
     installer_note: None,

@@ -18,7 +18,7 @@ const PLAN: &str = r#"{
   "profile": "zimbra",
   "policy": {"strategy": "forward", "max_fill": 0.9, "size_overhead": 0.0, "evacuate": "always",
     "move_by": "account", "two_stage_moves": false, "backup": "incremental",
-    "full_backup_max_age_s": 604800, "max_parallel_moves": 2, "max_moves_per_source": 1, "max_parallel_upgrades": 1,
+    "full_backup_max_age_s": 604800, "max_parallel_moves": 2, "max_moves_per_source": 1, "max_parallel_upgrades": 1, "purge": "before-reuse", "backup_after_upgrade": "major",
     "cross_site_moves": false, "allow_outage": [], "notify": null, "rates": null},
   "strategy": {"requested": "forward", "chosen": "forward", "why": "requested"},
   "summary": {"servers_to_upgrade": 2, "servers_at_target": 2, "mailboxes_moved": 1,
@@ -41,7 +41,7 @@ const PLAN: &str = r#"{
        "estimated_duration_s": null}]},
     {"index": 2, "estimated_duration_s": null, "steps": [
       {"id": "backup:mbx1.example.com", "kind": "backup", "server": "mbx1.example.com",
-       "mode": "full", "why": "before its mailboxes move", "estimated_duration_s": null},
+       "mode": "full", "when": "before", "why": "before its mailboxes move", "estimated_duration_s": null},
       {"id": "move-switch:mbx1.example.com>mbx2.example.com", "kind": "move-switch",
        "source": "mbx1.example.com", "target": "mbx2.example.com",
        "accounts": ["alice@example.com"], "bytes": 1073741824, "why": "empties `mbx1`",

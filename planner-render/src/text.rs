@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use crate::units::{duration, plural, plural_es};
 use planner_core::inventory::Bytes;
-use planner_core::plan::{Action, BackupMode, Plan, Step, StepKind};
+use planner_core::plan::{Action, BackupMode, BackupWhen, Plan, Step, StepKind};
 
 /// Names shown per move line before the rest are counted.
 const NAMES_SHOWN: usize = 2;
@@ -205,13 +205,26 @@ fn describe(step: &Step, st: &Style) -> String {
             }
         ),
         StepKind::Backup => format!(
-            "{server}  {}",
+            "{server}  {}{}",
             match step.mode {
                 Some(BackupMode::Full) => "full",
                 Some(BackupMode::Incremental) => "incremental",
                 None => "",
+            },
+            if step.when == Some(BackupWhen::AfterUpgrade) {
+                ", after its upgrade"
+            } else {
+                ""
             }
         ),
+        StepKind::Purge => {
+            let n = step.accounts.as_ref().map_or(0, Vec::len) as u64;
+            format!(
+                "{server}  old copies of {n} moved mailbox{}, {}",
+                if n == 1 { "" } else { "es" },
+                Bytes(step.bytes.unwrap_or(0))
+            )
+        }
         StepKind::MoveData | StepKind::MoveSwitch => {
             let accounts = step.accounts.as_deref().unwrap_or(&[]);
             let domains = step.domains.as_deref().unwrap_or(&[]);

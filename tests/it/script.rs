@@ -352,6 +352,20 @@ fn expected(plan: &Plan, from: u32, user: Option<&str>) -> Vec<Call> {
                     }
                     calls.push(call(server, &argv, &[]));
                 }
+                StepKind::Purge => {
+                    calls.push(call(
+                        server,
+                        &[
+                            tool,
+                            "powerstore",
+                            "doPurgeMailboxes",
+                            "all",
+                            "ignore_retention",
+                            "true",
+                        ],
+                        &[],
+                    ));
+                }
                 StepKind::MoveData if carbonio => {}
                 StepKind::MoveData | StepKind::MoveSwitch => {
                     let source = step.source.as_deref().expect("source");
@@ -818,7 +832,7 @@ fn carbonio_moves_have_no_stages_even_when_the_plan_copies_first() {
     assert_eq!(found, expected(&plan, 1, None));
     let moves = found
         .iter()
-        .filter(|c| c.argv.get(1).is_some_and(|a| a == "powerstore"))
+        .filter(|c| c.argv.get(2).is_some_and(|a| a == "mailboxMove"))
         .count();
     assert_eq!(
         moves,

@@ -8,8 +8,8 @@ use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy};
 use crate::plan::{
-    BackupMode, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement, Plan,
-    PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
+    BackupMode, BackupWhen, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement,
+    Plan, PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
     StrategyChoice, Summary, Wait, Wave, upgrade_actions,
 };
 
@@ -28,8 +28,15 @@ pub fn assemble(
     why: String,
 ) -> Plan {
     let inv = &checked.inventory;
-    let written = waves(inv, policy, order, scheduled, &account_rank(inv));
-    let placement = replay(inv, policy, scheduled);
+    let (placement, backed_up) = replay(inv, policy, scheduled);
+    let written = waves(
+        inv,
+        policy,
+        order,
+        scheduled,
+        &account_rank(inv),
+        &backed_up,
+    );
     let Totals {
         moved,
         bytes: bytes_moved,
@@ -114,6 +121,7 @@ fn waves(
     order: &Order,
     scheduled: &Scheduled,
     rank: &[u32],
+    backed_up: &BTreeMap<(usize, usize), u64>,
 ) -> Written {
     let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
     let rates = policy.rates;
@@ -121,7 +129,7 @@ fn waves(
     let mut total: Option<u64> = rates.map(|_| 0);
     let mut ids: BTreeMap<String, u32> = BTreeMap::new();
     let mut wave_of_slot: Vec<u32> = Vec::new();
-    for slot in scheduled.table.slots() {
+    for (n, slot) in scheduled.table.slots().iter().enumerate() {
         wave_of_slot.push((waves.len() + 1) as u32);
         if slot.steps.is_empty() {
             continue;
@@ -130,7 +138,24 @@ fn waves(
         let mut steps: Vec<Step> = slot
             .steps
             .iter()
-            .map(|d| step(inv, policy, order, rank, d, &name))
+            .map(|d| {
+                let mut s = step(inv, policy, order, rank, d, &name);
+                if d.kind == StepKind::Backup
+                    && let Some(r) = policy.rates
+                    && let Some(rate) = r.backup
+                {
+                    let bytes = backed_up.get(&(n, d.server.index())).copied().unwrap_or(0);
+                    let read = if d.full_backup {
+                        u128::from(bytes)
+                    } else {
+                        u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
+                    };
+                    s.estimated_duration_s = Some(
+                        u64::try_from(read.div_ceil(u128::from(rate.0.max(1)))).unwrap_or(u64::MAX),
+                    );
+                }
+                s
+            })
             .collect();
         steps.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.id.cmp(&b.id)));
         for s in &mut steps {
@@ -226,6 +251,8 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
         max_parallel_moves: policy.max_parallel_moves,
         max_moves_per_source: policy.max_moves_per_source,
         max_parallel_upgrades: policy.max_parallel_upgrades,
+        purge: policy.purge,
+        backup_after_upgrade: policy.backup_after_upgrade,
         cross_site_moves: policy.cross_site_moves,
         allow_outage: policy.allow_outage.clone(),
         notify: policy.notify.as_ref().map(|n| n.to_string()),
@@ -234,6 +261,9 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
             delta_fraction: fraction(r.delta_fraction),
             switch_per_account_s: r.switch_per_account.0,
             upgrade_s: r.upgrade.0,
+            backup_bytes_per_s: r.backup.map(|b| b.0),
+            health_check_s: r.health_check.0,
+            manual_s: r.manual.0,
         }),
     }
 }
@@ -276,6 +306,7 @@ fn step(
         kind,
         server: None,
         mode: None,
+        when: None,
         from_version: None,
         to_version: None,
         actions: None,
@@ -308,6 +339,22 @@ fn step(
             } else {
                 BackupMode::Incremental
             });
+            s.when = Some(if d.after_upgrade {
+                BackupWhen::AfterUpgrade
+            } else {
+                BackupWhen::Before
+            });
+        }
+        StepKind::Purge => {
+            let mut sorted: Vec<u32> = d.mailboxes.clone();
+            sorted.sort_unstable_by_key(|&m| rank[m as usize]);
+            s.accounts = Some(
+                sorted
+                    .iter()
+                    .map(|&m| inv.mailboxes[m as usize].account.to_string())
+                    .collect(),
+            );
+            s.bytes = Some(footprints(inv, policy, &d.mailboxes));
         }
         StepKind::Upgrade => {
             s.from_version = Some(server.version.to_string());
@@ -323,9 +370,18 @@ fn step(
                     .collect(),
             );
             let (actions, checks) = upgrade_actions(&inv.profile, &server.roles);
+            s.estimated_duration_s = rates.map(|r| {
+                let manual = actions.iter().filter(|a| a.is_manual()).count() as u64;
+                r.upgrade
+                    .0
+                    .saturating_add(r.health_check.0)
+                    .saturating_add(r.manual.0.saturating_mul(manual))
+            });
             s.actions = Some(actions);
             s.checks = Some(checks);
-            s.estimated_duration_s = rates.map(|r| r.upgrade.0);
+        }
+        StepKind::PoolOut | StepKind::PoolIn => {
+            s.estimated_duration_s = rates.map(|r| r.manual.0);
         }
         _ => {}
     }
@@ -355,11 +411,7 @@ fn move_fields(
         .iter()
         .map(|&m| inv.mailboxes[m as usize].account.to_string())
         .collect();
-    let bytes: u64 = d
-        .mailboxes
-        .iter()
-        .map(|&m| inv.mailboxes[m as usize].size.0)
-        .sum();
+    let bytes = footprints(inv, policy, &d.mailboxes);
     let n = accounts.len() as u64;
     s.accounts = Some(accounts);
     s.domains = Some(d.domains.clone());
@@ -403,12 +455,37 @@ fn move_fields(
     }
 }
 
+/// The mailboxes' sizes for capacity (listed size with `size_overhead`), the
+/// measure of `bytes` in steps and in `placement`.
+fn footprints(inv: &Inventory, policy: &Policy, mailboxes: &[u32]) -> u64 {
+    mailboxes
+        .iter()
+        .map(|&m| {
+            inv.mailboxes[m as usize]
+                .size
+                .with_overhead(policy.size_overhead)
+                .0
+        })
+        .fold(0u64, u64::saturating_add)
+}
+
 /// Replays the moves to find each store's load before, at its peak, and
 /// after, from the schedule's own records (mailbox indices, no lookups).
-fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement {
+/// `before` and `after` count the mailboxes homed on each store; the peak is
+/// the disk in use, with stage-1 copies and the copies not yet purged.
+///
+/// Also returns, per backup (table slot, store), the bytes homed on the
+/// store when its wave starts, which its estimate reads.
+fn replay(
+    inv: &Inventory,
+    policy: &Policy,
+    scheduled: &Scheduled,
+) -> (Placement, BTreeMap<(usize, usize), u64>) {
     let n = inv.servers.len();
     let mut bytes = vec![0u64; n];
     let mut count = vec![0u64; n];
+    // Per store: the bytes of copies switched off it and not yet purged.
+    let mut kept = vec![0u64; n];
     let footprint = |m: u32| {
         inv.mailboxes[m as usize]
             .size
@@ -422,7 +499,11 @@ fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement 
     let before = (bytes.clone(), count.clone());
     let mut peak = (bytes.clone(), count.clone());
     let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
-    for slot in scheduled.table.slots() {
+    let mut backed_up = BTreeMap::new();
+    for (index, slot) in scheduled.table.slots().iter().enumerate() {
+        for d in slot.steps.iter().filter(|d| d.kind == StepKind::Backup) {
+            backed_up.insert((index, d.server.index()), bytes[d.server.index()]);
+        }
         let mut releases: Vec<(usize, u64)> = Vec::new();
         for d in slot.steps.iter().filter(|d| d.kind.is_move()) {
             let (src, Some(tgt)) = (d.server.index(), d.target.map(|t| t.index())) else {
@@ -444,12 +525,18 @@ fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement 
             }
         }
         for i in 0..n {
-            peak.0[i] = peak.0[i].max(bytes[i]);
+            peak.0[i] = peak.0[i].max(bytes[i].saturating_add(kept[i]));
             peak.1[i] = peak.1[i].max(count[i]);
+        }
+        for d in slot.steps.iter().filter(|d| d.kind == StepKind::Purge) {
+            let freed = footprints(inv, policy, &d.mailboxes);
+            let t = d.server.index();
+            kept[t] = kept[t].saturating_sub(freed);
         }
         for (src, fp) in releases {
             bytes[src] = bytes[src].saturating_sub(fp);
             count[src] = count[src].saturating_sub(1);
+            kept[src] = kept[src].saturating_add(fp);
         }
     }
     let map = |(b, c): &(Vec<u64>, Vec<u64>)| -> BTreeMap<String, StoreLoad> {
@@ -468,9 +555,10 @@ fn replay(inv: &Inventory, policy: &Policy, scheduled: &Scheduled) -> Placement 
             })
             .collect()
     };
-    Placement {
+    let placement = Placement {
         before: map(&before),
         peak: map(&peak),
         after: map(&(bytes, count)),
-    }
+    };
+    (placement, backed_up)
 }

@@ -16,12 +16,19 @@
 //! [`View`] of the schedule and the [`State`] of the stores and return their
 //! decision; only [`State::commit`] and [`State::bring_back`] change the
 //! state. So placement does not depend on the scheduler that calls it.
+//!
+//! A store emptied keeps the disk of the copies switched off it until it is
+//! purged (rule 7). Under `purge: before-reuse` the schedule purges it before
+//! it next receives a copy, so its bytes are released when its accounts
+//! leave; under `at-end` and `never` they stay charged to the end.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::reason::Limit;
-use crate::inventory::{AgainstTarget, Bytes, Inventory, MoveBy, Policy, ServerId, Version};
+use crate::inventory::{
+    AgainstTarget, Bytes, Inventory, MoveBy, Policy, PurgePolicy, ServerId, Version,
+};
 use crate::plan::Verdict;
 
 /// How targets are chosen.
@@ -58,6 +65,10 @@ pub struct State {
     pub parked: bool,
     /// Each server's rank by name, for ties (sorted once, not per decision).
     pub name_rank: Vec<u32>,
+    /// Whether a store keeps the disk of the copies switched off it to the
+    /// end (`purge: at-end` or `never`). Under `before-reuse` a store is
+    /// purged before it receives again, so its disk counts as freed.
+    pub keeps_copies: bool,
 }
 
 impl State {
@@ -108,6 +119,7 @@ impl State {
             moves: vec![0; inv.mailboxes.len()],
             parked: false,
             name_rank,
+            keeps_copies: policy.purge != PurgePolicy::BeforeReuse,
         }
     }
 
@@ -146,7 +158,10 @@ impl State {
         ratio(bytes, self.ceil_bytes[t]).max(ratio(count, self.ceil_count[t]))
     }
 
+    /// Releases what leaves store `s`: its accounts, and its bytes unless
+    /// the store keeps them until the end of the plan.
     fn release(&mut self, s: usize, bytes: u64, count: u64) {
+        let bytes = if self.keeps_copies { 0 } else { bytes };
         self.bytes[s] = self.bytes[s].saturating_sub(bytes);
         self.count[s] = self.count[s].saturating_sub(count);
         if self.over[s]

@@ -17,7 +17,8 @@ use super::place::{self, Batch, Guide, Mode, Shortfall};
 use super::reason::{Blocker, Stuck};
 use super::table::{Draft, Table};
 use crate::inventory::{
-    AgainstTarget, BackupPolicy, EvacuatePolicy, Inventory, MAILSTORE, Policy, ServerId,
+    AgainstTarget, BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, Inventory, MAILSTORE, Policy,
+    PurgePolicy, ServerId,
 };
 use crate::plan::StepKind;
 
@@ -66,7 +67,7 @@ pub struct Scheduled {
 pub struct Totals {
     /// Mailbox moves (a copy and its switch are one move).
     pub moved: u64,
-    /// Bytes of those moves, as listed.
+    /// Bytes of those moves (sizes with `size_overhead`, as in the steps).
     pub bytes: u64,
     /// Mailboxes that move more than once.
     pub twice: u64,
@@ -75,10 +76,10 @@ pub struct Totals {
 }
 
 impl Totals {
-    fn of(inv: &Inventory, moves: &[u8]) -> Totals {
+    fn of(inv: &Inventory, policy: &Policy, moves: &[u8]) -> Totals {
         let mut t = Totals::default();
         for (m, &n) in moves.iter().enumerate() {
-            let size = inv.mailboxes[m].size.0;
+            let size = inv.mailboxes[m].size.with_overhead(policy.size_overhead).0;
             let n = u64::from(n);
             t.moved += n;
             t.bytes = t.bytes.saturating_add(size.saturating_mul(n));
@@ -115,6 +116,10 @@ pub struct Sched<'a> {
     pub before_mailstores: Vec<usize>,
     /// The order and targets to follow, from the exact search.
     pub guide: Option<&'a Guide>,
+    /// Per store: the waves of switches off it, and of its purges (rule 7:
+    /// a store keeps the disk of the copies switched off it until a purge).
+    pub offs: Vec<Vec<usize>>,
+    pub purges: Vec<Vec<usize>>,
 }
 
 impl<'a> Sched<'a> {
@@ -162,6 +167,8 @@ impl<'a> Sched<'a> {
             stuck: Vec::new(),
             before_mailstores,
             guide: None,
+            offs: vec![Vec::new(); inv.servers.len()],
+            purges: vec![Vec::new(); inv.servers.len()],
         }
     }
 
@@ -245,7 +252,12 @@ impl<'a> Sched<'a> {
                 waiting[i] -= 1;
             }
         }
-        let totals = Totals::of(self.inv, &self.place.moves);
+        if self.shortfalls.is_empty() && self.stuck.is_empty() {
+            self.backups_after_upgrade();
+            self.end_purges();
+            self.purge_lists();
+        }
+        let totals = Totals::of(self.inv, self.policy, &self.place.moves);
         Scheduled {
             outages: self.outages,
             parked: self.place.parked,
@@ -386,12 +398,7 @@ impl<'a> Sched<'a> {
         // touches the store (rule 13: one operation per store at a time).
         let sid = ServerId(s as u32);
         let mut backup = wave - 1;
-        while backup > 1
-            && self
-                .table
-                .get(backup)
-                .is_some_and(|slot| slot.sources.contains(&sid) || slot.targets.contains(&sid))
-        {
+        while backup > 1 && (self.table.moves_in(backup, sid) || self.table.is_busy(backup, sid)) {
             backup -= 1;
         }
         self.book_backup(s, backup, "before the in-place upgrade", count);
@@ -419,7 +426,6 @@ impl<'a> Sched<'a> {
     fn phase(&mut self, s: usize) {
         let sid = ServerId(s as u32);
         let name = self.inv.servers[s].name.clone();
-        let start = self.mail_cursor.max(1);
         let count = self.place.holds(s);
         let batches = match place::evacuate(&self.view(), &self.place, s) {
             Ok(evacuation) => {
@@ -431,6 +437,7 @@ impl<'a> Sched<'a> {
                 return;
             }
         };
+        let start = self.phase_start(s, &batches);
         self.book_backup(s, start, &format!("before {name} is emptied"), count);
         let pooled_out = self.writable(start);
         self.table.push(
@@ -470,6 +477,42 @@ impl<'a> Sched<'a> {
         }
     }
 
+    /// The wave a store's phase starts in (its backup; its pool-out there or
+    /// just after; its moves after that). Under `spare` phases run one after
+    /// another, since every store reuses the same spares. Otherwise a phase
+    /// is pipelined beside the others: it starts once no move touches the
+    /// store any more (mailboxes parked on it have arrived) and one wave
+    /// before the earliest of its targets can receive, so its evacuation
+    /// runs beside other servers' upgrades and its own upgrade waits only
+    /// for it.
+    fn phase_start(&self, s: usize, batches: &[Batch]) -> usize {
+        if self.mode == Mode::Spare {
+            return self.mail_cursor.max(1);
+        }
+        let touched = self.table.last_move(ServerId(s as u32)) + 1;
+        let ready = batches
+            .iter()
+            .map(|b| self.receivable(b.target.index()))
+            .min()
+            .unwrap_or(1);
+        touched.max(ready.saturating_sub(1)).max(1)
+    }
+
+    /// About the first wave store `t` can receive in: after its upgrade, and
+    /// after the purge that must follow the switches off it.
+    fn receivable(&self, t: usize) -> usize {
+        let mut w = self.upgrade_wave[t].map_or(1, |u| u + 1);
+        if self.policy.purge == PurgePolicy::BeforeReuse
+            && let Some(&off) = self.offs[t].iter().max()
+        {
+            w = w.max(off + 2);
+            if self.upgrade_wave[t] == Some(off + 1) {
+                w = w.max(off + 3);
+            }
+        }
+        w
+    }
+
     /// The first wave from `w` that upgrades no directory master, where a
     /// pool change (a directory write) may go.
     fn writable(&self, mut w: usize) -> usize {
@@ -504,6 +547,7 @@ impl<'a> Sched<'a> {
         if two_stage {
             for b in batches {
                 let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, start)?;
+                self.book_purge_before(b.target.index(), w);
                 let mut draft = Draft::on(StepKind::MoveData, b.source, b.why_data.clone());
                 draft.target = Some(b.target);
                 draft.mailboxes = b.mailboxes.clone();
@@ -518,6 +562,10 @@ impl<'a> Sched<'a> {
         for (k, b) in batches.iter().enumerate() {
             let from = if two_stage { data_waves[k] + 1 } else { start };
             let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, from)?;
+            if !two_stage {
+                self.book_purge_before(b.target.index(), w);
+            }
+            self.offs[b.source.index()].push(w);
             let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
             draft.target = Some(b.target);
             draft.mailboxes = b.mailboxes.clone();
@@ -560,6 +608,13 @@ impl<'a> Sched<'a> {
         if self.table.is_out(w, target) || self.table.is_out(w, source) {
             return false;
         }
+        if self.table.is_busy(w, target) || self.table.is_busy(w, source) {
+            return false;
+        }
+        let receives_bytes = kind == StepKind::MoveData || !self.policy.two_stage_moves;
+        if receives_bytes && self.purge_before(target.index(), w).is_err() {
+            return false;
+        }
         if kind == StepKind::MoveSwitch
             && self.at_target_in(target, w)
             && self.tier_ready().is_none_or(|r| w < r)
@@ -579,6 +634,159 @@ impl<'a> Sched<'a> {
             return false;
         }
         !(kind == StepKind::MoveSwitch && slot.master_upgrade)
+    }
+
+    /// Rule 5's full backup after a major upgrade (`backup_after_upgrade`):
+    /// each mailstore upgraded by the plan that ends holding mailboxes gets
+    /// one in the first wave after its upgrade and after the last move onto
+    /// it where nothing else touches it.
+    fn backups_after_upgrade(&mut self) {
+        if self.policy.backup == BackupPolicy::None
+            || self.policy.backup_after_upgrade == BackupAfterUpgrade::Never
+        {
+            return;
+        }
+        for s in 0..self.inv.servers.len() {
+            let server = &self.inv.servers[s];
+            let Some(upgraded) = self.upgrade_wave[s] else {
+                continue;
+            };
+            let held = self.place.holds(s);
+            if !server.is_mailstore()
+                || held == 0
+                || (self.policy.backup_after_upgrade == BackupAfterUpgrade::Major
+                    && !server.version.major_change_to(&self.inv.target_version))
+            {
+                continue;
+            }
+            let sid = ServerId(s as u32);
+            let mut w = upgraded.max(self.table.last_move(sid)) + 1;
+            while self.table.moves_in(w, sid) || self.table.is_out(w, sid) {
+                w += 1;
+            }
+            let why = format!(
+                "a full backup of {} after its upgrade to {} ({}; policy backup_after_upgrade: {}): {} mailbox{} on it at the end",
+                server.name,
+                self.inv.target_version,
+                if self.policy.backup_after_upgrade == BackupAfterUpgrade::Major {
+                    "a major upgrade changes the database schema, so Zimbra recommends one"
+                } else {
+                    "after every upgrade"
+                },
+                self.policy.backup_after_upgrade.as_str(),
+                held,
+                if held == 1 { "" } else { "es" }
+            );
+            let mut draft = Draft::on(StepKind::Backup, sid, why);
+            draft.full_backup = true;
+            draft.after_upgrade = true;
+            self.table.push(w, draft);
+        }
+    }
+
+    /// Under `purge: before-reuse`, where the purge of store `t` goes when it
+    /// receives a copy in wave `w` (rule 7: it still holds the disk of the
+    /// copies switched off it): `Ok(None)` when none is needed (no switch off
+    /// it before `w`, or one purge already between the last and `w`),
+    /// `Ok(Some(p))` for the latest wave before `w` where it fits, `Err` when
+    /// it fits in none, so `w` cannot take the copy.
+    fn purge_before(&self, t: usize, w: usize) -> Result<Option<usize>, ()> {
+        if self.policy.purge != PurgePolicy::BeforeReuse {
+            return Ok(None);
+        }
+        let Some(off) = self.offs[t].iter().copied().filter(|&o| o < w).max() else {
+            return Ok(None);
+        };
+        if self.purges[t].iter().any(|&p| off < p && p < w) {
+            return Ok(None);
+        }
+        ((off + 1)..w)
+            .rev()
+            .find(|&p| self.purge_fits(t, p))
+            .map(Some)
+            .ok_or(())
+    }
+
+    /// Whether a purge of store `t` may run in wave `p` (rule 13: no move
+    /// touches the store and it is not upgraded in that wave).
+    fn purge_fits(&self, t: usize, p: usize) -> bool {
+        let sid = ServerId(t as u32);
+        !self.table.is_out(p, sid) && !self.table.moves_in(p, sid)
+    }
+
+    /// Books the purge a copy onto `t` in wave `w` needs, if any (found
+    /// possible by `move_fits`).
+    fn book_purge_before(&mut self, t: usize, w: usize) {
+        if let Ok(Some(p)) = self.purge_before(t, w) {
+            self.book_purge(t, p, "before it receives copies again");
+        }
+    }
+
+    fn book_purge(&mut self, t: usize, p: usize, when: &str) {
+        let name = &self.inv.servers[t].name;
+        self.table.push(
+            p,
+            Draft::on(
+                StepKind::Purge,
+                ServerId(t as u32),
+                format!(
+                    "deletes the copies left on {name} by the switches off it ({when}; policy purge: {})",
+                    self.policy.purge.as_str()
+                ),
+            ),
+        );
+        self.purges[t].push(p);
+    }
+
+    /// The purges at the end of the plan: every store with copies not yet
+    /// purged (all of them under `at-end`), in the last wave, or in a new one
+    /// after it when a store is switched off, upgraded, moved or backed up in
+    /// the last wave.
+    fn end_purges(&mut self) {
+        if self.policy.purge == PurgePolicy::Never {
+            return;
+        }
+        let left: Vec<(usize, usize)> = (0..self.offs.len())
+            .filter_map(|t| {
+                let off = self.offs[t].iter().copied().max()?;
+                let purged = self.purges[t].iter().any(|&p| p > off);
+                (!purged).then_some((t, off))
+            })
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        let last = self.table.slots().len();
+        let fits = left
+            .iter()
+            .all(|&(t, off)| off < last && self.purge_fits(t, last));
+        let wave = if fits { last } else { last + 1 };
+        let when = match self.policy.purge {
+            PurgePolicy::AtEnd => "at the end of the plan",
+            _ => "at the end of the plan: nothing is moved onto it again",
+        };
+        for (t, _) in left {
+            self.book_purge(t, wave, when);
+        }
+    }
+
+    /// Fills every purge with the mailboxes it deletes: those switched off
+    /// its store in earlier waves since the store's previous purge.
+    fn purge_lists(&mut self) {
+        let mut switched: Vec<Vec<u32>> = vec![Vec::new(); self.inv.servers.len()];
+        for slot in self.table.slots_mut() {
+            for d in &mut slot.steps {
+                if d.kind == StepKind::Purge {
+                    d.mailboxes = std::mem::take(&mut switched[d.server.index()]);
+                    d.mailboxes.sort_unstable();
+                }
+            }
+            for d in &slot.steps {
+                if d.kind == StepKind::MoveSwitch {
+                    switched[d.server.index()].extend_from_slice(&d.mailboxes);
+                }
+            }
+        }
     }
 
     /// Books an upgrade in the earliest wave from `earliest` where it fits
@@ -672,7 +880,7 @@ impl<'a> Sched<'a> {
         if self.master[s] && self.table.get(w).is_some_and(|slot| slot.writes_directory) {
             return Some(Blocker::DirectoryDuringSwitch);
         }
-        if self.table.moves_from(w, sid) {
+        if self.table.moves_from(w, sid) || self.table.is_busy(w, sid) {
             return Some(Blocker::MovesTouchIt);
         }
         for &u in &self.units_of[s] {

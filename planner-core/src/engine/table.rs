@@ -33,6 +33,8 @@ pub struct Draft {
     pub not_listed: Vec<(Verdict, u64)>,
     /// Backups: full or incremental.
     pub full_backup: bool,
+    /// Backups: after the store's upgrade (`backup_after_upgrade`).
+    pub after_upgrade: bool,
 }
 
 impl Draft {
@@ -49,6 +51,7 @@ impl Draft {
             candidates: Vec::new(),
             not_listed: Vec::new(),
             full_backup: false,
+            after_upgrade: false,
         }
     }
 }
@@ -71,6 +74,9 @@ pub struct Slot {
     pub out_per_unit: Vec<u32>,
     pub sources: BTreeSet<ServerId>,
     pub targets: BTreeSet<ServerId>,
+    /// Stores backed up or purged in the wave: no move touches them in it
+    /// (rule 13), and they are not upgraded in it.
+    pub busy: BTreeSet<ServerId>,
     pub pairs: BTreeSet<(StepKind, ServerId, ServerId)>,
 }
 
@@ -126,6 +132,27 @@ impl Table {
         self.get(wave).is_some_and(|s| s.out.contains(&server))
     }
 
+    /// Whether the server is backed up or purged in the wave.
+    pub fn is_busy(&self, wave: usize, server: ServerId) -> bool {
+        self.get(wave).is_some_and(|s| s.busy.contains(&server))
+    }
+
+    /// Whether any move touches the server in the wave.
+    pub fn moves_in(&self, wave: usize, server: ServerId) -> bool {
+        self.get(wave)
+            .is_some_and(|s| s.sources.contains(&server) || s.targets.contains(&server))
+    }
+
+    /// Mutable access to every wave, for the finishing passes.
+    pub fn slots_mut(&mut self) -> &mut [Slot] {
+        &mut self.slots
+    }
+
+    /// The last wave with a move from or to the server (0: none).
+    pub fn last_move(&self, server: ServerId) -> usize {
+        self.last_move.get(server.index()).copied().unwrap_or(0)
+    }
+
     /// Whether any move touches the server in this wave or later.
     pub fn moves_from(&self, wave: usize, server: ServerId) -> bool {
         self.last_move
@@ -158,6 +185,9 @@ impl Table {
         }
         if draft.kind == StepKind::Upgrade {
             slot.upgrades += 1;
+        }
+        if matches!(draft.kind, StepKind::Backup | StepKind::Purge) {
+            slot.busy.insert(draft.server);
         }
         slot.steps.push(draft);
     }

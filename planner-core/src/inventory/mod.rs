@@ -25,7 +25,10 @@ pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, S
 pub use names::{Account, ServerName};
 pub use parse::parse;
 pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
-pub use raw::{BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, RawInventory, Strategy};
+pub use raw::{
+    BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, PurgePolicy,
+    RawInventory, Strategy,
+};
 pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};
 pub use validate::{Checked, Document, MailboxFile, MailboxList};
 pub use version::{AgainstTarget, Version};

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::names::{Account, ServerName};
 use super::profile::Profile;
-use super::raw::{BackupPolicy, EvacuatePolicy, MoveBy, Strategy};
+use super::raw::{BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MoveBy, PurgePolicy, Strategy};
 use super::units::{Bytes, BytesPerSecond, Fraction, Seconds};
 use super::version::{AgainstTarget, Version};
 
@@ -76,6 +76,10 @@ pub struct Policy {
     pub max_moves_per_source: u32,
     /// Upgrades per wave.
     pub max_parallel_upgrades: u32,
+    /// When moved copies are deleted from their source.
+    pub purge: PurgePolicy,
+    /// When an upgraded mailstore gets a full backup.
+    pub backup_after_upgrade: BackupAfterUpgrade,
     /// Whether moves may cross sites.
     pub cross_site_moves: bool,
     /// Roles or groups whose outage is accepted, sorted.
@@ -97,6 +101,12 @@ pub struct Rates {
     pub switch_per_account: Seconds,
     /// One server's upgrade.
     pub upgrade: Seconds,
+    /// Backup throughput; `None`: backups are not estimated.
+    pub backup: Option<BytesPerSecond>,
+    /// The checks after an upgrade.
+    pub health_check: Seconds,
+    /// Each manual action.
+    pub manual: Seconds,
 }
 
 /// One server.

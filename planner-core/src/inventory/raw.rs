@@ -73,6 +73,13 @@ pub struct RawPolicy {
     pub max_moves_per_source: Option<u32>,
     /// Upgrades in one wave, all roles together (default 1).
     pub max_parallel_upgrades: Option<u32>,
+    /// before-reuse (default) | at-end | never: when the copies a store
+    /// keeps after its accounts switched away are deleted.
+    pub purge: Option<PurgePolicy>,
+    /// major (default) | always | never: a full backup of each upgraded
+    /// mailstore that ends holding mailboxes (major: when the first version
+    /// component changes).
+    pub backup_after_upgrade: Option<BackupAfterUpgrade>,
     /// May a mailbox move to a store in another site (default false).
     pub cross_site_moves: Option<bool>,
     /// Roles or groups whose total unavailability during an upgrade is accepted (default none).
@@ -95,6 +102,13 @@ pub struct RawRates {
     pub switch_per_account: DurationText,
     /// One server's upgrade, such as 40m.
     pub upgrade: DurationText,
+    /// Backup throughput, such as 100MiB/s: a full backup reads the store's
+    /// bytes, an incremental one delta_fraction of them (no estimate without it).
+    pub backup: Option<RateText>,
+    /// The checks after an upgrade (default 5m).
+    pub health_check: Option<DurationText>,
+    /// Each manual action: drain, undrain, directory dump, pool change (default 10m).
+    pub manual: Option<DurationText>,
 }
 
 /// How mailboxes are emptied off a store before its upgrade.
@@ -197,6 +211,82 @@ pub enum BackupPolicy {
     Full,
     /// No backup step.
     None,
+}
+
+/// When the copies left on a store after its accounts switched away are deleted.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum PurgePolicy {
+    /// As late as capacity allows: just before the store next receives a
+    /// copy, or in the last wave.
+    #[default]
+    BeforeReuse,
+    /// Every purge in the last wave.
+    AtEnd,
+    /// No purge step: the copies' disk stays taken.
+    Never,
+}
+
+impl PurgePolicy {
+    /// The name as written in an inventory.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurgePolicy::BeforeReuse => "before-reuse",
+            PurgePolicy::AtEnd => "at-end",
+            PurgePolicy::Never => "never",
+        }
+    }
+}
+
+/// When a mailstore gets a full backup after its upgrade.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    serde::Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupAfterUpgrade {
+    /// When the first version component changes (Zimbra recommends a full
+    /// backup after a major upgrade).
+    #[default]
+    Major,
+    /// After every upgrade.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl BackupAfterUpgrade {
+    /// The name as written in an inventory.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupAfterUpgrade::Major => "major",
+            BackupAfterUpgrade::Always => "always",
+            BackupAfterUpgrade::Never => "never",
+        }
+    }
 }
 
 /// Overrides of one role (or a new auxiliary role).

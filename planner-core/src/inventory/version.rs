@@ -48,6 +48,17 @@ impl Version {
         s
     }
 
+    /// Whether going from this version to `target` changes the first
+    /// version component (`9.0.0_P40` to `10.1.5`: a major upgrade).
+    pub fn major_change_to(&self, target: &Version) -> bool {
+        let first = |v: &Version| {
+            Components(v.release())
+                .next()
+                .map(|c| c.trim_start_matches('0').to_string())
+        };
+        first(self) != first(target)
+    }
+
     /// Compares this server version with the target version.
     pub fn against(&self, target: &Version) -> AgainstTarget {
         match compare(self.release(), target.release()) {
@@ -148,6 +159,15 @@ mod tests {
         for pair in ordered.windows(2) {
             assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);
         }
+    }
+
+    #[test]
+    fn a_major_upgrade_changes_the_first_component() {
+        assert!(v("9.0.0_P40").major_change_to(&v("10.1.5")));
+        assert!(v("8.8.15").major_change_to(&v("9.0.0")));
+        assert!(!v("10.0.6").major_change_to(&v("10.1.5")));
+        assert!(!v("9.0.0_P9").major_change_to(&v("9.0.0_P40")));
+        assert!(!v("09.0").major_change_to(&v("9.1")));
     }
 
     #[test]

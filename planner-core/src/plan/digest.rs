@@ -15,16 +15,17 @@
 //!   a **time** is its RFC 3339 text (UTC, as jiff prints it). Lengths in
 //!   front of every variable field make the encoding impossible to misread,
 //!   so two different inventories cannot encode to the same bytes.
-//! - the encoding is: the string `planner-inventory/3`; `target_version`;
+//! - the encoding is: the string `planner-inventory/4`; `target_version`;
 //!   the profile (its name, tiers, then each role: name, tier, after, group,
 //!   min_available, max_unavailable, drain, evacuate, note; then each group:
 //!   name, min_available, max_unavailable; then two_stage_moves,
 //!   directory_master, directory_group); the policy (strategy, max_fill and
 //!   size_overhead in millionths, evacuate, move_by, two_stage_moves, backup,
 //!   full_backup_max_age in seconds, max_parallel_moves, max_moves_per_source,
-//!   max_parallel_upgrades, cross_site_moves, allow_outage, notify, rates as
-//!   copy bytes per second, delta_fraction, switch_per_account and upgrade
-//!   seconds); the servers in name order (the count, then each: name, roles,
+//!   max_parallel_upgrades, purge, backup_after_upgrade, cross_site_moves,
+//!   allow_outage, notify, rates as copy bytes per second, delta_fraction,
+//!   switch_per_account and upgrade seconds, the backup rate as an option,
+//!   health_check and manual seconds); the servers in name order (the count, then each: name, roles,
 //!   version, site, depends_on as sorted names, capacity as disk bytes and
 //!   mailboxes, spare, evacuate, last full and incremental backup); the
 //!   mailboxes as a set: the count, then the SHA-256 of each mailbox's own
@@ -114,7 +115,7 @@ impl Encoder {
 /// inventory (see the module documentation).
 pub fn inventory_digest(inventory: &Inventory) -> String {
     let mut e = Encoder(Sha256::new());
-    e.str("planner-inventory/3");
+    e.str("planner-inventory/4");
     e.str(inventory.target_version.as_str());
     profile(&mut e, &inventory.profile);
     policy(&mut e, &inventory.policy);
@@ -200,6 +201,8 @@ fn policy(e: &mut Encoder, p: &Policy) {
     e.int(u64::from(p.max_parallel_moves));
     e.int(u64::from(p.max_moves_per_source));
     e.int(u64::from(p.max_parallel_upgrades));
+    e.word(&p.purge);
+    e.word(&p.backup_after_upgrade);
     e.bool(p.cross_site_moves);
     e.strs(p.allow_outage.iter().map(String::as_str));
     e.opt_str(p.notify.as_ref().map(|n| n.as_str()));
@@ -209,6 +212,12 @@ fn policy(e: &mut Encoder, p: &Policy) {
         e.int(u64::from(r.delta_fraction.0));
         e.int(r.switch_per_account.0);
         e.int(r.upgrade.0);
+        e.present(r.backup.is_some());
+        if let Some(b) = r.backup {
+            e.int(b.0);
+        }
+        e.int(r.health_check.0);
+        e.int(r.manual.0);
     }
 }
 

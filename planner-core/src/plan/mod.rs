@@ -23,7 +23,9 @@ pub use digest::inventory_digest;
 pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
 
-use crate::inventory::{BackupPolicy, EvacuatePolicy, MoveBy, Profile, Strategy};
+use crate::inventory::{
+    BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MoveBy, Profile, PurgePolicy, Strategy,
+};
 
 /// The default of a count a plan may leave out.
 fn one() -> u32 {
@@ -90,6 +92,10 @@ pub struct PlanPolicy {
     pub max_moves_per_source: u32,
     /// Upgrades per wave.
     pub max_parallel_upgrades: u32,
+    /// When moved copies are deleted from their source.
+    pub purge: PurgePolicy,
+    /// When an upgraded mailstore gets a full backup.
+    pub backup_after_upgrade: BackupAfterUpgrade,
     /// Whether moves may cross sites.
     pub cross_site_moves: bool,
     /// Roles or groups whose outage is accepted.
@@ -111,6 +117,12 @@ pub struct PlanRates {
     pub switch_per_account_s: u64,
     /// One server's upgrade, seconds.
     pub upgrade_s: u64,
+    /// Backup throughput, bytes per second (`null`: backups not estimated).
+    pub backup_bytes_per_s: Option<u64>,
+    /// The checks after an upgrade, seconds.
+    pub health_check_s: u64,
+    /// Each manual action, seconds.
+    pub manual_s: u64,
 }
 
 /// Which strategy was used and why.
@@ -249,6 +261,9 @@ pub enum StepKind {
     Upgrade,
     /// Put a store back in the pools that receive new accounts.
     PoolIn,
+    /// Delete the copies left on a store by the switches off it (its
+    /// `accounts`), freeing their disk.
+    Purge,
 }
 
 impl StepKind {
@@ -261,6 +276,7 @@ impl StepKind {
             StepKind::MoveSwitch => "move-switch",
             StepKind::Upgrade => "upgrade",
             StepKind::PoolIn => "pool-in",
+            StepKind::Purge => "purge",
         }
     }
 
@@ -301,6 +317,15 @@ impl Action {
             Action::Undrain => "undrain",
         }
     }
+
+    /// Whether the operator does it by hand (the script pauses for it), so
+    /// that estimates count `rates.manual` for it.
+    pub fn is_manual(self) -> bool {
+        matches!(
+            self,
+            Action::Drain | Action::DirectoryDump | Action::Undrain
+        )
+    }
 }
 
 /// An upgrade's actions in the order they run, and the checks its health
@@ -332,6 +357,26 @@ pub fn upgrade_actions(profile: &Profile, roles: &[String]) -> (Vec<Action>, Vec
     (actions, checks)
 }
 
+/// When a backup step runs against its store's upgrade.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackupWhen {
+    /// Before the store is touched (its first move out, or its upgrade).
+    Before,
+    /// After its upgrade and the last move onto it (`backup_after_upgrade`).
+    AfterUpgrade,
+}
+
+impl BackupWhen {
+    /// The word as written in plans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupWhen::Before => "before",
+            BackupWhen::AfterUpgrade => "after-upgrade",
+        }
+    }
+}
+
 /// The backup mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -355,6 +400,9 @@ pub struct Step {
     /// Backups: incremental or full.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<BackupMode>,
+    /// Backups: before the store is touched, or after its upgrade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<BackupWhen>,
     /// Upgrades: the version before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_version: Option<String>,

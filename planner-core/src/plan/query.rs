@@ -112,7 +112,7 @@ mod tests {
         let policy = serde_json::json!({
             "strategy": "auto", "max_fill": 0.9, "size_overhead": 0.0, "evacuate": "always",
             "move_by": "account", "two_stage_moves": true, "backup": "incremental",
-            "full_backup_max_age_s": 0, "max_parallel_moves": 1, "max_moves_per_source": 1, "max_parallel_upgrades": 1,
+            "full_backup_max_age_s": 0, "max_parallel_moves": 1, "max_moves_per_source": 1, "max_parallel_upgrades": 1, "purge": "before-reuse", "backup_after_upgrade": "major",
             "cross_site_moves": false, "allow_outage": [], "notify": null, "rates": null,
         });
         serde_json::from_value(serde_json::json!({

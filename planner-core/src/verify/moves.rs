@@ -241,6 +241,7 @@ enum Operation {
     Backup,
     PoolOut,
     PoolIn,
+    Purge,
 }
 
 impl Operation {
@@ -250,6 +251,7 @@ impl Operation {
             Operation::Backup => "backed up",
             Operation::PoolOut => "pooled out",
             Operation::PoolIn => "pooled in",
+            Operation::Purge => "purged",
         }
     }
 }
@@ -265,6 +267,7 @@ fn others_by_wave<'p>(t: &Timeline<'p>) -> Vec<Vec<Other<'p>>> {
         (&t.backups, Operation::Backup),
         (&t.pool_outs, Operation::PoolOut),
         (&t.pool_ins, Operation::PoolIn),
+        (&t.purges, Operation::Purge),
     ];
     for (list, what) in lists {
         for (i, ats) in list.iter().enumerate() {
@@ -518,10 +521,10 @@ fn batches(
     one_operation_per_store(ctx, t, wave, moves, others, report);
 }
 
-/// Rule 13 per store: a server upgraded in a wave has no backup or pool
-/// change in it (moves are rules 4 and 9), and a store backed up in a wave
-/// is neither the source nor the target of a move in it. `others` lists the
-/// wave's backups and pool changes by server.
+/// Rule 13 per store: a server upgraded in a wave has no backup, purge or
+/// pool change in it (moves are rules 4 and 9), and a store backed up or
+/// purged in a wave is neither the source nor the target of a move in it.
+/// `others` lists the wave's backups, purges and pool changes by server.
 fn one_operation_per_store(
     ctx: &Ctx<'_>,
     t: &Timeline<'_>,
@@ -555,13 +558,14 @@ fn one_operation_per_store(
                 ),
             );
         }
-        if what == Operation::Backup && moving.contains(&id) {
+        if matches!(what, Operation::Backup | Operation::Purge) && moving.contains(&id) {
             report.step(
                 wave,
                 step,
                 Rule::Batches,
                 format!(
-                    "{name} is backed up in a wave that moves mailboxes off or onto it: a store runs one operation at a time"
+                    "{name} is {} in a wave that moves mailboxes off or onto it: a store runs one operation at a time",
+                    what.done()
                 ),
             );
         }

@@ -13,11 +13,11 @@
 //! so the cost is one hash lookup per account named in the plan (a switch
 //! naming the same accounts as its copy reuses the copy's lookups).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::timeline::{Move, Timeline};
 use super::{Ctx, Report, Rule, Tally, few};
-use crate::inventory::{Bytes, MoveBy, ServerId};
+use crate::inventory::{Bytes, MoveBy, PurgePolicy, ServerId};
 use crate::plan::{Plan, Step, StepKind, StoreLoad};
 
 /// A stage-1 copy waiting for its switch.
@@ -33,8 +33,6 @@ struct Pending<'p> {
 /// about it sits together, so following an account costs one memory fetch.
 #[derive(Clone, Copy)]
 struct Track<'p> {
-    /// Its size as listed.
-    size: u64,
     /// Its footprint (size with overhead).
     footprint: u64,
     /// Its pending stage-1 copy.
@@ -59,7 +57,15 @@ struct State<'p> {
     peak_count: Vec<u64>,
     /// Per server: the last wave it received something in.
     received: Vec<u32>,
+    /// Per server: the copies switched off it and not yet purged (mailbox,
+    /// wave of the switch), and their bytes, which it still holds (rule 7).
+    left: Vec<Vec<Left>>,
+    kept: Vec<u64>,
 }
+
+/// A copy switched off a store and not yet purged: the mailbox, and the
+/// wave of its switch.
+type Left = (u32, u32);
 
 /// Per-account problems of one move step.
 #[derive(Default)]
@@ -90,7 +96,6 @@ pub(super) fn check<'p>(
             .mailboxes
             .iter()
             .map(|m| Track {
-                size: m.size.0,
                 footprint: m.size.with_overhead(overhead).0,
                 pending: None,
                 location: m.store.0,
@@ -104,6 +109,8 @@ pub(super) fn check<'p>(
         peak_bytes: vec![0; servers],
         peak_count: vec![0; servers],
         received: vec![0; servers],
+        left: vec![Vec::new(); servers],
+        kept: vec![0; servers],
     };
     for track in &s.track {
         let store = track.location as usize;
@@ -115,6 +122,7 @@ pub(super) fn check<'p>(
 
     // The copies' resolved accounts, by (source, target), for their switches.
     let mut copied: HashMap<(u32, u32), Resolved<'p>> = HashMap::new();
+    let mut purges = Purges::new(t);
     for w in 1..=t.waves {
         let index = w as usize - 1;
         empty_at_upgrade(ctx, &s, w, &t.upgrades_in[index], report);
@@ -145,7 +153,7 @@ pub(super) fn check<'p>(
         for &(store, step) in &receivers {
             ceiling(ctx, &s, store, w, step, report);
             let i = store as usize;
-            s.peak_bytes[i] = s.peak_bytes[i].max(s.bytes[i]);
+            s.peak_bytes[i] = s.peak_bytes[i].max(s.bytes[i].saturating_add(s.kept[i]));
             s.peak_count[i] = s.peak_count[i].max(s.count[i]);
         }
         for (mailbox, source, target) in releases {
@@ -154,8 +162,12 @@ pub(super) fn check<'p>(
             let source = source as usize;
             s.bytes[source] = s.bytes[source].saturating_sub(track.footprint);
             s.count[source] = s.count[source].saturating_sub(1);
+            s.kept[source] = s.kept[source].saturating_add(track.footprint);
+            s.left[source].push((mailbox, w));
         }
+        purges.wave(ctx, &mut s, w, accounts, report);
     }
+    purges.end(ctx, &s, t, report);
     orphans(ctx, &s, report);
     placement(plan, ctx, &s, report);
     if ctx.policy.move_by == MoveBy::Domain {
@@ -265,7 +277,7 @@ fn apply<'p, 'i>(
             all_known = false;
             continue;
         };
-        listed += u128::from(s.track[mailbox as usize].size);
+        listed += u128::from(s.track[mailbox as usize].footprint);
         if m.kind == StepKind::MoveData {
             received |= copy(s, m, ends, mailbox, written, &mut problems);
             continue;
@@ -427,7 +439,8 @@ fn one_target_per_domain<'i>(
 }
 
 /// Rule 8: when every account of a step is known, the bytes it states are
-/// its accounts' listed sizes.
+/// its accounts' sizes for capacity (listed size with `size_overhead`, the
+/// measure of `placement`).
 fn conservation(m: &Move<'_>, all_known: bool, listed: u128, report: &mut Report) {
     if let Some(bytes) = m.step.bytes
         && all_known
@@ -438,7 +451,7 @@ fn conservation(m: &Move<'_>, all_known: bool, listed: u128, report: &mut Report
             m.step,
             Rule::Conservation,
             format!(
-                "the step says {bytes} bytes, but its accounts' listed sizes add up to {listed} bytes"
+                "the step says {bytes} bytes, but its accounts' sizes with size_overhead add up to {listed} bytes"
             ),
         );
     }
@@ -537,7 +550,7 @@ fn ceiling(ctx: &Ctx<'_>, s: &State<'_>, store: u32, w: u32, step: &Step, report
         return;
     };
     let fill = ctx.policy.max_fill;
-    let held = s.bytes[store as usize];
+    let held = s.bytes[store as usize].saturating_add(s.kept[store as usize]);
     if held > bytes {
         report.step(
             w,
@@ -701,6 +714,305 @@ fn domains_together(ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
                 "{domain} started on {} alone but ends split across {}",
                 name(ctx, start),
                 few(&stores, stores.len() as u64)
+            ),
+        );
+    }
+}
+
+/// Rule 7's purges, applied wave by wave: each deletes exactly the copies
+/// switched off its store in earlier waves since its previous purge, and
+/// frees their disk; at the end no copy is left unpurged (unless `purge:
+/// never`, which has no purge step), and each purge is where the policy puts
+/// it.
+struct Purges<'p> {
+    /// Per wave (index `wave - 1`): its purge steps of known stores.
+    by_wave: Vec<Vec<(u32, &'p Step)>>,
+    /// Per mailbox, its position in account order: a purge lists its
+    /// accounts sorted, so comparing it with the replay's list costs no
+    /// lookup. Built on the first purge.
+    rank: Option<Vec<u32>>,
+}
+
+/// Per-account problems of one purge step.
+#[derive(Default)]
+struct PurgeProblems<'p> {
+    unknown: Tally<'p>,
+    no_copy: Tally<'p>,
+    same_wave: Tally<'p>,
+}
+
+impl<'p> Purges<'p> {
+    fn new(t: &Timeline<'p>) -> Purges<'p> {
+        let mut by_wave = vec![Vec::new(); t.waves as usize];
+        for (i, ats) in t.purges.iter().enumerate() {
+            for at in ats {
+                if let Some(list) = by_wave.get_mut(at.wave as usize - 1) {
+                    list.push((i as u32, at.step));
+                }
+            }
+        }
+        Purges {
+            by_wave,
+            rank: None,
+        }
+    }
+
+    fn rank(&mut self, ctx: &Ctx<'_>) -> &[u32] {
+        self.rank.get_or_insert_with(|| {
+            let inv = ctx.inv;
+            let mut order: Vec<u32> = if inv.by_account.len() == inv.mailboxes.len() {
+                inv.by_account.clone()
+            } else {
+                (0..inv.mailboxes.len() as u32).collect()
+            };
+            if inv.by_account.len() != inv.mailboxes.len() {
+                order.sort_unstable_by(|a, b| {
+                    inv.mailboxes[*a as usize]
+                        .account
+                        .cmp(&inv.mailboxes[*b as usize].account)
+                });
+            }
+            let mut rank = vec![0u32; order.len()];
+            for (position, &m) in order.iter().enumerate() {
+                rank[m as usize] = position as u32;
+            }
+            rank
+        })
+    }
+
+    /// Applies the purges of wave `w`, after its releases.
+    fn wave(
+        &mut self,
+        ctx: &Ctx<'_>,
+        s: &mut State<'p>,
+        w: u32,
+        accounts: &HashMap<&str, u32>,
+        report: &mut Report,
+    ) {
+        let Some(list) = self.by_wave.get_mut(w as usize - 1).map(std::mem::take) else {
+            return;
+        };
+        for (store, step) in list {
+            if ctx.policy.purge == PurgePolicy::Never {
+                report.step(
+                    w,
+                    step,
+                    Rule::Capacity,
+                    "a purge step under policy purge: never".to_string(),
+                );
+            }
+            let written: &[String] = step.accounts.as_deref().unwrap_or(&[]);
+            let i = store as usize;
+            let (mut due, later): (Vec<Left>, Vec<Left>) = std::mem::take(&mut s.left[i])
+                .into_iter()
+                .partition(|&(_, switched)| switched < w);
+            let rank = self.rank(ctx);
+            due.sort_unstable_by_key(|&(m, _)| rank[m as usize]);
+            let same = due.len() == written.len()
+                && due.iter().zip(written).all(|(&(m, _), name)| {
+                    ctx.inv.mailboxes[m as usize]
+                        .account
+                        .as_str()
+                        .eq_ignore_ascii_case(name)
+                });
+            let mut freed: u128 = 0;
+            let mut kept: Vec<Left> = later;
+            let mut problems = PurgeProblems::default();
+            if same {
+                for &(m, _) in &due {
+                    freed += u128::from(s.track[m as usize].footprint);
+                }
+            } else {
+                let mut wanted: HashMap<u32, bool> = due.iter().map(|&(m, _)| (m, false)).collect();
+                let same_wave: HashSet<u32> = kept.iter().map(|&(m, _)| m).collect();
+                for name in written {
+                    match find(accounts, name) {
+                        None => problems.unknown.add(name),
+                        Some(m) => match wanted.get_mut(&m) {
+                            Some(done) if !*done => {
+                                *done = true;
+                                freed += u128::from(s.track[m as usize].footprint);
+                            }
+                            _ if same_wave.contains(&m) => problems.same_wave.add(name),
+                            _ => problems.no_copy.add(name),
+                        },
+                    }
+                }
+                kept.extend(due.iter().filter(|(m, _)| wanted.get(m) == Some(&false)));
+            }
+            let freed = u64::try_from(freed).unwrap_or(u64::MAX);
+            s.kept[i] = s.kept[i].saturating_sub(freed);
+            s.left[i] = kept;
+            if problems.unknown.is_empty()
+                && let Some(bytes) = step.bytes
+                && bytes != freed
+            {
+                report.step(
+                    w,
+                    step,
+                    Rule::Conservation,
+                    format!(
+                        "the step says {bytes} bytes, but the copies it deletes take {freed} bytes"
+                    ),
+                );
+            }
+            purge_problems(ctx, w, step, store, &problems, report);
+        }
+    }
+
+    /// At the end: copies never purged, and purges the policy puts elsewhere.
+    fn end(&self, ctx: &Ctx<'_>, s: &State<'_>, t: &Timeline<'_>, report: &mut Report) {
+        if ctx.policy.purge != PurgePolicy::Never {
+            for (i, left) in s.left.iter().enumerate() {
+                let Some(&(first, _)) = left.first() else {
+                    continue;
+                };
+                report.plan(
+                    Rule::Capacity,
+                    format!(
+                        "{} keeps the copies of {} switched off it (such as {}) to the end: no purge deletes them (policy purge: {})",
+                        name(ctx, i as u32),
+                        crate::words::count(left.len() as u64, "account", "accounts"),
+                        ctx.inv.mailboxes[first as usize].account,
+                        ctx.policy.purge.as_str()
+                    ),
+                );
+            }
+        }
+        match ctx.policy.purge {
+            PurgePolicy::AtEnd => {
+                for ats in &t.purges {
+                    for at in ats.iter().filter(|at| at.wave != t.waves) {
+                        report.step(
+                            at.wave,
+                            at.step,
+                            Rule::Capacity,
+                            format!(
+                                "a purge in wave {} of {}: policy purge: at-end puts every purge in the last wave",
+                                at.wave, t.waves
+                            ),
+                        );
+                    }
+                }
+            }
+            PurgePolicy::BeforeReuse => as_late_as_possible(ctx, t, report),
+            PurgePolicy::Never => {}
+        }
+    }
+}
+
+/// Under `purge: before-reuse`, a purge comes in the last wave, or before a
+/// wave in which its store receives a copy with no wave between them where
+/// the store has nothing to do: the old copies stay for checking as long as
+/// capacity allows.
+fn as_late_as_possible(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let purged: Vec<usize> = (0..t.purges.len())
+        .filter(|&i| !t.purges[i].is_empty())
+        .collect();
+    if purged.is_empty() {
+        return;
+    }
+    // Per purged store: the waves that touch it, and those it receives in.
+    let mut touched: HashMap<u32, BTreeSet<u32>> = HashMap::new();
+    let mut receives: HashMap<u32, BTreeSet<u32>> = HashMap::new();
+    for &i in &purged {
+        let id = i as u32;
+        let waves = touched.entry(id).or_default();
+        for list in [&t.upgrades[i], &t.backups[i], &t.purges[i]] {
+            waves.extend(list.iter().map(|at| at.wave));
+        }
+        receives.insert(id, BTreeSet::new());
+    }
+    for moves in &t.moves {
+        for m in moves {
+            for end in [m.source, m.target].into_iter().flatten() {
+                if let Some(waves) = touched.get_mut(&end.0) {
+                    waves.insert(m.wave);
+                }
+            }
+            if let Some(target) = m.target
+                && let Some(waves) = receives.get_mut(&target.0)
+            {
+                waves.insert(m.wave);
+            }
+        }
+    }
+    for &i in &purged {
+        let id = i as u32;
+        for at in &t.purges[i] {
+            let next = receives[&id].range(at.wave + 1..).next().copied();
+            let Some(next) = next else {
+                if at.wave != t.waves {
+                    report.step(
+                        at.wave,
+                        at.step,
+                        Rule::Capacity,
+                        format!(
+                            "purges {} in wave {}, but nothing is moved onto it afterwards: policy purge: before-reuse keeps the copies to the last wave ({})",
+                            name(ctx, id),
+                            at.wave,
+                            t.waves
+                        ),
+                    );
+                }
+                continue;
+            };
+            let busy = &touched[&id];
+            if let Some(free) = (at.wave + 1..next).rev().find(|q| !busy.contains(q)) {
+                report.step(
+                    at.wave,
+                    at.step,
+                    Rule::Capacity,
+                    format!(
+                        "purges {} in wave {}, but it could wait until wave {free}, before it receives copies in wave {next}: policy purge: before-reuse purges as late as possible",
+                        name(ctx, id),
+                        at.wave
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn purge_problems(
+    ctx: &Ctx<'_>,
+    w: u32,
+    step: &Step,
+    store: u32,
+    p: &PurgeProblems<'_>,
+    report: &mut Report,
+) {
+    let store = name(ctx, store);
+    if !p.unknown.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "no mailbox in the inventory has the account {}",
+                p.unknown.names()
+            ),
+        );
+    }
+    if !p.same_wave.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Capacity,
+            format!(
+                "purges {} from {store} in the wave that switches it away; the purge must come in a later wave",
+                p.same_wave.names()
+            ),
+        );
+    }
+    if !p.no_copy.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "purges {} from {store}, which holds no copy of it switched away and not yet purged",
+                p.no_copy.names()
             ),
         );
     }

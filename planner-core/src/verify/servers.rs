@@ -7,8 +7,8 @@ use jiff::Timestamp;
 
 use super::timeline::{At, Timeline};
 use super::{Ctx, Report, Rule, few};
-use crate::inventory::{BackupPolicy, Server, ServerId};
-use crate::plan::{Action, BackupMode};
+use crate::inventory::{BackupAfterUpgrade, BackupPolicy, Server, ServerId};
+use crate::plan::{Action, BackupMode, BackupWhen, StepKind};
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     complete(ctx, t, report);
@@ -522,7 +522,16 @@ fn out_of_service(t: &Timeline<'_>, id: ServerId) -> Vec<(u32, u32)> {
 /// mailboxes gets one backup, before its first move out and its upgrade,
 /// full when the policy or the age of the last full backup requires it.
 fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let after = |at: &&At<'_>| at.step.when == Some(BackupWhen::AfterUpgrade);
     if ctx.policy.backup == BackupPolicy::None {
+        for at in t.backups.iter().flatten() {
+            report.step(
+                at.wave,
+                at.step,
+                Rule::BackupFirst,
+                "a backup step under policy backup: none".to_string(),
+            );
+        }
         return;
     }
     let loads = ctx.inv.store_loads();
@@ -530,10 +539,16 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     for id in ids(ctx) {
         let server = ctx.server(id);
         let held = loads.get(id.index()).map_or(0, |l| l.mailboxes);
+        let list: Vec<At<'_>> = t.backups[id.index()]
+            .iter()
+            .filter(|at| !after(at))
+            .copied()
+            .collect();
+        // A store that receives mailboxes during the plan and is emptied
+        // again may be backed up first too; only these must be.
         if !server.is_mailstore() || !server.needs_upgrade() || held == 0 {
             continue;
         }
-        let list = &t.backups[id.index()];
         let Some(first) = list.first() else {
             report.plan(
                 Rule::BackupFirst,
@@ -544,9 +559,121 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             );
             continue;
         };
-        backup_order(ctx, t, id, list, first_out[id.index()], report);
+        backup_order(ctx, t, id, &list, first_out[id.index()], report);
         if let (Some(now), Some(mode)) = (t.now, first.step.mode) {
             backup_mode(ctx, server, *first, now, mode, report);
+        }
+    }
+    backups_after_upgrade(ctx, t, report);
+}
+
+/// Per store: the accounts switched onto it minus those switched off it, and
+/// the last wave a move targets it.
+fn moved_in(ctx: &Ctx<'_>, t: &Timeline<'_>) -> (Vec<i64>, Vec<u32>) {
+    let mut net: Vec<i64> = vec![0; ctx.inv.servers.len()];
+    let mut last_in: Vec<u32> = vec![0; ctx.inv.servers.len()];
+    for m in t.moves.iter().flatten() {
+        let n = m.accounts.len() as i64;
+        if let Some(target) = m.target {
+            last_in[target.index()] = last_in[target.index()].max(m.wave);
+            if m.kind == StepKind::MoveSwitch {
+                net[target.index()] += n;
+            }
+        }
+        if let (Some(source), StepKind::MoveSwitch) = (m.source, m.kind) {
+            net[source.index()] -= n;
+        }
+    }
+    (net, last_in)
+}
+
+/// Rule 5's full backup after the upgrade (`backup_after_upgrade`): one for
+/// each mailstore the plan upgrades that ends holding mailboxes (for
+/// `major`, when the first version component changes), full, in a wave after
+/// its upgrade and after the last move onto it; none for any other store.
+fn backups_after_upgrade(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
+    let loads = ctx.inv.store_loads();
+    let (net, last_in) = moved_in(ctx, t);
+    let policy = ctx.policy.backup_after_upgrade;
+    for id in ids(ctx) {
+        let i = id.index();
+        let server = ctx.server(id);
+        let listed: Vec<&At<'_>> = t.backups[i]
+            .iter()
+            .filter(|at| at.step.when == Some(BackupWhen::AfterUpgrade))
+            .collect();
+        let held = loads.get(i).map_or(0, |l| l.mailboxes as i64) + net[i];
+        let major = server.version.major_change_to(ctx.target());
+        let upgraded = upgrade(ctx, t, id).map(|at| at.wave);
+        let wanted = server.is_mailstore()
+            && upgraded.is_some()
+            && held > 0
+            && match policy {
+                BackupAfterUpgrade::Major => major,
+                BackupAfterUpgrade::Always => true,
+                BackupAfterUpgrade::Never => false,
+            };
+        let Some(first) = listed.first() else {
+            if wanted {
+                report.plan(
+                    Rule::BackupFirst,
+                    format!(
+                        "{} ends with {held} mailboxes after its upgrade from {} to {}, but gets no full backup after it (policy backup_after_upgrade: {})",
+                        server.name,
+                        server.version,
+                        ctx.target(),
+                        policy.as_str()
+                    ),
+                );
+            }
+            continue;
+        };
+        if !wanted {
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "{} gets a backup after its upgrade, which policy backup_after_upgrade: {} does not call for here",
+                    server.name,
+                    policy.as_str()
+                ),
+            );
+            continue;
+        }
+        for extra in &listed[1..] {
+            report.step(
+                extra.wave,
+                extra.step,
+                Rule::BackupFirst,
+                format!(
+                    "{} is backed up after its upgrade more than once (first in wave {})",
+                    server.name, first.wave
+                ),
+            );
+        }
+        let after = upgraded.unwrap_or(0).max(last_in[i]);
+        if first.wave <= after {
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "the backup of {} after its upgrade must come after wave {after} (its upgrade and the last move onto it)",
+                    server.name
+                ),
+            );
+        }
+        if first.step.mode != Some(BackupMode::Full) {
+            report.step(
+                first.wave,
+                first.step,
+                Rule::BackupFirst,
+                format!(
+                    "the backup of {} after its upgrade must be full",
+                    server.name
+                ),
+            );
         }
     }
 }

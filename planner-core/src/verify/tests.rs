@@ -2,8 +2,10 @@
 //! plan and, for every rule, a plan that breaks it.
 //!
 //! Plans are written as text, one wave a line, steps separated by `;`:
-//! `backup mbx1 full`, `upgrade ldap1` (`upgrade! mx1` marks an accepted
-//! outage), `data mbx2>mbx1 carol`, `switch mbx1>mbx2 alice,bob`. An upgrade
+//! `backup mbx1 full` (`backup mbx1 full after` after its upgrade),
+//! `upgrade ldap1` (`upgrade! mx1` marks an accepted outage),
+//! `data mbx2>mbx1 carol`, `switch mbx1>mbx2 alice,bob`, `purge mbx2 carol`
+//! (the copies it deletes). An upgrade
 //! gets the actions and checks its server's roles call for (drain, directory
 //! dump, install, health check, undrain); `upgrade mx1 actions=install,undrain`
 //! lists others. The words `drain`, `undrain` and `health-check` make no step
@@ -18,7 +20,7 @@ use std::error::Error;
 use super::{Rule, Violation, verify};
 use crate::inventory::{self, Inventory};
 use crate::plan::{
-    BackupMode, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
+    BackupMode, BackupWhen, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
     inventory_digest, upgrade_actions,
 };
 
@@ -57,12 +59,12 @@ const PLAN: &str = "
 4: upgrade mx1; switch mbx2>mbx1 carol
 5: health-check mx1; undrain mx1
 6: drain mx2
-7: upgrade mx2
+7: upgrade mx2; purge mbx2 carol
 8: health-check mx2; undrain mx2; upgrade mbx2; pool-out mbx1
 9: health-check mbx2; pool-in mbx2; data mbx1>mbx2 alice,bob,carol
 10: switch mbx1>mbx2 alice,bob,carol
-11: upgrade mbx1
-12: health-check mbx1; pool-in mbx1
+11: upgrade mbx1; backup mbx2 full after
+12: health-check mbx1; pool-in mbx1; purge mbx1 alice,bob,carol
 ";
 
 const PLACEMENT: &str = "mbx1 15/2 35/3 0/0; mbx2 20/1 35/3 35/3";
@@ -87,7 +89,7 @@ const FORWARD_PLAN: &str = "
 8: undrain mx2; data mbx1>mbx2 alice,bob
 9: switch mbx1>mbx2 alice,bob
 10: upgrade mbx1
-11: health-check mbx1; pool-in mbx1
+11: health-check mbx1; pool-in mbx1; purge mbx1 alice,bob
 ";
 
 const FORWARD_PLACEMENT: &str = "mbx1 15/2 15/2 0/0; mbx2 20/1 35/3 35/3";
@@ -132,32 +134,34 @@ fn step(inv: &Inventory, text: &str) -> Step {
         "pool-in" => StepKind::PoolIn,
         "data" => StepKind::MoveData,
         "switch" => StepKind::MoveSwitch,
+        "purge" => StepKind::Purge,
         other => panic!("unknown step word {other}"),
     };
+    let mut bytes = 0;
+    let accounts: Vec<String> = words
+        .get(2)
+        .filter(|_| kind.is_move() || kind == StepKind::Purge)
+        .map_or(&[][..], |w| std::slice::from_ref(w))
+        .iter()
+        .flat_map(|w| w.split(','))
+        .map(|a| {
+            let found = inv
+                .mailboxes
+                .iter()
+                .find(|m| m.account.local_part() == a || m.account.as_str() == a);
+            match found {
+                Some(m) => {
+                    bytes += m.size.with_overhead(inv.policy.size_overhead).0;
+                    m.account.to_string()
+                }
+                None if a.contains('@') => a.to_string(),
+                None => format!("{a}@example.com"),
+            }
+        })
+        .collect();
     if kind.is_move() {
         let (source, target) = words[1].split_once('>').expect("SOURCE>TARGET");
         let (source, target) = (host(source), host(target));
-        let mut bytes = 0;
-        let accounts: Vec<String> = words
-            .get(2)
-            .map_or(&[][..], |w| std::slice::from_ref(w))
-            .iter()
-            .flat_map(|w| w.split(','))
-            .map(|a| {
-                let found = inv
-                    .mailboxes
-                    .iter()
-                    .find(|m| m.account.local_part() == a || m.account.as_str() == a);
-                match found {
-                    Some(m) => {
-                        bytes += m.size.0;
-                        m.account.to_string()
-                    }
-                    None if a.contains('@') => a.to_string(),
-                    None => format!("{a}@example.com"),
-                }
-            })
-            .collect();
         let mut s = blank(format!("{}:{source}>{target}", kind.as_str()), kind);
         s.source = Some(source);
         s.target = Some(target);
@@ -175,6 +179,15 @@ fn step(inv: &Inventory, text: &str) -> Step {
             } else {
                 BackupMode::Incremental
             });
+            s.when = Some(if words.get(3) == Some(&"after") {
+                BackupWhen::AfterUpgrade
+            } else {
+                BackupWhen::Before
+            });
+        }
+        StepKind::Purge => {
+            s.accounts = Some(accounts);
+            s.bytes = Some(bytes);
         }
         StepKind::Upgrade => {
             s.from_version = inv
@@ -270,6 +283,8 @@ fn plan(inv: &Inventory, waves: &str, placement: &str) -> Plan {
             "max_parallel_moves": p.max_parallel_moves,
             "max_moves_per_source": p.max_moves_per_source,
             "max_parallel_upgrades": p.max_parallel_upgrades,
+            "purge": p.purge,
+            "backup_after_upgrade": p.backup_after_upgrade,
             "cross_site_moves": p.cross_site_moves,
             "allow_outage": p.allow_outage,
             "notify": null,
@@ -437,10 +452,11 @@ fn rule_1_every_server_below_the_target_is_upgraded_once() -> Result {
 
 #[test]
 fn rule_2_tiers_upgrade_in_order() -> Result {
-    // mbx2 (a mailstore) before mx2 (an MTA).
+    // mbx2 (a mailstore) before mx2 (an MTA); its purge as late as before.
     let waves = PLAN
         .replace("6: drain mx2", "6: drain mx2; upgrade mbx2")
-        .replace("undrain mx2; upgrade mbx2", "undrain mx2");
+        .replace("undrain mx2; upgrade mbx2", "undrain mx2; purge mbx2 carol")
+        .replace("upgrade mx2; purge mbx2 carol", "upgrade mx2");
     let v = check(INVENTORY, &waves, PLACEMENT)?;
     assert_rules(&v, &[Rule::Order]);
     assert_reports(
@@ -730,7 +746,8 @@ fn rule_4_an_in_place_upgrade_is_a_marked_outage() -> Result {
         6: drain mx2
         7: upgrade mx2
         8: undrain mx2; upgrade! mbx2
-        9: upgrade! mbx1
+        9: upgrade! mbx1; backup mbx2 full after
+        10: backup mbx1 full after
     ";
     let placement = "mbx1 15/2 15/2 15/2; mbx2 20/1 20/1 20/1";
     assert_rules(&check(&never, in_place, placement)?, &[]);
@@ -785,6 +802,65 @@ fn rule_5_stores_with_mailboxes_are_backed_up_first() -> Result {
     // Beside the copy off the store, it also breaks rule 13.
     assert_rules(&v, &[Rule::BackupFirst, Rule::Batches]);
     assert_reports(&v, Rule::BackupFirst, "before its first move out (wave 3)");
+    Ok(())
+}
+
+#[test]
+fn rule_5_a_full_backup_follows_a_major_upgrade() -> Result {
+    // mbx2 goes from 9.0 to 10.1 and ends holding everyone: a full backup
+    // after its upgrade and after the last move onto it (wave 10).
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("; backup mbx2 full after", ""),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::BackupFirst]);
+    assert_reports(
+        &v,
+        Rule::BackupFirst,
+        "mbx2.example.com ends with 3 mailboxes after its upgrade from 9.0.0_P40 to 10.1.5, but gets no full backup after it",
+    );
+    let early = PLAN
+        .replace("; backup mbx2 full after", "")
+        .replace("10: switch", "10: backup mbx2 full after; switch");
+    let v = check(INVENTORY, &early, PLACEMENT)?;
+    assert_reports(&v, Rule::BackupFirst, "must come after wave 10");
+    // Beside the switch onto it, it also breaks rule 13.
+    assert_reports(
+        &v,
+        Rule::Batches,
+        "mbx2.example.com is backed up in a wave that moves mailboxes",
+    );
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("backup mbx2 full after", "backup mbx2 incremental after"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::BackupFirst]);
+    assert_reports(&v, Rule::BackupFirst, "after its upgrade must be full");
+    // mbx1 ends empty: no backup after its upgrade.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("pool-in mbx1;", "pool-in mbx1; backup mbx1 full after;"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::BackupFirst]);
+    assert_reports(&v, Rule::BackupFirst, "does not call for here");
+    // `never`, or a patch within one major version: none.
+    let never = INVENTORY.replace(
+        "roles:\n",
+        "policy: { backup_after_upgrade: never }\nroles:\n",
+    );
+    assert_rules(&check(&never, PLAN, PLACEMENT)?, &[Rule::BackupFirst]);
+    let minor = INVENTORY.replace("\"10.1.5\"", "\"9.0.0_P41\"");
+    assert_rules(
+        &check(
+            &minor,
+            &PLAN.replace("; backup mbx2 full after", ""),
+            PLACEMENT,
+        )?,
+        &[],
+    );
     Ok(())
 }
 
@@ -857,6 +933,115 @@ fn rule_7_no_store_goes_above_max_fill() -> Result {
         Rule::Capacity,
         "mbx1.example.com would hold 35 GiB, above 90% of 16 GiB",
     );
+    Ok(())
+}
+
+#[test]
+fn rule_7_a_store_keeps_its_moved_copies_until_a_purge() -> Result {
+    // 60 GiB disks (ceiling 54 GiB): mbx2 may take everyone back (35 GiB)
+    // only once carol's old copy (20 GiB) is purged.
+    let small = INVENTORY.replace("disk: 100GiB", "disk: 60GiB");
+    assert_rules(&check(&small, PLAN, PLACEMENT)?, &[]);
+
+    // A dropped purge: the copy stays, the disk with it.
+    let v = check(&small, &PLAN.replace("; purge mbx2 carol", ""), PLACEMENT)?;
+    assert_rules(&v, &[Rule::Capacity, Rule::Conservation]);
+    assert_reports(
+        &v,
+        Rule::Capacity,
+        "mbx2.example.com would hold 55 GiB, above 90% of 60 GiB",
+    );
+    assert_reports(
+        &v,
+        Rule::Capacity,
+        "mbx2.example.com keeps the copies of 1 account switched off it (such as carol@example.org) to the end: no purge deletes them",
+    );
+
+    // A purge in its switch's wave deletes nothing yet, and shares the wave
+    // with a move off its store.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("; purge mbx2 carol", "").replace(
+            "switch mbx2>mbx1 carol",
+            "switch mbx2>mbx1 carol; purge mbx2 carol",
+        ),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Capacity,
+        "purges carol@example.org from mbx2.example.com in the wave that switches it away",
+    );
+    assert_reports(
+        &v,
+        Rule::Batches,
+        "mbx2.example.com is purged in a wave that moves mailboxes off or onto it",
+    );
+
+    // A purge beside a copy onto its store (and since a wave's additions
+    // come before its releases, the copy and the old one peak together).
+    let v = check(
+        INVENTORY,
+        &PLAN
+            .replace("; purge mbx2 carol", "")
+            .replace("pool-in mbx2;", "pool-in mbx2; purge mbx2 carol;"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::Batches, Rule::Conservation]);
+    assert_reports(&v, Rule::Conservation, "peaks at 3 mailboxes and 55 GiB");
+
+    // Earlier than it needs to be, it leaves less time to check the moves.
+    let v = check(
+        INVENTORY,
+        &PLAN
+            .replace("; purge mbx2 carol", "")
+            .replace("5: health-check mx1; undrain mx1", "5: purge mbx2 carol"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::Capacity]);
+    assert_reports(
+        &v,
+        Rule::Capacity,
+        "purges mbx2.example.com in wave 5, but it could wait until wave 7, before it receives copies in wave 9",
+    );
+
+    // A purge that names what its store does not hold.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("purge mbx2 carol", "purge mbx2 carol,alice"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Conservation,
+        "purges alice@example.com from mbx2.example.com, which holds no copy of it",
+    );
+
+    // `at-end`: every purge in the last wave, and the copies counted until then.
+    let at_end = INVENTORY.replace("roles:\n", "policy: { purge: at-end }\nroles:\n");
+    let v = check(&at_end, PLAN, PLACEMENT)?;
+    assert_rules(&v, &[Rule::Capacity]);
+    assert_reports(
+        &v,
+        Rule::Capacity,
+        "a purge in wave 7 of 12: policy purge: at-end puts every purge in the last wave",
+    );
+    let late = PLAN.replace("; purge mbx2 carol", "").replace(
+        "purge mbx1 alice,bob,carol",
+        "purge mbx1 alice,bob,carol; purge mbx2 carol",
+    );
+    let v = check(&at_end, &late, "mbx1 15/2 35/3 0/0; mbx2 20/1 55/3 35/3")?;
+    assert_rules(&v, &[]);
+
+    // `never`: no purge step, and the copies keep their disk.
+    let never = INVENTORY.replace("roles:\n", "policy: { purge: never }\nroles:\n");
+    let v = check(&never, PLAN, PLACEMENT)?;
+    assert_reports(&v, Rule::Capacity, "a purge step under policy purge: never");
+    let none = late
+        .replace("; purge mbx1 alice,bob,carol", "")
+        .replace("; purge mbx2 carol", "");
+    let v = check(&never, &none, "mbx1 15/2 35/3 0/0; mbx2 20/1 55/3 35/3")?;
+    assert_rules(&v, &[]);
     Ok(())
 }
 
@@ -946,7 +1131,7 @@ fn rule_8_no_mailbox_is_lost_or_duplicated() -> Result {
     assert_reports(
         &v,
         Rule::Conservation,
-        "the step says 1 bytes, but its accounts' listed sizes add up to 21474836480 bytes",
+        "the step says 1 bytes, but its accounts' sizes with size_overhead add up to 21474836480 bytes",
     );
     Ok(())
 }
@@ -1431,7 +1616,7 @@ fn a_large_plan_checks_in_one_pass() -> Result {
         .waves
         .iter_mut()
         .flat_map(|w| w.steps.iter_mut())
-        .filter(|s| s.kind.is_move())
+        .filter(|s| s.kind.is_move() || s.kind == StepKind::Purge)
     {
         step.accounts = Some(everyone.clone());
         step.bytes = Some(bytes);

@@ -49,6 +49,8 @@ pub(super) struct Timeline<'p> {
     /// Per server: its pool-out and pool-in steps, in plan order.
     pub pool_outs: Vec<Vec<At<'p>>>,
     pub pool_ins: Vec<Vec<At<'p>>>,
+    /// Per server: its purge steps, in plan order.
+    pub purges: Vec<Vec<At<'p>>>,
     /// Per wave (index `wave - 1`): its move steps, in plan order.
     pub moves: Vec<Vec<Move<'p>>>,
     /// Per wave (index `wave - 1`): its upgrades of known servers.
@@ -68,6 +70,7 @@ impl<'p> Timeline<'p> {
             backups: vec![Vec::new(); servers],
             pool_outs: vec![Vec::new(); servers],
             pool_ins: vec![Vec::new(); servers],
+            purges: vec![Vec::new(); servers],
             moves: Vec::with_capacity(plan.waves.len()),
             upgrades_in: Vec::with_capacity(plan.waves.len()),
             upgrade_steps: Vec::with_capacity(plan.waves.len()),
@@ -158,15 +161,35 @@ impl<'p> Timeline<'p> {
                 self.upgrades[id.index()].push(at);
             }
             StepKind::Backup => {
-                if step.mode.is_none() {
-                    report.step(
-                        at.wave,
-                        step,
-                        Rule::Format,
-                        "a backup step without `mode`".to_string(),
-                    );
+                for (missing, field) in
+                    [(step.mode.is_none(), "mode"), (step.when.is_none(), "when")]
+                {
+                    if missing {
+                        report.step(
+                            at.wave,
+                            step,
+                            Rule::Format,
+                            format!("a backup step without `{field}`"),
+                        );
+                    }
                 }
                 self.backups[id.index()].push(at);
+            }
+            StepKind::Purge => {
+                for (missing, field) in [
+                    (step.accounts.is_none(), "accounts"),
+                    (step.bytes.is_none(), "bytes"),
+                ] {
+                    if missing {
+                        report.step(
+                            at.wave,
+                            step,
+                            Rule::Format,
+                            format!("a purge step without `{field}`"),
+                        );
+                    }
+                }
+                self.purges[id.index()].push(at);
             }
             StepKind::PoolOut => self.pool_outs[id.index()].push(at),
             StepKind::PoolIn => self.pool_ins[id.index()].push(at),

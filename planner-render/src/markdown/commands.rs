@@ -66,6 +66,7 @@ fn command(
             manual("take the store out of `zimbraMailHostPool` of its classes of service")
         }
         StepKind::PoolIn => manual("put the store back in `zimbraMailHostPool`"),
+        StepKind::Purge => ("the store purged", code(flavour.purger, true)),
         StepKind::MoveData => ("the source store", move_command(plan, flavour, "data")),
         StepKind::MoveSwitch => (
             "the source store",

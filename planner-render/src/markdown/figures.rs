@@ -203,12 +203,12 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
     ((x * 1.05) / step).ceil() * step
 }
 
-/// Bytes per store over the waves, replayed from `placement.before` and the
-/// move steps: a copy adds to its target; a switch adds what was not copied
-/// yet and frees the source once the wave is over. Each point is the most a
-/// store holds during that wave; the first is the start, the last the end.
+/// Disk in use per store over the waves, replayed from `placement.before`
+/// and the steps: a copy adds to its target; a switch adds what was not
+/// copied yet; the source keeps the old copy until a purge step on it frees
+/// the purge's bytes once the wave is over. Each point is the most a store
+/// holds during that wave; the first is the start, the last the end.
 pub(super) fn replay(plan: &Plan) -> BTreeMap<&str, Vec<u64>> {
-    let overhead = plan.policy.size_overhead;
     let mut now: BTreeMap<&str, u64> = plan
         .placement
         .before
@@ -219,12 +219,20 @@ pub(super) fn replay(plan: &Plan) -> BTreeMap<&str, Vec<u64>> {
     let mut pending: BTreeMap<(&str, &str), u64> = BTreeMap::new();
     for wave in &plan.waves {
         let mut releases: Vec<(&str, u64)> = Vec::new();
-        for step in wave.steps.iter().filter(|s| s.kind.is_move()) {
+        for step in &wave.steps {
+            if step.kind == StepKind::Purge {
+                if let Some(store) = step.server.as_deref() {
+                    releases.push((store, step.bytes.unwrap_or(0)));
+                }
+                continue;
+            }
+            if !step.kind.is_move() {
+                continue;
+            }
             let (Some(src), Some(tgt)) = (step.source.as_deref(), step.target.as_deref()) else {
                 continue;
             };
-            let raw = step.bytes.unwrap_or(0);
-            let bytes = raw.saturating_add((raw as f64 * overhead) as u64);
+            let bytes = step.bytes.unwrap_or(0);
             let copied = pending.entry((src, tgt)).or_insert(0);
             let added = if step.kind == StepKind::MoveData {
                 *copied = copied.saturating_add(bytes);
@@ -232,7 +240,6 @@ pub(super) fn replay(plan: &Plan) -> BTreeMap<&str, Vec<u64>> {
             } else {
                 let covered = (*copied).min(bytes);
                 *copied -= covered;
-                releases.push((src, bytes));
                 bytes - covered
             };
             if let Some(b) = now.get_mut(tgt) {
@@ -244,8 +251,8 @@ pub(super) fn replay(plan: &Plan) -> BTreeMap<&str, Vec<u64>> {
                 v.push(*b);
             }
         }
-        for (src, bytes) in releases {
-            if let Some(b) = now.get_mut(src) {
+        for (store, bytes) in releases {
+            if let Some(b) = now.get_mut(store) {
                 *b = b.saturating_sub(bytes);
             }
         }
@@ -312,12 +319,32 @@ mod tests {
     fn the_fill_replayed_over_the_waves() {
         let plan = testing::plan();
         let gib = 1 << 30;
+        // The switch in wave 2 moves alice; mbx1 keeps her old copy, since
+        // this plan has no purge.
         assert_eq!(
             replay(&plan),
             BTreeMap::from([
-                ("mbx1.example.com", vec![gib, gib, gib, 0, 0]),
+                ("mbx1.example.com", vec![gib, gib, gib, gib, gib]),
                 ("mbx2.example.com", vec![0, 0, gib, gib, gib]),
             ])
+        );
+        // A purge in a fourth wave frees it once that wave is over.
+        let mut purged = plan.clone();
+        let mut purge = testing::step(&mut purged, "upgrade:mbx1.example.com").clone();
+        purge.id = "purge:mbx1.example.com".to_string();
+        purge.kind = StepKind::Purge;
+        purge.actions = None;
+        purge.checks = None;
+        purge.accounts = Some(vec!["alice@example.com".to_string()]);
+        purge.bytes = Some(gib);
+        purged.waves.push(planner_core::plan::Wave {
+            index: 4,
+            steps: vec![purge],
+            estimated_duration_s: None,
+        });
+        assert_eq!(
+            replay(&purged)["mbx1.example.com"],
+            vec![gib, gib, gib, gib, gib, 0]
         );
         assert_eq!(capacities(&plan).map(|c| c.len()), Some(2));
         let mut old = plan.clone();

@@ -188,9 +188,9 @@ fn chart(
     paragraph(
         out,
         &format!(
-            "One line per store: what it holds at the start, the most it holds during each wave \
-             (a copy lands on its target before the switch frees its source), and at the end, \
-             replayed from the move steps{}.",
+            "One line per store: the disk it uses at the start, the most it uses during each \
+             wave (a copy lands on its target, and the source keeps the old copy until its \
+             purge), and at the end, replayed from the steps{}.",
             if ceiling.is_some() {
                 ", as a share of its disk; one more line marks the max\\_fill ceiling"
             } else {
@@ -312,9 +312,9 @@ store within (table 3.2).
 
 ### Fill across the waves
 
-One line per store: what it holds at the start, the most it holds during each wave (a copy lands on
-its target before the switch frees its source), and at the end, replayed from the move steps, as a
-share of its disk; one more line marks the max\_fill ceiling.
+One line per store: the disk it uses at the start, the most it uses during each wave (a copy lands
+on its target, and the source keeps the old copy until its purge), and at the end, replayed from the
+steps, as a share of its disk; one more line marks the max\_fill ceiling.
 
 ```mermaid
 %%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "#1f77b4, #ff7f0e, #000000"}}}}%%
@@ -322,7 +322,7 @@ xychart-beta
     title "Fill per store (% of disk)"
     x-axis "Wave" ["start", "1", "2", "3", "end"]
     y-axis "% of disk" 0 --> 100
-    line [10, 10, 10, 0, 0]
+    line [10, 10, 10, 10, 10]
     line [0, 0, 10, 10, 10]
     line [90, 90, 90, 90, 90]
 ```

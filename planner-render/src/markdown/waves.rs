@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use planner_core::plan::{Action, Plan, Step, StepKind};
+use planner_core::plan::{Action, BackupWhen, Plan, Step, StepKind};
 
 use super::figures::backup_mode;
 use super::prose::{capitalized, code, escape, inline, paragraph, sentence};
@@ -73,7 +73,16 @@ pub(super) fn where_(step: &Step) -> String {
 fn details(step: &Step) -> String {
     let why = sentence(&inline(&step.why, true));
     match step.kind {
-        StepKind::Backup => format!("{} backup: {why}", capitalized(backup_mode(step.mode))),
+        StepKind::Backup => format!(
+            "{} backup{}: {why}",
+            capitalized(backup_mode(step.mode)),
+            if step.when == Some(BackupWhen::AfterUpgrade) {
+                " after the upgrade"
+            } else {
+                ""
+            }
+        ),
+        StepKind::Purge => format!("{why} {}.", names(step)),
         StepKind::Upgrade => format!(
             "{} → {}{}; {}{why}",
             escape(step.from_version.as_deref().unwrap_or("?")),

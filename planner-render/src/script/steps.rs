@@ -55,6 +55,7 @@ pub(super) fn render_step(
             render_move(out, cx.plan, cx.flavour, wave, step)
         }
         StepKind::Upgrade => upgrade(out, cx, wave, step),
+        StepKind::Purge => purge(out, cx.flavour, step),
         StepKind::PoolOut | StepKind::PoolIn => {
             writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
             manual(out, IN, &step.id, &manual_lines(step))
@@ -79,6 +80,31 @@ fn backup(out: &mut dyn Write, flavour: &Flavour, step: &Step) -> io::Result<()>
         sh_quote(server(step)),
         flavour.tool,
         if full { " deep true" } else { "" }
+    )
+}
+
+/// A purge: the old copies of every mailbox moved off the store are
+/// deleted. The plan lists them; since each purge follows the previous one
+/// on the store, `all` deletes exactly those.
+fn purge(out: &mut dyn Write, flavour: &Flavour, step: &Step) -> io::Result<()> {
+    let accounts = step.accounts.as_deref().unwrap_or(&[]);
+    comment(
+        out,
+        IN,
+        "  ",
+        &format!(
+            "Deletes the old copies of the {} account{} switched off this store since              its last purge (the plan lists them), freeing {}.",
+            accounts.len(),
+            if accounts.len() == 1 { "" } else { "s" },
+            planner_core::inventory::Bytes(step.bytes.unwrap_or(0))
+        ),
+    )?;
+    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
+    writeln!(
+        out,
+        "{IN}run_on {} {}",
+        sh_quote(server(step)),
+        flavour.purger
     )
 }
 

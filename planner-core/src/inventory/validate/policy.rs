@@ -8,7 +8,9 @@ use crate::diagnostic::did_you_mean;
 use crate::inventory::model::{Policy, Rates};
 use crate::inventory::names::Account;
 use crate::inventory::profile::Profile;
-use crate::inventory::raw::{EvacuatePolicy, FractionText, RawPolicy, RawRates, Strategy};
+use crate::inventory::raw::{
+    DurationText, EvacuatePolicy, FractionText, RawPolicy, RawRates, Strategy,
+};
 use crate::inventory::units::{BytesPerSecond, Fraction, Seconds};
 
 /// The policy with defaults filled in.
@@ -48,6 +50,8 @@ pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'
         max_parallel_moves,
         max_moves_per_source,
         max_parallel_upgrades,
+        purge: raw.purge.unwrap_or_default(),
+        backup_after_upgrade: raw.backup_after_upgrade.unwrap_or_default(),
         cross_site_moves: raw.cross_site_moves.unwrap_or(false),
         allow_outage,
         notify,
@@ -151,10 +155,34 @@ fn resolve_rates(r: &RawRates, ctx: &mut Ctx<'_>) -> Option<Rates> {
         r.upgrade.text(),
         Seconds::parse,
     );
+    let backup = match &r.backup {
+        Some(t) => Some(parse_unit(
+            ctx,
+            "policy.rates.backup",
+            t.text(),
+            BytesPerSecond::parse,
+        )?),
+        None => None,
+    };
+    let duration = |ctx: &mut Ctx<'_>, key: &str, text: Option<&DurationText>, default: u64| {
+        text.map_or(Some(Seconds(default)), |t| {
+            parse_unit(
+                ctx,
+                &format!("policy.rates.{key}"),
+                t.text(),
+                Seconds::parse,
+            )
+        })
+    };
+    let health_check = duration(ctx, "health_check", r.health_check.as_ref(), 5 * 60);
+    let manual = duration(ctx, "manual", r.manual.as_ref(), 10 * 60);
     Some(Rates {
         copy: copy?,
         delta_fraction: delta?,
         switch_per_account: switch?,
         upgrade: upgrade?,
+        backup,
+        health_check: health_check?,
+        manual: manual?,
     })
 }
