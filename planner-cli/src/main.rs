@@ -92,7 +92,7 @@ enum Command {
     },
     /// Check a JSON plan against the safety rules and the inventory; exit 0 only if every rule holds.
     Verify {
-        /// The plan (JSON, upgrade-plan/v1).
+        /// The plan (JSON, upgrade-plan/v2).
         plan: PathBuf,
         /// The inventory it was made from.
         #[arg(long)]
@@ -128,7 +128,7 @@ enum Command {
 enum SchemaKind {
     /// The inventory format.
     Inventory,
-    /// The plan format (upgrade-plan/v1).
+    /// The plan format (upgrade-plan/v2).
     Plan,
 }
 
@@ -137,7 +137,7 @@ enum SchemaKind {
 enum Format {
     /// A summary, then one line per step.
     Text,
-    /// The plan contract (upgrade-plan/v1).
+    /// The plan contract (upgrade-plan/v2).
     Json,
     /// The plan contract as YAML (the same data as json).
     Yaml,

@@ -110,9 +110,17 @@ fn malformed(label: &str, error: &serde_json::Error) -> Outcome {
         message.truncate(cut);
     }
     eprintln!(
-        "{label}:{}:{}: error: the plan is not a valid upgrade-plan/v1 JSON document: {message}",
+        "{label}:{}:{}: error: the plan is not a valid {FORMAT} JSON document: {message}",
         error.line(),
         error.column()
     );
+    if ["`drain`", "`undrain`", "`health-check`"]
+        .iter()
+        .any(|kind| message.starts_with(&format!("unknown variant {kind}")))
+    {
+        eprintln!(
+            "  hint: {FORMAT} has no drain, undrain or health-check steps: they are actions of the upgrade step; plan again with this planner"
+        );
+    }
     Outcome::Refused
 }

@@ -15,7 +15,7 @@
 //! 2. [`inventory::Document::validate`] checks everything and returns a
 //!    [`inventory::Checked`] inventory with its warnings, or every problem at once
 //!    ([`Refusal`]);
-//! 3. [`engine::plan`] computes the [`plan::Plan`] (the versioned `upgrade-plan/v1`
+//! 3. [`engine::plan`] computes the [`plan::Plan`] (the versioned `upgrade-plan/v2`
 //!    contract, serializable with serde), or says why no safe plan exists
 //!    ([`engine::NoSafePlan`], with the capacity that would make one);
 //! 4. [`verify::verify`] checks any plan against the safety rules, independently

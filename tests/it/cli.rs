@@ -362,6 +362,89 @@ fn committed_plan_schema_is_current_and_example_plans_validate() {
 }
 
 #[test]
+fn the_plan_schema_pins_the_format_and_each_kinds_fields() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&planner(["schema", "plan"]).output().stdout()).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let output = planner([
+        "plan",
+        "examples/enterprise.yaml",
+        "--format",
+        "json",
+        "--now",
+        NOW,
+    ])
+    .output();
+    let plan: serde_json::Value = serde_json::from_slice(output.stdout_bytes()).expect("JSON");
+    assert!(validator.is_valid(&plan));
+    // Each edit must make the plan invalid, naming what is wrong.
+    let first = |kind: &str, plan: &serde_json::Value| -> (usize, usize) {
+        for (w, wave) in plan["waves"].as_array().expect("waves").iter().enumerate() {
+            for (s, step) in wave["steps"].as_array().expect("steps").iter().enumerate() {
+                if step["kind"] == kind {
+                    return (w, s);
+                }
+            }
+        }
+        panic!("no {kind} step");
+    };
+    let edits: [(&str, &str, &str, Option<&str>); 7] = [
+        ("format", "", "", Some("upgrade-plan/v1")),
+        ("move-data", "target", "target", None),
+        ("move-switch", "accounts", "accounts", None),
+        ("backup", "when", "when", None),
+        ("purge", "accounts", "accounts", None),
+        ("upgrade", "actions", "actions", None),
+        ("upgrade", "kind", "drain", Some("drain")),
+    ];
+    for (kind, field, named, value) in edits {
+        let mut bad = plan.clone();
+        if kind == "format" {
+            bad["format"] = serde_json::json!(value);
+        } else {
+            let (w, s) = first(kind, &bad);
+            let step = &mut bad["waves"][w]["steps"][s];
+            match value {
+                Some(v) => step[field] = serde_json::json!(v),
+                None => {
+                    step.as_object_mut().expect("a step").remove(field);
+                }
+            }
+        }
+        let errors: Vec<String> = validator.iter_errors(&bad).map(|e| e.to_string()).collect();
+        assert!(
+            errors.iter().any(|e| e.contains(named) || kind == "format"),
+            "{kind}.{field}: {errors:#?}"
+        );
+    }
+    // The planner's own reader names an unknown kind too.
+    let mut bad = plan.clone();
+    let (w, s) = first("upgrade", &bad);
+    bad["waves"][w]["steps"][s]["kind"] = serde_json::json!("drain");
+    let dir = scratch!("unknown-kind");
+    let path = dir.join("plan.json");
+    std::fs::write(&path, serde_json::to_vec(&bad).expect("JSON")).expect("write");
+    let output = planner([
+        "verify",
+        path.to_str().expect("utf-8"),
+        "--inventory",
+        "examples/enterprise.yaml",
+    ])
+    .output();
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stderr().contains("unknown variant `drain`"),
+        "{}",
+        output.stderr()
+    );
+    assert!(
+        output.stderr().contains("actions of the upgrade step"),
+        "{}",
+        output.stderr()
+    );
+}
+
+#[test]
 fn text_is_plain_when_piped_and_coloured_only_on_request() {
     // stdout is a pipe here: no escape codes, whatever NO_COLOR says.
     let output = planner(["plan", "tests/plans/one-mta.yaml", "--now", NOW])

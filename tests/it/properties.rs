@@ -55,6 +55,10 @@ struct Inv {
     move_by: &'static str,
     two_stage: bool,
     backup: &'static str,
+    /// `purge`, `backup_after_upgrade` and `max_moves_per_source`.
+    purge: &'static str,
+    backup_after: &'static str,
+    moves_per_source: u32,
     parallel_moves: u32,
     parallel_upgrades: u32,
     cross_site: bool,
@@ -146,6 +150,9 @@ fn inventory() -> impl Strategy<Value = Inv> {
         prop::option::weighted(0.25, (1u32..4, any::<bool>())),
         prop::bool::weighted(0.08),
         1u32..5,
+        prop::sample::select(vec!["before-reuse", "before-reuse", "at-end", "never"]),
+        prop::sample::select(vec!["major", "major", "always", "never"]),
+        prop::sample::select(vec![1u32, 1, 2]),
     );
     // Per store: a fill (0 to 105% of its disk), a number of mailboxes, and
     // a seed for their sizes (most small, a few large) and domains.
@@ -201,6 +208,9 @@ fn inventory() -> impl Strategy<Value = Inv> {
                 move_by: p.3,
                 two_stage: p.4,
                 backup: p.5,
+                purge: o.6,
+                backup_after: o.7,
+                moves_per_source: o.8,
                 parallel_moves: p.6,
                 parallel_upgrades: if o.5 > 2 { o.5 } else { p.7 },
                 cross_site: p.8,
@@ -287,6 +297,11 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
         out,
         "  max_parallel_moves: {}\n  max_parallel_upgrades: {}\n  cross_site_moves: {}",
         inv.parallel_moves, inv.parallel_upgrades, inv.cross_site
+    );
+    let _ = writeln!(
+        out,
+        "  purge: {}\n  backup_after_upgrade: {}\n  max_moves_per_source: {}",
+        inv.purge, inv.backup_after, inv.moves_per_source
     );
     if inv.evacuate_never {
         let _ = writeln!(out, "  evacuate: never");

@@ -5,7 +5,7 @@
 //! the input model and from the engine's working state: the engine builds a
 //! `Plan`, renderers and the checker only read one.
 //!
-//! Compatibility: within `upgrade-plan/v1` fields may be added, never removed
+//! Compatibility: within `upgrade-plan/v2` fields may be added, never removed
 //! or changed in meaning; readers must ignore fields they do not know.
 
 mod decisions;
@@ -280,6 +280,45 @@ impl StepKind {
         }
     }
 
+    /// Every kind, in the order steps are sorted within a wave.
+    pub const ALL: [StepKind; 7] = [
+        StepKind::Backup,
+        StepKind::PoolOut,
+        StepKind::MoveData,
+        StepKind::MoveSwitch,
+        StepKind::Upgrade,
+        StepKind::PoolIn,
+        StepKind::Purge,
+    ];
+
+    /// The fields a step of this kind must have beyond `id`, `kind`, `why`
+    /// and `estimated_duration_s`: the schema requires them and the checker
+    /// refuses a step without one.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            StepKind::Backup => &["server", "mode", "when"],
+            StepKind::PoolOut | StepKind::PoolIn => &["server"],
+            StepKind::Upgrade => &[
+                "server",
+                "from_version",
+                "to_version",
+                "actions",
+                "outage",
+                "checks",
+                "waits_for",
+            ],
+            StepKind::MoveData | StepKind::MoveSwitch => &[
+                "source",
+                "target",
+                "accounts",
+                "domains",
+                "bytes",
+                "candidates",
+            ],
+            StepKind::Purge => &["server", "accounts", "bytes"],
+        }
+    }
+
     /// Whether it moves mailboxes.
     pub fn is_move(self) -> bool {
         matches!(self, StepKind::MoveData | StepKind::MoveSwitch)
@@ -452,8 +491,38 @@ pub struct Step {
     pub unavailable_per_account_s: Option<u64>,
     /// Why this step is here, in this wave.
     pub why: String,
-    /// Estimated duration in seconds; null without rates or for manual steps.
+    /// Estimated duration in seconds; null without rates, and for purges and
+    /// for backups without a backup rate.
     pub estimated_duration_s: Option<u64>,
+}
+
+impl Step {
+    /// Whether the step has the named field (one of [`StepKind::fields`]).
+    pub fn has(&self, field: &str) -> bool {
+        match field {
+            "server" => self.server.is_some(),
+            "mode" => self.mode.is_some(),
+            "when" => self.when.is_some(),
+            "from_version" => self.from_version.is_some(),
+            "to_version" => self.to_version.is_some(),
+            "actions" => self.actions.is_some(),
+            "outage" => self.outage.is_some(),
+            "source" => self.source.is_some(),
+            "target" => self.target.is_some(),
+            "accounts" => self.accounts.is_some(),
+            "domains" => self.domains.is_some(),
+            "bytes" => self.bytes.is_some(),
+            "candidates" => self.candidates.is_some(),
+            "checks" => self.checks.is_some(),
+            "waits_for" => self.waits_for.is_some(),
+            _ => true,
+        }
+    }
+
+    /// The fields its kind requires that it lacks.
+    pub fn missing(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kind.fields().iter().copied().filter(|f| !self.has(f))
+    }
 }
 
 /// An order edge: this upgrade waits for another server's.
@@ -513,5 +582,24 @@ pub struct Placement {
 
 /// The JSON Schema of the plan format.
 pub fn schema() -> serde_json::Value {
-    schemars::schema_for!(Plan).to_value()
+    let mut schema = schemars::schema_for!(Plan).to_value();
+    if let Some(format) = schema.pointer_mut("/properties/format") {
+        format["const"] = serde_json::json!(FORMAT);
+    }
+    if let Some(step) = schema.pointer_mut("/$defs/Step") {
+        if let Some(required) = step["required"].as_array_mut() {
+            required.push(serde_json::json!("estimated_duration_s"));
+        }
+        let rules: Vec<serde_json::Value> = StepKind::ALL
+            .iter()
+            .map(|kind| {
+                serde_json::json!({
+                    "if": { "properties": { "kind": { "const": kind.as_str() } }, "required": ["kind"] },
+                    "then": { "required": kind.fields() },
+                })
+            })
+            .collect();
+        step["allOf"] = serde_json::Value::Array(rules);
+    }
+    schema
 }

@@ -232,11 +232,8 @@ fn actions(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
         for at in &t.upgrades[id.index()] {
             let (wave, step) = (at.wave, at.step);
             let mut problem = |rule: Rule, message: String| report.step(wave, step, rule, message);
+            // A missing `actions` is reported with the step's other missing fields.
             let Some(actions) = step.actions.as_deref() else {
-                problem(
-                    Rule::Format,
-                    "an upgrade step without `actions`".to_string(),
-                );
                 continue;
             };
             let name = &server.name;

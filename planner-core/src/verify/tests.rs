@@ -168,6 +168,7 @@ fn step(inv: &Inventory, text: &str) -> Step {
         s.accounts = Some(accounts);
         s.domains = Some(Vec::new());
         s.bytes = Some(bytes);
+        s.candidates = Some(Vec::new());
         return s;
     }
     let server = host(words[1]);
@@ -211,6 +212,7 @@ fn step(inv: &Inventory, text: &str) -> Step {
             }
             s.actions = Some(actions);
             s.checks = Some(checks);
+            s.waits_for = Some(Vec::new());
         }
         _ => {}
     }

@@ -112,17 +112,25 @@ impl<'p> Timeline<'p> {
                     format!("the step id `{}` is used more than once", step.id),
                 );
             }
+            for field in step.missing() {
+                let kind = step.kind.as_str();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                report.step(
+                    w,
+                    step,
+                    Rule::Format,
+                    format!("{article} {kind} step without `{field}`"),
+                );
+            }
             if step.kind.is_move() {
                 moves.push(read_move(w, step, ctx, report));
                 continue;
             }
             let Some(name) = step.server.as_deref() else {
-                report.step(
-                    w,
-                    step,
-                    Rule::Format,
-                    format!("a {} step without `server`", step.kind.as_str()),
-                );
                 continue;
             };
             if step.kind == StepKind::Upgrade {
@@ -160,37 +168,8 @@ impl<'p> Timeline<'p> {
                 read_upgrade(at, id, ctx, report);
                 self.upgrades[id.index()].push(at);
             }
-            StepKind::Backup => {
-                for (missing, field) in
-                    [(step.mode.is_none(), "mode"), (step.when.is_none(), "when")]
-                {
-                    if missing {
-                        report.step(
-                            at.wave,
-                            step,
-                            Rule::Format,
-                            format!("a backup step without `{field}`"),
-                        );
-                    }
-                }
-                self.backups[id.index()].push(at);
-            }
-            StepKind::Purge => {
-                for (missing, field) in [
-                    (step.accounts.is_none(), "accounts"),
-                    (step.bytes.is_none(), "bytes"),
-                ] {
-                    if missing {
-                        report.step(
-                            at.wave,
-                            step,
-                            Rule::Format,
-                            format!("a purge step without `{field}`"),
-                        );
-                    }
-                }
-                self.purges[id.index()].push(at);
-            }
+            StepKind::Backup => self.backups[id.index()].push(at),
+            StepKind::Purge => self.purges[id.index()].push(at),
             StepKind::PoolOut => self.pool_outs[id.index()].push(at),
             StepKind::PoolIn => self.pool_ins[id.index()].push(at),
             _ => {}
@@ -217,27 +196,20 @@ impl<'p> Timeline<'p> {
 
 fn read_upgrade(at: At<'_>, id: ServerId, ctx: &Ctx<'_>, report: &mut Report) {
     let step = at.step;
-    match step.to_version.as_deref() {
-        None => report.step(
+    // A missing `to_version` is reported with the step's other missing fields.
+    if let Some(to) = step.to_version.as_deref()
+        && Version::new(to).against(ctx.target()) != AgainstTarget::At
+    {
+        report.step(
             at.wave,
             step,
-            Rule::Format,
-            "an upgrade step without `to_version`".to_string(),
-        ),
-        Some(to) => {
-            if Version::new(to).against(ctx.target()) != AgainstTarget::At {
-                report.step(
-                    at.wave,
-                    step,
-                    Rule::Complete,
-                    format!(
-                        "upgrades {} to {to}, not to the target {}",
-                        ctx.name(id),
-                        ctx.target()
-                    ),
-                );
-            }
-        }
+            Rule::Complete,
+            format!(
+                "upgrades {} to {to}, not to the target {}",
+                ctx.name(id),
+                ctx.target()
+            ),
+        );
     }
 }
 
@@ -245,12 +217,6 @@ fn read_move<'p>(w: u32, step: &'p Step, ctx: &Ctx<'_>, report: &mut Report) -> 
     let kind = step.kind.as_str();
     let mut end = |field: &str, name: Option<&'p str>| -> (Option<ServerId>, String) {
         let Some(name) = name else {
-            report.step(
-                w,
-                step,
-                Rule::Format,
-                format!("a {kind} step without `{field}`"),
-            );
             return (None, String::new());
         };
         let id = ctx.resolve(name);
@@ -278,24 +244,8 @@ fn read_move<'p>(w: u32, step: &'p Step, ctx: &Ctx<'_>, report: &mut Report) -> 
             }
             list
         }
-        None => {
-            report.step(
-                w,
-                step,
-                Rule::Format,
-                format!("a {kind} step without `accounts`"),
-            );
-            &[]
-        }
+        None => &[],
     };
-    if step.bytes.is_none() {
-        report.step(
-            w,
-            step,
-            Rule::Format,
-            format!("a {kind} step without `bytes`"),
-        );
-    }
     let replay = match (source, target) {
         (Some(s), Some(t)) => {
             s != t && ctx.server(s).is_mailstore() && ctx.server(t).is_mailstore()
