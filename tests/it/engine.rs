@@ -1204,3 +1204,89 @@ servers:
     let one_mailbox = 1.0 / (0.9 * 100.0);
     assert!(spread <= 0.05 + one_mailbox + 1e-9, "fills {fills:?}");
 }
+
+/// An inventory where every store can be emptied onto stores already at the
+/// target: `sites` sites of `stores` stores, the last of each site new and
+/// empty, the others `per_store` mailboxes of 1 GiB on a 400 GiB disk, with
+/// the enterprise example's rates.
+fn pipelined_inventory(sites: usize, stores: usize, per_store: usize) -> String {
+    let mut text = String::from(
+        "format: 1\ntarget_version: \"10.1.5\"\npolicy:\n  rates: { copy: 200MiB/s, delta_fraction: 5%, switch_per_account: 3s, upgrade: 40m }\nservers:\n",
+    );
+    for (name, role) in [
+        ("ldap1", "ldap-master"),
+        ("ldap2", "ldap-replica"),
+        ("mta1", "mta"),
+        ("mta2", "mta"),
+        ("proxy1", "proxy"),
+        ("proxy2", "proxy"),
+    ] {
+        text.push_str(&format!(
+            "  - {{ name: {name}.example.com, roles: [{role}], version: \"9.0.0_P40\" }}\n"
+        ));
+    }
+    for site in 0..sites {
+        for store in 0..stores {
+            let version = if store + 1 == stores {
+                "10.1.5"
+            } else {
+                "9.0.0_P40"
+            };
+            text.push_str(&format!(
+                "  - {{ name: mbx{store}.dc{site}.example.com, roles: [mailstore], version: \"{version}\", site: dc{site}, capacity: {{ disk: 400GiB }}, last_backup: {{ full: \"2026-11-27T01:00:00Z\" }} }}\n"
+            ));
+        }
+    }
+    text.push_str("mailboxes:\n");
+    for site in 0..sites {
+        for store in 0..stores - 1 {
+            for m in 0..per_store {
+                text.push_str(&format!(
+                    "  - {{ account: u{m}.s{store}@dc{site}.example.org, store: mbx{store}.dc{site}.example.com, size: 1GiB }}\n"
+                ));
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn evacuations_run_beside_the_upgrades_when_upgraded_stores_have_room() {
+    // SPEC section 5: with one upgrade at a time, where every store can be
+    // emptied onto stores already at the target, the plan lasts within 10%
+    // of its upgrade steps and has at most 1.2 x upgrades + 3 waves. Each
+    // site is a chain (a store empties onto the one upgraded before it: its
+    // switch, its upgrade, the purge of its old copies, the next copy onto
+    // it), four waves a store, so four sites or more fill every wave.
+    for (sites, stores, per_store) in [(4, 5, 100), (6, 4, 150), (5, 6, 80), (10, 3, 200)] {
+        let name = format!("{sites} sites of {stores} stores, {per_store} mailboxes each");
+        let plan = judged(&name, &pipelined_inventory(sites, stores, per_store));
+        let upgrades: Vec<&planner_core::plan::Step> = plan
+            .waves
+            .iter()
+            .flat_map(|w| &w.steps)
+            .filter(|s| s.kind == StepKind::Upgrade)
+            .collect();
+        let upgrade_time: u64 = upgrades.iter().filter_map(|s| s.estimated_duration_s).sum();
+        let total = plan
+            .summary
+            .estimated_duration_s
+            .expect("rates give an estimate");
+        assert!(
+            total * 10 <= upgrade_time * 11,
+            "{name}: {total} s in all against {upgrade_time} s of upgrades"
+        );
+        let waves = plan.waves.len();
+        assert!(
+            waves * 5 <= upgrades.len() * 6 + 15,
+            "{name}: {waves} waves for {} upgrades",
+            upgrades.len()
+        );
+        // Every mailbox moves once, onto an upgraded store.
+        assert_eq!(
+            plan.summary.mailboxes_moved,
+            (sites * (stores - 1) * per_store) as u64
+        );
+        assert_eq!(plan.summary.mailboxes_moved_twice, 0);
+    }
+}

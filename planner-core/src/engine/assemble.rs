@@ -1,12 +1,12 @@
 //! Writes a schedule out as the `Plan` contract: stable step ids and order,
 //! estimates from the rates, placement before / peak / after, and the summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::graph::Order;
 use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
-use crate::inventory::{Checked, Inventory, Policy};
+use crate::inventory::{Checked, Inventory, Policy, ServerId};
 use crate::plan::{
     BackupMode, BackupWhen, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement,
     Plan, PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
@@ -129,6 +129,13 @@ fn waves(
     let mut total: Option<u64> = rates.map(|_| 0);
     let mut ids: BTreeMap<String, u32> = BTreeMap::new();
     let mut wave_of_slot: Vec<u32> = Vec::new();
+    // Per (source, target): the mailboxes of the last data copy and the
+    // written wave it is in, so that its switch (the same batch) copies the
+    // copy's sorted account names instead of sorting and fetching them again.
+    let mut copies: HashMap<(ServerId, ServerId), (&[u32], usize)> = HashMap::new();
+    // Per store: where the switches off it since its last purge are written
+    // (wave, step), for its next purge.
+    let mut switched: HashMap<ServerId, Vec<(usize, usize)>> = HashMap::new();
     for (n, slot) in scheduled.table.slots().iter().enumerate() {
         wave_of_slot.push((waves.len() + 1) as u32);
         if slot.steps.is_empty() {
@@ -139,20 +146,23 @@ fn waves(
             .steps
             .iter()
             .map(|d| {
-                let mut s = step(inv, policy, order, rank, d, &name);
-                if d.kind == StepKind::Backup
-                    && let Some(r) = policy.rates
-                    && let Some(rate) = r.backup
-                {
-                    let bytes = backed_up.get(&(n, d.server.index())).copied().unwrap_or(0);
-                    let read = if d.full_backup {
-                        u128::from(bytes)
-                    } else {
-                        u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
-                    };
-                    s.estimated_duration_s = Some(
-                        u64::try_from(read.div_ceil(u128::from(rate.0.max(1)))).unwrap_or(u64::MAX),
-                    );
+                let copied = match (d.kind, d.target) {
+                    (StepKind::MoveSwitch, Some(t)) => copies
+                        .get(&(d.server, t))
+                        .filter(|(mailboxes, _)| *mailboxes == d.mailboxes.as_slice())
+                        .and_then(|&(_, w)| copy_accounts(inv, &waves[w], d.server, t)),
+                    // A purge deletes what the switches off its store since
+                    // its last purge moved: their sorted lists, merged.
+                    (StepKind::Purge, _) => Some(merged(
+                        &waves,
+                        switched.remove(&d.server).unwrap_or_default(),
+                    )),
+                    _ => None,
+                };
+                let mut s = step(inv, policy, order, rank, d, &name, copied);
+                if d.kind == StepKind::Backup {
+                    let bytes = backed_up.get(&(n, d.server.index())).copied();
+                    s.estimated_duration_s = backup_estimate(policy, d, bytes.unwrap_or(0));
                 }
                 s
             })
@@ -174,6 +184,21 @@ fn waves(
         });
         if let (Some(t), Some(e)) = (total.as_mut(), estimate) {
             *t = t.saturating_add(e);
+        }
+        for d in &slot.steps {
+            if let (StepKind::MoveData, Some(t)) = (d.kind, d.target) {
+                copies.insert((d.server, t), (d.mailboxes.as_slice(), waves.len()));
+            }
+        }
+        for (position, s) in steps.iter().enumerate() {
+            if s.kind == StepKind::MoveSwitch
+                && let Some(source) = s.source.as_deref().and_then(|n| inv.server_id(n))
+            {
+                switched
+                    .entry(source)
+                    .or_default()
+                    .push((waves.len(), position));
+            }
         }
         waves.push(Wave {
             index,
@@ -299,6 +324,7 @@ fn step(
     rank: &[u32],
     d: &Draft,
     name: &dyn Fn(crate::inventory::ServerId) -> String,
+    copied: Option<Vec<String>>,
 ) -> Step {
     let kind = d.kind;
     let mut s = Step {
@@ -326,7 +352,7 @@ fn step(
     };
     let rates = policy.rates;
     if kind.is_move() {
-        move_fields(&mut s, inv, policy, rank, d, name);
+        move_fields(&mut s, inv, policy, rank, d, name, copied);
         return s;
     }
     let server = inv.server(d.server);
@@ -346,14 +372,7 @@ fn step(
             });
         }
         StepKind::Purge => {
-            let mut sorted: Vec<u32> = d.mailboxes.clone();
-            sorted.sort_unstable_by_key(|&m| rank[m as usize]);
-            s.accounts = Some(
-                sorted
-                    .iter()
-                    .map(|&m| inv.mailboxes[m as usize].account.to_string())
-                    .collect(),
-            );
+            s.accounts = Some(copied.unwrap_or_else(|| sorted_accounts(inv, rank, &d.mailboxes)));
             s.bytes = Some(footprints(inv, policy, &d.mailboxes));
         }
         StepKind::Upgrade => {
@@ -397,20 +416,14 @@ fn move_fields(
     rank: &[u32],
     d: &Draft,
     name: &dyn Fn(crate::inventory::ServerId) -> String,
+    copied: Option<Vec<String>>,
 ) {
     let kind = d.kind;
     let target = d.target.map(name).unwrap_or_default();
     s.id = format!("{}:{}>{}", kind.as_str(), name(d.server), target);
     s.source = Some(name(d.server));
     s.target = Some(target);
-    // Sorted by account: the mailbox indices by their rank in the
-    // inventory's account order, then the names.
-    let mut sorted: Vec<u32> = d.mailboxes.clone();
-    sorted.sort_unstable_by_key(|&m| rank[m as usize]);
-    let accounts: Vec<String> = sorted
-        .iter()
-        .map(|&m| inv.mailboxes[m as usize].account.to_string())
-        .collect();
+    let accounts = copied.unwrap_or_else(|| sorted_accounts(inv, rank, &d.mailboxes));
     let bytes = footprints(inv, policy, &d.mailboxes);
     let n = accounts.len() as u64;
     s.accounts = Some(accounts);
@@ -453,6 +466,68 @@ fn move_fields(
             s.unavailable_per_account_s = Some(r.switch_per_account.0);
         }
     }
+}
+
+/// The accounts of the data copy from `source` to `target` written in
+/// `wave`, for its switch.
+fn copy_accounts(
+    inv: &Inventory,
+    wave: &Wave,
+    source: ServerId,
+    target: ServerId,
+) -> Option<Vec<String>> {
+    let (source, target) = (
+        inv.server(source).name.as_str(),
+        inv.server(target).name.as_str(),
+    );
+    wave.steps
+        .iter()
+        .find(|s| {
+            s.kind == StepKind::MoveData
+                && s.source.as_deref() == Some(source)
+                && s.target.as_deref() == Some(target)
+        })
+        .and_then(|s| s.accounts.clone())
+}
+
+/// A backup's estimate: the store's bytes (a full backup) or `delta_fraction`
+/// of them (an incremental one) at `rates.backup`; none without that rate.
+fn backup_estimate(policy: &Policy, d: &Draft, bytes: u64) -> Option<u64> {
+    let r = policy.rates?;
+    let rate = r.backup?;
+    let read = if d.full_backup {
+        u128::from(bytes)
+    } else {
+        u128::from(bytes) * u128::from(r.delta_fraction.0) / 1_000_000
+    };
+    Some(u64::try_from(read.div_ceil(u128::from(rate.0.max(1)))).unwrap_or(u64::MAX))
+}
+
+/// The accounts of the switch steps written at `at` (wave, step), each list
+/// sorted, merged into one sorted list. Accounts sort as their names do, and
+/// the stable sort finds the sorted runs, so this costs little more than
+/// copying them.
+fn merged(waves: &[Wave], at: Vec<(usize, usize)>) -> Vec<String> {
+    let mut names: Vec<&str> = at
+        .iter()
+        .filter_map(|&(w, i)| waves.get(w)?.steps.get(i)?.accounts.as_deref())
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    names.sort();
+    names.into_iter().map(str::to_owned).collect()
+}
+
+/// The accounts of `mailboxes`, sorted: the mailbox indices by their rank in
+/// the inventory's account order (each paired with its rank, so that sorting
+/// reads no other memory), then the names.
+fn sorted_accounts(inv: &Inventory, rank: &[u32], mailboxes: &[u32]) -> Vec<String> {
+    let mut keyed: Vec<(u32, u32)> = mailboxes.iter().map(|&m| (rank[m as usize], m)).collect();
+    keyed.sort_unstable();
+    keyed
+        .iter()
+        .map(|&(_, m)| inv.mailboxes[m as usize].account.as_str().to_owned())
+        .collect()
 }
 
 /// The mailboxes' sizes for capacity (listed size with `size_overhead`), the

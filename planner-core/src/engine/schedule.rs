@@ -155,7 +155,7 @@ impl<'a> Sched<'a> {
             order,
             now,
             mode,
-            table: Table::new(units.len()),
+            table: Table::new(units.len(), policy.max_parallel_moves),
             units,
             units_of,
             master,
@@ -597,7 +597,20 @@ impl<'a> Sched<'a> {
         };
         let target_up = self.upgrade_wave[target.index()].unwrap_or(0);
         let limit = from.max(self.table.slots().len()).max(target_up).max(tier) + 2;
-        (from.max(1)..=limit).find(|&w| self.move_fits(w, kind, source, target))
+        // No move fits before these: waves full of moves, the target's
+        // upgrade and, for a switch onto the target version, the tiers.
+        let lowest = from
+            .max(1)
+            .max(self.upgrade_wave[target.index()].map_or(0, |u| u + 1))
+            .max(tier);
+        let mut w = self.table.open_from(lowest);
+        while w <= limit {
+            if self.move_fits(w, kind, source, target) {
+                return Some(w);
+            }
+            w = self.table.open_from(w + 1);
+        }
+        None
     }
 
     fn move_fits(&self, w: usize, kind: StepKind, source: ServerId, target: ServerId) -> bool {
@@ -624,7 +637,7 @@ impl<'a> Sched<'a> {
         let Some(slot) = self.table.get(w) else {
             return true;
         };
-        let from_source = slot.pairs.iter().filter(|(_, s, _)| *s == source).count();
+        let from_source = slot.from_source.get(&source).copied().unwrap_or(0) as usize;
         if slot.moves >= self.policy.max_parallel_moves
             || from_source >= self.policy.max_moves_per_source as usize
             || slot.pairs.contains(&(kind, source, target))

@@ -5,7 +5,8 @@
 //! this move run in wave 9?") and books what it decides. Waves are 1-based and
 //! the table grows on demand.
 
-use std::collections::BTreeSet;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::inventory::ServerId;
 use crate::plan::{StepKind, Verdict};
@@ -73,6 +74,8 @@ pub struct Slot {
     /// Out-of-service count per availability unit.
     pub out_per_unit: Vec<u32>,
     pub sources: BTreeSet<ServerId>,
+    /// Move steps per source (rule 13's `max_moves_per_source`).
+    pub from_source: BTreeMap<ServerId, u32>,
     pub targets: BTreeSet<ServerId>,
     /// Stores backed up or purged in the wave: no move touches them in it
     /// (rule 13), and they are not upgraded in it.
@@ -87,15 +90,39 @@ pub struct Table {
     /// Per server (by index), the last wave with a move from or to it: so
     /// that [`Table::moves_from`] does not scan the waves.
     last_move: Vec<usize>,
+    /// `max_parallel_moves`, and per wave (index `wave - 1`) a link towards
+    /// the first wave from it with room for another move: a full wave links
+    /// past itself, and lookups shorten the links they follow, so a search
+    /// for a move's wave skips the full waves instead of walking them again
+    /// (with thousands of stores, most waves fill up).
+    move_limit: u32,
+    open: Vec<Cell<usize>>,
 }
 
 impl Table {
-    pub fn new(units: usize) -> Table {
+    pub fn new(units: usize, move_limit: u32) -> Table {
         Table {
             slots: Vec::new(),
             units,
             last_move: Vec::new(),
+            move_limit,
+            open: Vec::new(),
         }
+    }
+
+    /// The first wave from `wave` on with room for another move step.
+    pub fn open_from(&self, wave: usize) -> usize {
+        let mut w = wave.max(1);
+        // Follow the links to the end, then point every wave passed at it.
+        while let Some(next) = self.open.get(w - 1).map(Cell::get).filter(|&n| n != w) {
+            w = next;
+        }
+        let end = w;
+        let mut w = wave.max(1);
+        while let Some(link) = self.open.get(w - 1).filter(|l| l.get() != w) {
+            w = link.replace(end);
+        }
+        end
     }
 
     fn note_move(&mut self, server: ServerId, wave: usize) {
@@ -168,10 +195,12 @@ impl Table {
                 self.note_move(t, wave);
             }
         }
+        let limit = self.move_limit;
         let slot = self.slot(wave);
         if draft.kind.is_move() {
             slot.moves += 1;
             slot.sources.insert(draft.server);
+            *slot.from_source.entry(draft.server).or_insert(0) += 1;
             if let Some(t) = draft.target {
                 slot.targets.insert(t);
                 slot.pairs.insert((draft.kind, draft.server, t));
@@ -186,10 +215,18 @@ impl Table {
         if draft.kind == StepKind::Upgrade {
             slot.upgrades += 1;
         }
+        let full = draft.kind.is_move() && slot.moves >= limit;
         if matches!(draft.kind, StepKind::Backup | StepKind::Purge) {
             slot.busy.insert(draft.server);
         }
         slot.steps.push(draft);
+        while self.open.len() < self.slots.len() {
+            let w = self.open.len() + 1;
+            self.open.push(Cell::new(w));
+        }
+        if full {
+            self.open[wave - 1].set(wave + 1);
+        }
     }
 
     /// Marks a server out of service in a wave for its units.

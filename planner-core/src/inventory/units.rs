@@ -53,9 +53,17 @@ impl Bytes {
     /// The size times (1 + `fraction`), rounded up to a byte.
     pub fn with_overhead(self, overhead: Fraction) -> Bytes {
         // Rounded up: the sum of rounded-down footprints could end a store a
-        // few bytes above its ceiling.
-        let extra =
-            (u128::from(self.0) * u128::from(overhead.0)).div_ceil(u128::from(Fraction::ONE.0));
+        // few bytes above its ceiling. In 64 bits when the product fits: this
+        // runs for every mailbox of every move, and 128-bit division is
+        // several times slower.
+        if overhead.0 == 0 {
+            return self;
+        }
+        let one = u64::from(Fraction::ONE.0);
+        let extra = match self.0.checked_mul(u64::from(overhead.0)) {
+            Some(product) => u128::from(product.div_ceil(one)),
+            None => (u128::from(self.0) * u128::from(overhead.0)).div_ceil(u128::from(one)),
+        };
         Bytes(
             self.0
                 .saturating_add(u64::try_from(extra).unwrap_or(u64::MAX)),

@@ -59,13 +59,15 @@ struct State<'p> {
     received: Vec<u32>,
     /// Per server: the copies switched off it and not yet purged (mailbox,
     /// wave of the switch), and their bytes, which it still holds (rule 7).
-    left: Vec<Vec<Left>>,
+    left: Vec<Vec<Left<'p>>>,
     kept: Vec<u64>,
 }
 
-/// A copy switched off a store and not yet purged: the mailbox, and the
-/// wave of its switch.
-type Left = (u32, u32);
+/// A copy switched off a store and not yet purged: the mailbox, the wave of
+/// its switch, and the account as the switch wrote it (a purge lists the
+/// same names, so comparing with these reads the plan's own strings, in
+/// order, instead of the inventory's at random).
+type Left<'p> = (u32, u32, &'p str);
 
 /// Per-account problems of one move step.
 #[derive(Default)]
@@ -127,7 +129,7 @@ pub(super) fn check<'p>(
         let index = w as usize - 1;
         empty_at_upgrade(ctx, &s, w, &t.upgrades_in[index], report);
         let mut receivers: Vec<(u32, &Step)> = Vec::new();
-        let mut releases: Vec<(u32, u32, u32)> = Vec::new();
+        let mut releases: Vec<(u32, u32, u32, &'p str)> = Vec::new();
         let mut domains: HashMap<(u32, &str), (u32, bool)> = HashMap::new();
         for m in &t.moves[index] {
             if !m.replay {
@@ -156,14 +158,14 @@ pub(super) fn check<'p>(
             s.peak_bytes[i] = s.peak_bytes[i].max(s.bytes[i].saturating_add(s.kept[i]));
             s.peak_count[i] = s.peak_count[i].max(s.count[i]);
         }
-        for (mailbox, source, target) in releases {
+        for (mailbox, source, target, written) in releases {
             let track = &mut s.track[mailbox as usize];
             track.location = target;
             let source = source as usize;
             s.bytes[source] = s.bytes[source].saturating_sub(track.footprint);
             s.count[source] = s.count[source].saturating_sub(1);
             s.kept[source] = s.kept[source].saturating_add(track.footprint);
-            s.left[source].push((mailbox, w));
+            s.left[source].push((mailbox, w, written));
         }
         purges.wave(ctx, &mut s, w, accounts, report);
     }
@@ -256,7 +258,7 @@ fn apply<'p, 'i>(
     s: &mut State<'p>,
     m: &Move<'p>,
     receivers: &mut Vec<(u32, &'p Step)>,
-    releases: &mut Vec<(u32, u32, u32)>,
+    releases: &mut Vec<(u32, u32, u32, &'p str)>,
     domains: &mut HashMap<(u32, &'i str), (u32, bool)>,
     report: &mut Report,
 ) {
@@ -286,7 +288,7 @@ fn apply<'p, 'i>(
             continue;
         }
         received = true;
-        releases.push((mailbox, source, target));
+        releases.push((mailbox, source, target, written));
         if by_domain {
             one_target_per_domain(ctx, domains, m, ends, mailbox, report);
         }
@@ -727,10 +729,6 @@ fn domains_together(ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
 struct Purges<'p> {
     /// Per wave (index `wave - 1`): its purge steps of known stores.
     by_wave: Vec<Vec<(u32, &'p Step)>>,
-    /// Per mailbox, its position in account order: a purge lists its
-    /// accounts sorted, so comparing it with the replay's list costs no
-    /// lookup. Built on the first purge.
-    rank: Option<Vec<u32>>,
 }
 
 /// Per-account problems of one purge step.
@@ -751,33 +749,7 @@ impl<'p> Purges<'p> {
                 }
             }
         }
-        Purges {
-            by_wave,
-            rank: None,
-        }
-    }
-
-    fn rank(&mut self, ctx: &Ctx<'_>) -> &[u32] {
-        self.rank.get_or_insert_with(|| {
-            let inv = ctx.inv;
-            let mut order: Vec<u32> = if inv.by_account.len() == inv.mailboxes.len() {
-                inv.by_account.clone()
-            } else {
-                (0..inv.mailboxes.len() as u32).collect()
-            };
-            if inv.by_account.len() != inv.mailboxes.len() {
-                order.sort_unstable_by(|a, b| {
-                    inv.mailboxes[*a as usize]
-                        .account
-                        .cmp(&inv.mailboxes[*b as usize].account)
-                });
-            }
-            let mut rank = vec![0u32; order.len()];
-            for (position, &m) in order.iter().enumerate() {
-                rank[m as usize] = position as u32;
-            }
-            rank
-        })
+        Purges { by_wave }
     }
 
     /// Applies the purges of wave `w`, after its releases.
@@ -803,28 +775,26 @@ impl<'p> Purges<'p> {
             }
             let written: &[String] = step.accounts.as_deref().unwrap_or(&[]);
             let i = store as usize;
-            let (mut due, later): (Vec<Left>, Vec<Left>) = std::mem::take(&mut s.left[i])
+            let (due, later): (Vec<Left<'p>>, Vec<Left<'p>>) = std::mem::take(&mut s.left[i])
                 .into_iter()
-                .partition(|&(_, switched)| switched < w);
-            let rank = self.rank(ctx);
-            due.sort_unstable_by_key(|&(m, _)| rank[m as usize]);
-            let same = due.len() == written.len()
-                && due.iter().zip(written).all(|(&(m, _), name)| {
-                    ctx.inv.mailboxes[m as usize]
-                        .account
-                        .as_str()
-                        .eq_ignore_ascii_case(name)
-                });
+                .partition(|&(_, switched, _)| switched < w);
+            // The names as the switches wrote them, sorted: each switch's
+            // list is sorted already, and the stable sort finds those runs.
+            let mut names: Vec<&str> = due.iter().map(|&(_, _, name)| name).collect();
+            names.sort();
+            let same = names.len() == written.len()
+                && names.iter().zip(written).all(|(a, b)| *a == b.as_str());
             let mut freed: u128 = 0;
-            let mut kept: Vec<Left> = later;
+            let mut kept: Vec<Left<'p>> = later;
             let mut problems = PurgeProblems::default();
             if same {
-                for &(m, _) in &due {
+                for &(m, _, _) in &due {
                     freed += u128::from(s.track[m as usize].footprint);
                 }
             } else {
-                let mut wanted: HashMap<u32, bool> = due.iter().map(|&(m, _)| (m, false)).collect();
-                let same_wave: HashSet<u32> = kept.iter().map(|&(m, _)| m).collect();
+                let mut wanted: HashMap<u32, bool> =
+                    due.iter().map(|&(m, _, _)| (m, false)).collect();
+                let same_wave: HashSet<u32> = kept.iter().map(|&(m, _, _)| m).collect();
                 for name in written {
                     match find(accounts, name) {
                         None => problems.unknown.add(name),
@@ -838,7 +808,7 @@ impl<'p> Purges<'p> {
                         },
                     }
                 }
-                kept.extend(due.iter().filter(|(m, _)| wanted.get(m) == Some(&false)));
+                kept.extend(due.iter().filter(|(m, _, _)| wanted.get(m) == Some(&false)));
             }
             let freed = u64::try_from(freed).unwrap_or(u64::MAX);
             s.kept[i] = s.kept[i].saturating_sub(freed);
@@ -864,7 +834,7 @@ impl<'p> Purges<'p> {
     fn end(&self, ctx: &Ctx<'_>, s: &State<'_>, t: &Timeline<'_>, report: &mut Report) {
         if ctx.policy.purge != PurgePolicy::Never {
             for (i, left) in s.left.iter().enumerate() {
-                let Some(&(first, _)) = left.first() else {
+                let Some(&(first, _, _)) = left.first() else {
                     continue;
                 };
                 report.plan(
