@@ -858,9 +858,15 @@ fn batch(
     mailboxes.sort_unstable();
     domains.sort();
     let n = mailboxes.len();
+    // With size_overhead, as the steps' `bytes`.
     let bytes: u64 = mailboxes
         .iter()
-        .map(|&m| inv.mailboxes[m as usize].size.0)
+        .map(|&m| {
+            inv.mailboxes[m as usize]
+                .size
+                .with_overhead(view.policy.size_overhead)
+                .0
+        })
         .sum();
     let source_name = inv.servers[s].name.as_str();
     let target_name = inv.servers[t].name.as_str();
@@ -978,7 +984,12 @@ pub fn returns(
             let moved_bytes: u64 = b
                 .mailboxes
                 .iter()
-                .map(|&m| inv.mailboxes[m as usize].size.0)
+                .map(|&m| {
+                    inv.mailboxes[m as usize]
+                        .size
+                        .with_overhead(view.policy.size_overhead)
+                        .0
+                })
                 .sum();
             let n = b.mailboxes.len();
             let what = format!("{n} mailbox{} ({})", plural_es(n), Bytes(moved_bytes));

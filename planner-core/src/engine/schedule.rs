@@ -794,6 +794,10 @@ impl<'a> Sched<'a> {
                     d.mailboxes.sort_unstable();
                 }
             }
+            // A purge that a later, earlier-placed one made idle (a copy
+            // booked afterwards needed the store purged sooner) is dropped.
+            slot.steps
+                .retain(|d| d.kind != StepKind::Purge || !d.mailboxes.is_empty());
             for d in &slot.steps {
                 if d.kind == StepKind::MoveSwitch {
                     switched[d.server.index()].extend_from_slice(&d.mailboxes);

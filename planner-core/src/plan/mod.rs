@@ -249,7 +249,8 @@ pub struct Wave {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
-    /// Back up a mailstore before it is touched.
+    /// Back up a mailstore: before it is touched (`when: before`), or fully
+    /// after its upgrade (`when: after-upgrade`).
     Backup,
     /// Take a store out of the pools that receive new accounts.
     PoolOut,

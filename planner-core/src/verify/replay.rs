@@ -737,6 +737,11 @@ struct PurgeProblems<'p> {
     unknown: Tally<'p>,
     no_copy: Tally<'p>,
     same_wave: Tally<'p>,
+    /// Copies due that the purge does not list: it deletes every moved copy
+    /// on its store, so its list must name them all.
+    unlisted: Tally<'p>,
+    /// Nothing was due: no switch off the store since its last purge.
+    empty: bool,
 }
 
 impl<'p> Purges<'p> {
@@ -808,8 +813,12 @@ impl<'p> Purges<'p> {
                         },
                     }
                 }
-                kept.extend(due.iter().filter(|(m, _, _)| wanted.get(m) == Some(&false)));
+                for entry in due.iter().filter(|(m, _, _)| wanted.get(m) == Some(&false)) {
+                    problems.unlisted.add(entry.2);
+                    kept.push(*entry);
+                }
             }
+            problems.empty = due.is_empty();
             let freed = u64::try_from(freed).unwrap_or(u64::MAX);
             s.kept[i] = s.kept[i].saturating_sub(freed);
             s.left[i] = kept;
@@ -953,6 +962,27 @@ fn purge_problems(
     report: &mut Report,
 ) {
     let store = name(ctx, store);
+    if p.empty {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "purges {store}, but no account was switched off it since its last purge: there is nothing to delete"
+            ),
+        );
+    }
+    if !p.unlisted.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "does not list {}, switched off {store} before this wave and not yet purged: a purge deletes every moved copy on its store",
+                p.unlisted.names()
+            ),
+        );
+    }
     if !p.unknown.is_empty() {
         report.step(
             w,

@@ -1019,6 +1019,30 @@ fn rule_7_a_store_keeps_its_moved_copies_until_a_purge() -> Result {
         "purges alice@example.com from mbx2.example.com, which holds no copy of it",
     );
 
+    // A purge that leaves out a copy due (the command deletes them all),
+    // and one with nothing to delete.
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("purge mbx1 alice,bob,carol", "purge mbx1 alice,bob"),
+        PLACEMENT,
+    )?;
+    assert_reports(
+        &v,
+        Rule::Conservation,
+        "does not list carol@example.org, switched off mbx1.example.com before this wave",
+    );
+    let v = check(
+        INVENTORY,
+        &PLAN.replace("12: health-check mbx1;", "12: purge mbx2;"),
+        PLACEMENT,
+    )?;
+    assert_rules(&v, &[Rule::Conservation]);
+    assert_reports(
+        &v,
+        Rule::Conservation,
+        "purges mbx2.example.com, but no account was switched off it since its last purge",
+    );
+
     // `at-end`: every purge in the last wave, and the copies counted until then.
     let at_end = INVENTORY.replace("roles:\n", "policy: { purge: at-end }\nroles:\n");
     let v = check(&at_end, PLAN, PLACEMENT)?;

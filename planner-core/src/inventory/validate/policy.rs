@@ -155,14 +155,13 @@ fn resolve_rates(r: &RawRates, ctx: &mut Ctx<'_>) -> Option<Rates> {
         r.upgrade.text(),
         Seconds::parse,
     );
+    // Every rate is parsed before any is given up on, so that all their
+    // problems are reported at once; `Some(None)` is a rate left out.
     let backup = match &r.backup {
-        Some(t) => Some(parse_unit(
-            ctx,
-            "policy.rates.backup",
-            t.text(),
-            BytesPerSecond::parse,
-        )?),
-        None => None,
+        Some(t) => {
+            parse_unit(ctx, "policy.rates.backup", t.text(), BytesPerSecond::parse).map(Some)
+        }
+        None => Some(None),
     };
     let duration = |ctx: &mut Ctx<'_>, key: &str, text: Option<&DurationText>, default: u64| {
         text.map_or(Some(Seconds(default)), |t| {
@@ -181,7 +180,7 @@ fn resolve_rates(r: &RawRates, ctx: &mut Ctx<'_>) -> Option<Rates> {
         delta_fraction: delta?,
         switch_per_account: switch?,
         upgrade: upgrade?,
-        backup,
+        backup: backup?,
         health_check: health_check?,
         manual: manual?,
     })
