@@ -211,10 +211,17 @@ fn policy(inv: &Inventory, out: &mut String) -> fmt::Result {
     )?;
     writeln!(
         out,
-        "  max_parallel_moves {}, max_parallel_upgrades {}, allow_outage [{}]",
+        "  max_parallel_moves {}, max_moves_per_source {}, max_parallel_upgrades {}, allow_outage [{}]",
         p.max_parallel_moves,
+        p.max_moves_per_source,
         p.max_parallel_upgrades,
         p.allow_outage.join(", ")
+    )?;
+    writeln!(
+        out,
+        "  purge {}, backup_after_upgrade {}",
+        p.purge.as_str(),
+        p.backup_after_upgrade.as_str()
     )?;
     if let Some(n) = &p.notify {
         writeln!(out, "  notify {n}")?;
@@ -223,8 +230,15 @@ fn policy(inv: &Inventory, out: &mut String) -> fmt::Result {
         Some(r) => {
             writeln!(
                 out,
-                "  rates: copy {}, delta {}, switch {} per account, upgrade {}",
-                r.copy, r.delta_fraction, r.switch_per_account, r.upgrade
+                "  rates: copy {}, delta {}, switch {} per account, upgrade {}, health check {}, manual {}, {}",
+                r.copy,
+                r.delta_fraction,
+                r.switch_per_account,
+                r.upgrade,
+                r.health_check,
+                r.manual,
+                r.backup
+                    .map_or("no backup rate".to_string(), |b| format!("backup {b}"))
             )?;
         }
         None => {

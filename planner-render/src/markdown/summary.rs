@@ -51,9 +51,19 @@ pub(super) fn summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         "Estimated duration".into(),
         match s.estimated_duration_s {
             Some(d) => format!(
-                "{}: the sum of the wave estimates; backups, health checks and manual steps \
-                 are not estimated",
-                duration(d)
+                "{}: the sum of the wave estimates (each wave lasts as long as its longest \
+                 step); {}",
+                duration(d),
+                if plan
+                    .policy
+                    .rates
+                    .as_ref()
+                    .is_some_and(|r| r.backup_bytes_per_s.is_some())
+                {
+                    "purges are not estimated"
+                } else {
+                    "backups (no backup rate) and purges are not estimated"
+                }
             ),
             None => "no estimate: the policy has no rates".to_string(),
         },

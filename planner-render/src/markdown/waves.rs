@@ -13,17 +13,41 @@ use crate::units::duration_words as duration;
 /// Names shown per move before the rest are counted.
 const NAMES_SHOWN: usize = 3;
 
+/// What the estimates count, as the plan's rates allow.
+pub(super) fn estimates_note(plan: &Plan) -> &'static str {
+    match plan
+        .policy
+        .rates
+        .as_ref()
+        .map(|r| r.backup_bytes_per_s.is_some())
+    {
+        None => "The policy has no rates, so nothing is estimated.",
+        Some(true) => {
+            "Estimates come from the policy's rates: an upgrade counts its installer, its \
+             health check and each manual action; a pool change is a manual action; purges \
+             have none."
+        }
+        Some(false) => {
+            "Estimates come from the policy's rates: an upgrade counts its installer, its \
+             health check and each manual action; a pool change is a manual action; backups \
+             (no backup rate) and purges have none."
+        }
+    }
+}
+
 pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     put!(out, "## 4. Waves\n");
     paragraph(
         out,
-        "A wave starts when the previous one is finished; the steps of one wave may run in \
-         any order or at the same time. An upgrade runs its actions in the order listed and \
-         is finished only when its health checks pass, so every later wave waits for the \
-         servers upgraded before it to be healthy. Steps are numbered wave.step; section 8 \
-         gives each one's id in the plan JSON and the script. Manual steps have no command: \
-         the operator does them and confirms. Estimates come from the policy's rates; \
-         backups and manual steps have none.",
+        &format!(
+            "A wave starts when the previous one is finished; the steps of one wave may run \
+             in any order or at the same time. An upgrade runs its actions in the order listed \
+             and is finished only when its health checks pass, so every later wave waits for \
+             the servers upgraded before it to be healthy. Steps are numbered wave.step; \
+             section 8 gives each one's id in the plan JSON and the script. Manual steps have \
+             no command: the operator does them and confirms. {}",
+            estimates_note(plan)
+        ),
     )?;
     let with_estimates = plan.policy.rates.is_some();
     for wave in &plan.waves {
@@ -167,8 +191,7 @@ A wave starts when the previous one is finished; the steps of one wave may run i
 the same time. An upgrade runs its actions in the order listed and is finished only when its health
 checks pass, so every later wave waits for the servers upgraded before it to be healthy. Steps are
 numbered wave.step; section 8 gives each one's id in the plan JSON and the script. Manual steps have
-no command: the operator does them and confirms. Estimates come from the policy's rates; backups and
-manual steps have none.
+no command: the operator does them and confirms. The policy has no rates, so nothing is estimated.
 
 ### Wave 1
 
