@@ -462,13 +462,15 @@ pub struct Step {
     /// Moves: the store the accounts go to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
-    /// Moves: every account moved, sorted.
+    /// Moves: every account moved, sorted; purges: every account whose old
+    /// copy it deletes, sorted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<String>>,
     /// Moves: whole domains moved (with `move_by: domain`), sorted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
-    /// Moves: the full size of the accounts, as listed (without overhead).
+    /// Moves: the full size of the accounts, listed size with
+    /// `size_overhead` (the measure of `placement`); purges: the disk they free.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes: Option<u64>,
     /// Moves: the target and at most five other stores considered, in the

@@ -16,7 +16,7 @@ use super::{Plan, Step, StepKind};
 pub struct Received {
     /// Account switches onto the store (an account switched there twice counts twice).
     pub switches: u64,
-    /// Bytes of those switches, as listed (without overhead).
+    /// Bytes of those switches, with `size_overhead` (as the steps give them).
     pub bytes: u64,
 }
 
