@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{self, NOW, root, scratch};
+use crate::util::{self, NOW, plan_json, root, scratch};
 
 /// Runs the planner in the workspace root: exit code, stdout, stderr.
 fn planner(args: &[&str]) -> (i32, String, String) {
@@ -16,14 +16,6 @@ fn planner(args: &[&str]) -> (i32, String, String) {
 
 fn examples() -> Vec<String> {
     util::yaml_files("examples")
-}
-
-fn plan_json(inventory: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["plan", inventory, "--format", "json", "--now", NOW];
-    args.extend_from_slice(extra);
-    let (code, stdout, stderr) = planner(&args);
-    assert_eq!(code, 0, "{inventory}: {stderr}");
-    serde_json::from_str(&stdout).expect("JSON plan")
 }
 
 /// Writes a plan and verifies it: exit code and stderr.

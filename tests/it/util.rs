@@ -48,6 +48,16 @@ where
     .args(args)
 }
 
+/// The JSON plan of `planner plan INVENTORY --format json --now NOW EXTRA...`,
+/// which must succeed.
+pub fn plan_json(inventory: &str, extra: &[&str]) -> serde_json::Value {
+    let output = planner(["plan", inventory, "--format", "json", "--now", NOW])
+        .args(extra)
+        .output();
+    assert_eq!(output.code, 0, "{inventory}: {}", output.stderr());
+    serde_json::from_slice(output.stdout_bytes()).expect("JSON plan")
+}
+
 /// A command line for the `planner` binary (see [`planner`]).
 pub struct Planner {
     command: Command,

@@ -51,11 +51,11 @@ impl Version {
     /// Whether going from this version to `target` changes the first
     /// version component (`9.0.0_P40` to `10.1.5`: a major upgrade).
     pub fn major_change_to(&self, target: &Version) -> bool {
-        let first = |v: &Version| {
+        fn first(v: &Version) -> Option<&str> {
             Components(v.release())
                 .next()
-                .map(|c| c.trim_start_matches('0').to_string())
-        };
+                .map(|c| c.trim_start_matches('0'))
+        }
         first(self) != first(target)
     }
 

@@ -459,6 +459,22 @@ fn conservation(m: &Move<'_>, all_known: bool, listed: u128, report: &mut Report
     }
 }
 
+/// Rule 8 for the accounts a step names that no mailbox of the inventory
+/// has (a move's or a purge's).
+fn unknown_accounts(w: u32, step: &Step, unknown: &Tally<'_>, report: &mut Report) {
+    if !unknown.is_empty() {
+        report.step(
+            w,
+            step,
+            Rule::Conservation,
+            format!(
+                "no mailbox in the inventory has the account {}",
+                unknown.names()
+            ),
+        );
+    }
+}
+
 fn name<'a>(ctx: &Ctx<'a>, id: u32) -> &'a str {
     ctx.name(ServerId(id))
 }
@@ -476,17 +492,7 @@ fn report_problems(
     } else {
         "switched"
     };
-    if !p.unknown.is_empty() {
-        report.step(
-            w,
-            step,
-            Rule::Conservation,
-            format!(
-                "no mailbox in the inventory has the account {}",
-                p.unknown.names()
-            ),
-        );
-    }
+    unknown_accounts(w, step, &p.unknown, report);
     if !p.elsewhere.is_empty() {
         let on = p.elsewhere_on.map_or(String::new(), |o| {
             format!(" ({} is on {})", p.elsewhere.examples[0], name(ctx, o))
@@ -983,17 +989,7 @@ fn purge_problems(
             ),
         );
     }
-    if !p.unknown.is_empty() {
-        report.step(
-            w,
-            step,
-            Rule::Conservation,
-            format!(
-                "no mailbox in the inventory has the account {}",
-                p.unknown.names()
-            ),
-        );
-    }
+    unknown_accounts(w, step, &p.unknown, report);
     if !p.same_wave.is_empty() {
         report.step(
             w,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::timeline::{At, Timeline};
 use super::{Ctx, Report, Rule, few};
-use crate::inventory::{BackupAfterUpgrade, BackupPolicy, Server, ServerId};
+use crate::inventory::{BackupAfterUpgrade, BackupPolicy, Load, Server, ServerId};
 use crate::plan::{Action, BackupMode, BackupWhen, StepKind};
 
 pub(super) fn check(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
@@ -561,7 +561,7 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             backup_mode(ctx, server, *first, now, mode, report);
         }
     }
-    backups_after_upgrade(ctx, t, report);
+    backups_after_upgrade(ctx, t, &loads, report);
 }
 
 /// Per store: the accounts switched onto it minus those switched off it, and
@@ -588,8 +588,9 @@ fn moved_in(ctx: &Ctx<'_>, t: &Timeline<'_>) -> (Vec<i64>, Vec<u32>) {
 /// each mailstore the plan upgrades that ends holding mailboxes (for
 /// `major`, when the first version component changes), full, in a wave after
 /// its upgrade and after the last move onto it; none for any other store.
-fn backups_after_upgrade(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
-    let loads = ctx.inv.store_loads();
+/// `loads` are the inventory's, per server (a pass over every mailbox, done
+/// once for both backup checks).
+fn backups_after_upgrade(ctx: &Ctx<'_>, t: &Timeline<'_>, loads: &[Load], report: &mut Report) {
     let (net, last_in) = moved_in(ctx, t);
     let policy = ctx.policy.backup_after_upgrade;
     for id in ids(ctx) {
