@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use planner_core::engine;
 use planner_core::inventory::Checked;
-use planner_core::plan::PlanOptions;
+use planner_core::plan::{BackupWhen, Plan, PlanOptions, StepKind};
 use planner_core::verify;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -403,6 +403,7 @@ fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
         Ok(plan) => {
             let violations = verify::verify(&plan, checked.inventory(), &options);
             prop_assert!(violations.is_empty(), "unsafe plan: {violations:?}\n{text}");
+            Coverage::count(&plan);
         }
         Err(refusal) => {
             prop_assert!(
@@ -473,5 +474,59 @@ fn every_plan_is_safe_and_every_refusal_honest() {
     let result = runner.run(&inventory(), |inv| planner_is_safe_or_honest(&inv));
     if let Err(e) = result {
         panic!("{e}");
+    }
+    // The v2 rules were exercised, not only allowed: the checker judged
+    // plans with purges (under each policy that has them), backups after a
+    // major upgrade, and sources with two moves in one wave.
+    let c = Coverage::read();
+    eprintln!(
+        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}",
+        c[0], c[1], c[2], c[3], c[4]
+    );
+    if cases >= 64 {
+        assert!(
+            c[1] > 0 && c[3] > 0,
+            "the generated plans never had a purge or a backup after the upgrade: {c:?}"
+        );
+    }
+}
+
+/// Counts, over a run, the plans the checker judged and those that
+/// exercise the v2 rules.
+struct Coverage;
+
+static COVERAGE: [std::sync::atomic::AtomicU64; 5] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 5];
+
+impl Coverage {
+    fn count(plan: &Plan) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let steps = || plan.waves.iter().flat_map(|w| &w.steps);
+        let purges = steps().any(|s| s.kind == StepKind::Purge);
+        let marks = [
+            true,
+            purges,
+            purges && plan.policy.purge == planner_core::inventory::PurgePolicy::AtEnd,
+            steps().any(|s| s.when == Some(BackupWhen::AfterUpgrade)),
+            plan.waves.iter().any(|w| {
+                let mut sources: Vec<&str> = w
+                    .steps
+                    .iter()
+                    .filter(|s| s.kind.is_move())
+                    .filter_map(|s| s.source.as_deref())
+                    .collect();
+                sources.sort_unstable();
+                sources.windows(2).any(|p| p[0] == p[1])
+            }),
+        ];
+        for (counter, mark) in COVERAGE.iter().zip(marks) {
+            counter.fetch_add(u64::from(mark), Relaxed);
+        }
+    }
+
+    fn read() -> [u64; 5] {
+        COVERAGE
+            .each_ref()
+            .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
     }
 }
