@@ -13,7 +13,33 @@ use crate::units::{duration, plural};
 /// Writes the header.
 pub(super) fn header(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result<()> {
     summary(out, plan)?;
+    zextras_on_zcs10(out, plan)?;
     how_to_run(out, plan, flavour)
+}
+
+/// A warning when the script uses Zextras Suite towards a ZCS 10 target:
+/// Zextras supports ZCS 8.8.15 and 9.0, and ZCS 10 removed the NG code, so
+/// the moves, backups and purges on stores already at 10.x need Zimbra's
+/// own tools, which this script does not write yet.
+fn zextras_on_zcs10(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    let major = plan
+        .target_version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .and_then(|d| d.parse::<u32>().ok());
+    if Flavour::is_carbonio(plan) || major.is_none_or(|m| m < 10) {
+        return Ok(());
+    }
+    comment(
+        out,
+        "",
+        "WARNING: ",
+        "the backups, moves and purges below use Zextras Suite (zxsuite), which supports ZCS \
+         8.8.15 and 9.0 only: ZCS 10 removed the NG code licensed from Zextras. On stores \
+         already at 10.x they need Zimbra's own tools (zmmboxmove, zmpurgeoldmbox; the \
+         backup command of ZCS 10 Network Edition is unconfirmed), which this script does not \
+         write yet: do those steps by hand there.",
+    )
 }
 
 /// The first lines: what the script does, from which inventory, the
