@@ -219,9 +219,10 @@ fn policy(inv: &Inventory, out: &mut String) -> fmt::Result {
     )?;
     writeln!(
         out,
-        "  purge {}, backup_after_upgrade {}",
+        "  purge {}, backup_after_upgrade {}, tools {}",
         p.purge.as_str(),
-        p.backup_after_upgrade.as_str()
+        p.backup_after_upgrade.as_str(),
+        p.tools
     )?;
     if let Some(n) = &p.notify {
         writeln!(out, "  notify {n}")?;

@@ -71,6 +71,7 @@ pub mod yaml;
 mod flavour;
 mod graph;
 mod roles;
+mod toolset;
 mod units;
 
 #[cfg(test)]

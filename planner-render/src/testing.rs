@@ -16,6 +16,7 @@ const PLAN: &str = r#"{
   "now": "2026-11-29T00:00:00Z",
   "target_version": "10.1.5",
   "profile": "zimbra",
+  "tools": "zimbra-ne",
   "policy": {"strategy": "forward", "max_fill": 0.9, "size_overhead": 0.0, "evacuate": "always",
     "move_by": "account", "two_stage_moves": false, "backup": "incremental",
     "full_backup_max_age_s": 604800, "max_parallel_moves": 2, "max_moves_per_source": 1, "max_parallel_upgrades": 1, "purge": "before-reuse", "backup_after_upgrade": "major",
@@ -71,6 +72,7 @@ pub(crate) fn plan() -> Plan {
 pub(crate) fn carbonio() -> Plan {
     let mut plan = plan();
     plan.profile = "carbonio".to_string();
+    plan.tools = planner_core::inventory::Tools::Carbonio;
     for server in plan.servers.values_mut() {
         for role in &mut server.roles {
             *role = role.replace("ldap", "directory");

@@ -55,12 +55,13 @@ fn summary(plan: &Plan, st: &Style, out: &mut dyn Write) -> io::Result<()> {
     let s = &plan.summary;
     writeln!(
         out,
-        "{}Upgrade {} server{} to {} ({} profile) in {} wave{}{}",
+        "{}Upgrade {} server{} to {} ({} profile, {} tools) in {} wave{}{}",
         st.bold,
         s.servers_to_upgrade,
         plural(u64::from(s.servers_to_upgrade)),
         plan.target_version,
         plan.profile,
+        plan.tools,
         s.waves,
         plural(u64::from(s.waves)),
         st.reset

@@ -366,7 +366,8 @@ fn the_plan_schema_pins_the_format_and_each_kinds_fields() {
     let schema: serde_json::Value =
         serde_json::from_str(&planner(["schema", "plan"]).output().stdout()).expect("JSON");
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
-    let plan = crate::util::plan_json("examples/enterprise.yaml", &[]);
+    // The SaaS example has every kind of step (two-stage moves with Zextras).
+    let plan = crate::util::plan_json("examples/saas.yaml", &[]);
     assert!(validator.is_valid(&plan));
     // Each edit must make the plan invalid, naming what is wrong.
     let first = |kind: &str, plan: &serde_json::Value| -> (usize, usize) {

@@ -14,6 +14,7 @@ mod markdown;
 mod properties;
 mod script;
 mod search;
+mod stubs;
 mod tidy;
 mod trust;
 mod util;

@@ -226,6 +226,28 @@ fn inventory() -> impl Strategy<Value = Inv> {
 }
 
 impl Inv {
+    /// The toolset: Zextras (towards a 9.0 patch) for two-stage moves and
+    /// for some others, none for some of the in-place plans, else Zimbra's
+    /// own tools (towards 10.1.5).
+    fn tools(&self) -> &'static str {
+        if self.two_stage || !self.parallel_moves.is_multiple_of(2) {
+            "zextras"
+        } else if self.evacuate_never && self.overhead.is_multiple_of(2) {
+            "none"
+        } else {
+            "zimbra-ne"
+        }
+    }
+
+    /// The target version, and the versions of old and new servers.
+    fn versions(&self) -> (&'static str, &'static str, &'static str) {
+        if self.tools() == "zextras" {
+            ("9.0.0_P44", "9.0.0_P40", "9.0.0_P44")
+        } else {
+            ("10.1.5", "9.0.0_P40", "10.1.5_GA_4200")
+        }
+    }
+
     /// The factor on sizes and disks.
     fn scale(&self) -> u64 {
         if self.huge { 1 << 20 } else { 1 }
@@ -282,7 +304,12 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
         .filter(|(unit, n)| inv.allow_all || **n < min_available(unit) as usize + 1)
         .map(|(u, _)| *u)
         .collect();
-    let _ = writeln!(out, "format: 1\ntarget_version: \"10.1.5\"\npolicy:");
+    let _ = writeln!(
+        out,
+        "format: 1\ntarget_version: \"{}\"\npolicy:\n  tools: {}",
+        inv.versions().0,
+        inv.tools()
+    );
     let _ = writeln!(
         out,
         "  strategy: {}\n  max_fill: {}%\n  size_overhead: {}%",
@@ -328,7 +355,8 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
             Some(r) => format!("{}, {r}", s.role),
             None => s.role.to_string(),
         };
-        let version = if s.old { "9.0.0_P40" } else { "10.1.5_GA_4200" };
+        let (_, old, new) = inv.versions();
+        let version = if s.old { old } else { new };
         let _ = write!(
             out,
             "  - {{ name: s{i}.example.com, roles: [{roles}], version: \"{version}\", site: dc{}",

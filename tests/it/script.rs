@@ -17,19 +17,23 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::str::FromStr as _;
 use std::time::{Duration, Instant};
 
-use planner_core::plan::{BackupMode, Plan, StepKind};
+use planner_core::inventory::Tools;
+use planner_core::plan::{Action, BackupMode, Plan, StepKind};
 
+use crate::stubs;
 use crate::util::{self, NOW, Scratch, root, scratch, six_servers};
 
 /// A small inventory with account names that are hard to quote (an
 /// apostrophe, a plus, shell metacharacters that are valid in addresses, a
 /// leading dash), a notification address with an apostrophe and a `$`, and
-/// moves by whole domain.
+/// moves by whole domain, with Zextras Suite (towards a 9.0 patch, where it
+/// runs) so that both the domain form and the notifications are written.
 fn awkward() -> String {
     six_servers()
-        .policy(r#"{ move_by: domain, notify: "ops'desk+$home@example.com" }"#)
+        .policy(r#"{ move_by: domain, tools: zextras, two_stage_moves: true, notify: "ops'desk+$home@example.com" }"#)
         .disk("100GiB")
         .mailbox("o'neil@example.com", "mbx1.example.com", "1GiB")
         .mailbox("first.last+tag@example.com", "mbx1.example.com", "2GiB")
@@ -42,54 +46,8 @@ fn awkward() -> String {
         .mailbox("alice@shop.example.org", "mbx2.example.com", "1GiB")
         .mailbox("bob'o'@shop.example.org", "mbx2.example.com", "1GiB")
         .text()
+        .replace("target_version: \"10.1.5\"", "target_version: \"9.0.0_P44\"")
 }
-
-/// The stub of every Zimbra and Zextras command: logs its name and arguments,
-/// and the lines of the file given after `input_file`; `zmprov` prints
-/// `$STUB_ZMPROV_OUTPUT`, `zmcontrol` exits with `$STUB_ZMCONTROL_STATUS`.
-const TOOL_STUB: &str = r#"#!/bin/sh
-{
-    printf 'run %s\n' "${0##*/}"
-    file=
-    previous=
-    for arg in "$@"; do
-        printf 'arg %s\n' "$arg"
-        if [ "$previous" = input_file ]; then file=$arg; fi
-        previous=$arg
-    done
-    if [ -n "$file" ]; then
-        while IFS= read -r line || [ -n "$line" ]; do
-            printf 'account %s\n' "$line"
-        done <"$file"
-    fi
-    printf 'end\n'
-} >>"$STUB_LOG"
-case ${0##*/} in
-    zmprov) printf '%s' "${STUB_ZMPROV_OUTPUT:-}" ;;
-    zmcontrol) exit "${STUB_ZMCONTROL_STATUS:-0}" ;;
-esac
-"#;
-
-/// `PLANNER_REMOTE`: called as `remote HOST COMMAND`; runs COMMAND here.
-const REMOTE_STUB: &str = r#"#!/bin/sh
-[ $# -eq 2 ] || { echo "remote stub: expected HOST COMMAND, got $# arguments" >&2; exit 97; }
-printf 'on %s\n' "$1" >>"$STUB_LOG"
-exec sh -c "$2"
-"#;
-
-/// `ssh -- HOST COMMAND`: the login shell on HOST parses COMMAND.
-const SSH_STUB: &str = r#"#!/bin/sh
-[ $# -eq 3 ] && [ "$1" = -- ] || { echo "ssh stub: expected -- HOST COMMAND" >&2; exit 97; }
-printf 'on %s\n' "$2" >>"$STUB_LOG"
-exec "${STUB_SHELL:-sh}" -c "$3"
-"#;
-
-/// `su - USER -c COMMAND`: USER's shell parses COMMAND.
-const SU_STUB: &str = r#"#!/bin/sh
-[ $# -eq 4 ] && [ "$1" = - ] && [ "$3" = -c ] || { echo "su stub: expected - USER -c COMMAND" >&2; exit 97; }
-printf 'as %s\n' "$2" >>"$STUB_LOG"
-exec "${STUB_SHELL:-sh}" -c "$4"
-"#;
 
 /// `planner plan INVENTORY --format FORMAT`, from the workspace root; `None`
 /// when the planner refuses the inventory.
@@ -145,18 +103,15 @@ fn stubs(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let bin = dir.join("bin");
     fs::create_dir_all(&bin).expect("stub directory");
-    let mut scripts: Vec<(&str, &str)> = [
-        "zxsuite",
-        "carbonio",
-        "zmprov",
-        "zmcontrol",
-        "zmreplchk",
-        "postqueue",
-    ]
-    .into_iter()
-    .map(|name| (name, TOOL_STUB))
-    .collect();
-    scripts.extend([("remote", REMOTE_STUB), ("ssh", SSH_STUB), ("su", SU_STUB)]);
+    let mut scripts: Vec<(&str, &str)> = stubs::TOOLS
+        .into_iter()
+        .map(|name| (name, stubs::TOOL_STUB))
+        .collect();
+    scripts.extend([
+        ("remote", stubs::REMOTE_STUB),
+        ("ssh", stubs::SSH_STUB),
+        ("su", stubs::SU_STUB),
+    ]);
     for (name, text) in scripts {
         let path = bin.join(name);
         fs::write(&path, text).expect("write a stub");
@@ -182,6 +137,8 @@ struct Run {
     stderr: String,
     log: String,
     workdir: PathBuf,
+    /// The journal the script wrote.
+    journal: String,
 }
 
 /// What a run may change.
@@ -195,6 +152,9 @@ struct Options<'a> {
     /// Answer manual steps by `PLANNER_ASSUME_YES=1` (the default).
     no_assume_yes: bool,
     shell: Option<&'a str>,
+    /// Where accounts already live, as earlier waves left them (`homes/`
+    /// of the stubs' state): for runs that start at a later wave.
+    homes: Vec<(String, String)>,
 }
 
 /// Runs `script` in `dir` with the stubs, and returns what happened.
@@ -207,6 +167,15 @@ fn run_script(dir: &Path, script: &str, via: Via, options: &Options) -> Run {
     fs::write(&log, "").expect("create the log");
     let workdir = dir.join("work");
     let _ = fs::remove_dir_all(&workdir);
+    let state = dir.join("state");
+    let _ = fs::remove_dir_all(&state);
+    fs::create_dir_all(state.join("homes")).expect("stub state");
+    for (account, store) in &options.homes {
+        let hex: String = account.bytes().map(|b| format!("{b:02x}")).collect();
+        fs::write(state.join("homes").join(hex), format!("{store}\n")).expect("a home");
+    }
+    let journal = dir.join("upgrade.journal");
+    let _ = fs::remove_file(&journal);
     let stdout_path = dir.join("stdout");
     let stderr_path = dir.join("stderr");
     let stdin_path = dir.join("stdin");
@@ -224,6 +193,11 @@ fn run_script(dir: &Path, script: &str, via: Via, options: &Options) -> Run {
         .env("PATH", format!("{}:{system_path}", bin.display()))
         .env("STUB_LOG", &log)
         .env("PLANNER_WORKDIR", &workdir)
+        .env("STUB_STATE", &state)
+        .env("PLANNER_POLL_INTERVAL", "0")
+        .env("PLANNER_DUMPDIR", dir.join("dump"))
+        .env_remove("PLANNER_JOURNAL")
+        .env_remove("PLANNER_REPLCHK_HOST")
         .env_remove("PLANNER_REMOTE")
         .env_remove("PLANNER_DRY_RUN")
         .env_remove("START_WAVE");
@@ -267,6 +241,7 @@ fn run_script(dir: &Path, script: &str, via: Via, options: &Options) -> Run {
         stderr: fs::read_to_string(&stderr_path).expect("stderr"),
         log: fs::read_to_string(&log).expect("log"),
         workdir,
+        journal: fs::read_to_string(&journal).unwrap_or_default(),
     }
 }
 
@@ -278,6 +253,8 @@ struct Call {
     user: Option<String>,
     argv: Vec<String>,
     accounts: Vec<String>,
+    /// Why the stub refused the call, if it did.
+    rejected: Vec<String>,
 }
 
 /// The calls in a stub log, in order.
@@ -300,6 +277,7 @@ fn calls(log: &str) -> Vec<Call> {
                     user: user.clone(),
                     argv: vec![rest.to_string()],
                     accounts: Vec::new(),
+                    rejected: Vec::new(),
                 })
             }
             "arg" => current
@@ -313,6 +291,11 @@ fn calls(log: &str) -> Vec<Call> {
                 .accounts
                 .push(rest.into()),
             "end" => calls.push(current.take().expect("end of a call")),
+            "reject" => current
+                .as_mut()
+                .expect("reject in a call")
+                .rejected
+                .push(rest.into()),
             other => panic!("unexpected log line {other:?}"),
         }
     }
@@ -321,127 +304,300 @@ fn calls(log: &str) -> Vec<Call> {
 }
 
 /// The calls `plan` should make from wave `from` on, as `user` (None: through
-/// `PLANNER_REMOTE`, which does not switch users). Account list files are
-/// written as `FILE`.
+/// `PLANNER_REMOTE`, which does not switch users), by its toolset. List
+/// files are written as `FILE`; polls of the operation lists and
+/// `zmlocalconfig` are left out (see [`calls_of_run`]).
 fn expected(plan: &Plan, from: u32, user: Option<&str>) -> Vec<Call> {
-    let carbonio = plan.profile == "carbonio";
-    let tool = if carbonio { "carbonio" } else { "zxsuite" };
-    let staged = !carbonio && plan.policy.two_stage_moves;
     let mut held: BTreeMap<&str, i64> = plan
         .placement
         .before
         .iter()
         .map(|(store, load)| (store.as_str(), load.mailboxes as i64))
         .collect();
+    let proxies = plan
+        .servers
+        .values()
+        .any(|s| s.roles.iter().any(|r| r == "proxy" || r == "memcached"));
+    let replchk = ["mailstore", "ldap-replica", "directory-replica"]
+        .iter()
+        .find_map(|role| {
+            plan.servers
+                .iter()
+                .find(|(_, s)| s.roles.iter().any(|r| r == role))
+                .map(|(n, _)| n.as_str())
+        })
+        .unwrap_or("");
     let mut calls = Vec::new();
     let call = |host: &str, argv: &[&str], accounts: &[String]| Call {
         host: host.to_string(),
         user: user.map(str::to_string),
         argv: argv.iter().map(|a| a.to_string()).collect(),
         accounts: accounts.to_vec(),
+        rejected: Vec::new(),
     };
     for wave in &plan.waves {
-        let active = wave.index >= from;
-        for step in wave.steps.iter().filter(|_| active) {
-            let server = step.server.as_deref().unwrap_or("");
-            match step.kind {
-                StepKind::Backup => {
-                    let mut argv = vec![tool, "backup", "doSmartScan", "start"];
-                    if step.mode == Some(BackupMode::Full) {
-                        argv.extend(["deep", "true"]);
-                    }
-                    calls.push(call(server, &argv, &[]));
-                }
-                StepKind::Purge => {
-                    calls.push(call(
-                        server,
-                        &[
-                            tool,
-                            "powerstore",
-                            "doPurgeMailboxes",
-                            "all",
-                            "ignore_retention",
-                            "true",
-                        ],
-                        &[],
-                    ));
-                }
-                StepKind::MoveData if carbonio => {}
-                StepKind::MoveData | StepKind::MoveSwitch => {
-                    let source = step.source.as_deref().expect("source");
-                    let target = step.target.as_deref().expect("target");
-                    let verb = if carbonio {
-                        "mailboxMove"
-                    } else {
-                        "doMailboxMove"
-                    };
-                    let mut argv = vec![tool, "powerstore", verb, target, "input_file", "FILE"];
-                    if staged {
-                        argv.push("stages");
-                        argv.push(if step.kind == StepKind::MoveData {
-                            "data"
-                        } else {
-                            "data,account"
-                        });
-                    }
-                    if let Some(notify) = plan.policy.notify.as_deref() {
-                        argv.extend(["notifications", notify]);
-                    }
-                    let accounts = step.accounts.as_deref().expect("accounts");
-                    assert!(!accounts.is_empty(), "a move with no account");
-                    calls.push(call(source, &argv, accounts));
-                }
-                // The empty-store check, before each upgrade of a store that
-                // the earlier waves have emptied (or that was always empty).
-                // An upgrade: the empty-store check before it for a store
-                // that the earlier waves have emptied (or that was always
-                // empty), then its health checks after the install.
-                StepKind::Upgrade => {
-                    if held.get(server) == Some(&0) {
-                        let filter = format!("zimbraMailHost={server}");
-                        calls.push(call(server, &["zmprov", "sa", &filter], &[]));
-                    }
-                    let checks = step.checks.as_deref().unwrap_or(&[]);
-                    calls.push(call(server, &["zmcontrol", "status"], &[]));
-                    if checks.iter().any(|c| c == "zmreplchk") {
-                        calls.push(call(server, &["zmreplchk"], &[]));
-                    }
-                    if checks.iter().any(|c| c == "postqueue -p") {
-                        calls.push(call(server, &["postqueue", "-p"], &[]));
-                    }
-                }
-                _ => {}
+        let mut at_end = Vec::new();
+        for step in wave.steps.iter().filter(|_| wave.index >= from) {
+            let mut step_calls = step_calls(plan, step, &held, replchk, proxies);
+            if plan.tools == Tools::Zextras && step.kind == StepKind::MoveSwitch && proxies {
+                // The routes are purged once the queued move has ended.
+                at_end.extend(step_calls.pop());
             }
+            calls.extend(step_calls.iter().map(|(h, a, acc)| {
+                let argv: Vec<&str> = a.iter().map(String::as_str).collect();
+                call(h, &argv, acc)
+            }));
         }
-        for step in &wave.steps {
-            if step.kind == StepKind::MoveSwitch {
-                let n = step.accounts.as_ref().map_or(0, Vec::len) as i64;
-                if let Some(c) = held.get_mut(step.source.as_deref().unwrap_or("")) {
-                    *c -= n;
-                }
-                if let Some(c) = held.get_mut(step.target.as_deref().unwrap_or("")) {
-                    *c += n;
-                }
+        calls.extend(at_end.iter().map(|(h, a, acc)| {
+            let argv: Vec<&str> = a.iter().map(String::as_str).collect();
+            call(h, &argv, acc)
+        }));
+        for step in wave.steps.iter().filter(|s| s.kind == StepKind::MoveSwitch) {
+            let n = step.accounts.as_ref().map_or(0, Vec::len) as i64;
+            if let Some(c) = held.get_mut(step.source.as_deref().unwrap_or("")) {
+                *c -= n;
+            }
+            if let Some(c) = held.get_mut(step.target.as_deref().unwrap_or("")) {
+                *c += n;
             }
         }
     }
     calls
 }
 
-/// The calls of a run with every account list file written as `FILE`, after
-/// checking that each list is its own file under the work directory.
+/// One call: host, words, accounts of its list file.
+type StubCall = (String, Vec<String>, Vec<String>);
+
+/// The calls of one step, in order, by the plan's toolset.
+fn step_calls(
+    plan: &Plan,
+    step: &planner_core::plan::Step,
+    held: &BTreeMap<&str, i64>,
+    replchk: &str,
+    proxies: bool,
+) -> Vec<StubCall> {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let server = step.server.clone().unwrap_or_default();
+    let accounts = step.accounts.clone().unwrap_or_default();
+    let tools = plan.tools;
+    let mut out: Vec<StubCall> = Vec::new();
+    match step.kind {
+        StepKind::Backup => {
+            let full = step.mode == Some(BackupMode::Full);
+            let argv = match tools {
+                Tools::Zextras | Tools::Carbonio => {
+                    let mut a = if tools == Tools::Carbonio {
+                        words(&["carbonio", "--sync"])
+                    } else {
+                        words(&["zxsuite"])
+                    };
+                    a.extend(words(&["backup", "doSmartScan", "start"]));
+                    if full {
+                        a.extend(words(&["deep", "true"]));
+                    }
+                    Some(a)
+                }
+                Tools::ZimbraNe if full => Some(words(&[
+                    "zmbackup", "-f", "-a", "all", "--sync", "-s", &server,
+                ])),
+                Tools::ZimbraNe => Some(words(&["zmbackup", "-i", "--sync", "-s", &server])),
+                Tools::None => None,
+            };
+            out.extend(argv.map(|a| (server.clone(), a, Vec::new())));
+        }
+        StepKind::PoolOut | StepKind::PoolIn => {
+            out.push((server, words(&["zmprov", "fc", "-a", "cos"]), Vec::new()));
+        }
+        StepKind::Purge => {
+            for a in &accounts {
+                out.push((
+                    server.clone(),
+                    words(&["zmprov", "ga", a, "zimbraMailHost"]),
+                    Vec::new(),
+                ));
+            }
+            match tools {
+                Tools::Zextras => out.push((
+                    server,
+                    words(&[
+                        "zxsuite",
+                        "powerstore",
+                        "doPurgeMailboxes",
+                        "all",
+                        "ignore_retention",
+                        "true",
+                    ]),
+                    Vec::new(),
+                )),
+                Tools::Carbonio => out.push((
+                    server,
+                    words(&[
+                        "carbonio",
+                        "--sync",
+                        "powerstore",
+                        "doPurgeMailboxes",
+                        "all",
+                        "ignore_retention",
+                        "true",
+                    ]),
+                    Vec::new(),
+                )),
+                _ => {
+                    for a in &accounts {
+                        out.push((
+                            server.clone(),
+                            words(&["zmpurgeoldmbox", "-a", a, "-s", &server]),
+                            Vec::new(),
+                        ));
+                    }
+                }
+            }
+        }
+        StepKind::MoveData | StepKind::MoveSwitch => {
+            move_calls(plan, step, proxies, &mut out);
+        }
+        StepKind::Upgrade => {
+            if held.get(server.as_str()) == Some(&0) {
+                let filter = format!("zimbraMailHost={server}");
+                out.push((
+                    server.clone(),
+                    words(&["zmprov", "sa", &filter]),
+                    Vec::new(),
+                ));
+            }
+            let checks = step.checks.clone().unwrap_or_default();
+            for action in step.actions.iter().flatten() {
+                match action {
+                    Action::DirectoryDump => {
+                        out.push((server.clone(), words(&["zmslapcat", "DIR"]), Vec::new()));
+                    }
+                    Action::HealthCheck => {
+                        if plan.profile == "carbonio" {
+                            out.push((
+                                server.clone(),
+                                words(&["systemctl", "is-enabled", "--quiet", "carbonio.target"]),
+                                Vec::new(),
+                            ));
+                        }
+                        out.push((server.clone(), words(&["zmcontrol", "status"]), Vec::new()));
+                        if checks.iter().any(|c| c == "zmreplchk") {
+                            out.push((replchk.to_string(), words(&["zmreplchk"]), Vec::new()));
+                        }
+                        if checks.iter().any(|c| c == "postqueue -p") {
+                            out.push((server.clone(), words(&["postqueue", "-p"]), Vec::new()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The calls of a move step; a switch ends with the proxies' route purge.
+fn move_calls(
+    plan: &Plan,
+    step: &planner_core::plan::Step,
+    proxies: bool,
+    out: &mut Vec<StubCall>,
+) {
+    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let source = step.source.clone().expect("source");
+    let target = step.target.clone().expect("target");
+    let accounts = step.accounts.clone().expect("accounts");
+    assert!(!accounts.is_empty(), "a move with no account");
+    let domains = step.domains.clone().unwrap_or_default();
+    let switch = step.kind == StepKind::MoveSwitch;
+    let select = |a: &mut Vec<String>| -> Vec<String> {
+        if domains.is_empty() {
+            a.extend(words(&["input_file", "FILE"]));
+            accounts.clone()
+        } else {
+            a.extend(words(&["domains", &domains.join(",")]));
+            Vec::new()
+        }
+    };
+    let notify = |a: &mut Vec<String>| {
+        if let Some(n) = plan.policy.notify.as_deref() {
+            a.extend(words(&["notifications", n]));
+        }
+    };
+    match plan.tools {
+        Tools::Zextras => {
+            let mut a = words(&["zxsuite", "powerstore", "doMailboxMove", &target]);
+            let listed = select(&mut a);
+            a.extend(words(&[
+                "stages",
+                if switch {
+                    "blobs,backup,account"
+                } else {
+                    "blobs,backup"
+                },
+            ]));
+            notify(&mut a);
+            out.push((source.clone(), a, listed));
+        }
+        Tools::Carbonio if switch => {
+            let mut a = words(&["carbonio", "--sync", "powerstore", "mailboxMove", &target]);
+            let listed = select(&mut a);
+            notify(&mut a);
+            out.push((source.clone(), a, listed));
+        }
+        Tools::ZimbraNe if switch => {
+            for account in &accounts {
+                out.push((
+                    source.clone(),
+                    words(&[
+                        "zmmboxmove",
+                        "-a",
+                        account,
+                        "--from",
+                        &source,
+                        "--to",
+                        &target,
+                        "--sync",
+                    ]),
+                    Vec::new(),
+                ));
+            }
+        }
+        _ => return,
+    }
+    if switch && proxies {
+        out.push((source, words(&["zmproxypurge", "-L", "FILE"]), accounts));
+    }
+}
+
+/// The calls of a run, with every list file written as `FILE` (after
+/// checking that each is its own file under the work directory) and the
+/// dump directory as `DIR`; the polls of operation lists and `zmlocalconfig`
+/// (which only shows `ldap_url`) are left out.
 fn calls_of_run(run: &Run) -> Vec<Call> {
-    let mut seen = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     let mut found = calls(&run.log);
+    found.retain(|c| {
+        !(c.argv.get(2).is_some_and(|a| a == "getAllOperations") || c.argv[0] == "zmlocalconfig")
+    });
     for call in &mut found {
-        if let Some(i) = call.argv.iter().position(|a| a == "input_file") {
+        if call.argv[0] == "zmslapcat" {
+            call.argv[1] = "DIR".to_string();
+        }
+        if let Some(i) = call
+            .argv
+            .iter()
+            .position(|a| a == "input_file" || a == "-L")
+        {
             let file = std::mem::replace(&mut call.argv[i + 1], "FILE".to_string());
             assert!(
                 Path::new(&file).starts_with(&run.workdir),
                 "{file} is not under the work directory"
             );
-            assert!(!seen.contains(&file), "{file} is written twice");
-            seen.push(file);
+            // A switch's list is read twice: by the move and by the route purge.
+            if call.argv[0] != "zmproxypurge" {
+                assert!(!seen.contains(&file), "{file} is written twice");
+                seen.push(file);
+            }
         }
     }
     found
@@ -453,8 +609,21 @@ fn check_run(name: &str, inventory: &Path, via: Via, shell: &str) {
     let plan = plan_of(inventory);
     let script = planner(inventory, "script");
     let dir = scratch!(name);
+    // zmreplchk refuses to run on a directory master.
+    let masters: Vec<&str> = plan
+        .servers
+        .iter()
+        .filter(|(_, s)| {
+            s.roles
+                .iter()
+                .any(|r| r == "ldap-master" || r == "directory-master")
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let masters = masters.join(" ");
     let options = Options {
         shell: Some(shell),
+        env: &[("STUB_MASTERS", &masters)],
         ..Options::default()
     };
     let run = run_script(&dir, &script, via, &options);
@@ -474,10 +643,50 @@ fn check_run(name: &str, inventory: &Path, via: Via, shell: &str) {
     let got = calls_of_run(&run);
     let want = expected(&plan, 1, user);
     assert_eq!(got, want, "{name}: the calls differ from the plan");
+    check_journal(name, &plan, &run.journal);
     assert!(
         want.iter().any(|c| !c.accounts.is_empty()),
         "{name}: the plan moves nothing, so the test proves little"
     );
+}
+
+/// The journal of a run that went through: every step of the plan, in plan
+/// order, `started` then `done`, each line `ID STATE TIME` with an RFC 3339
+/// UTC time; a queued step may start before the previous one is done.
+fn check_journal(name: &str, plan: &Plan, journal: &str) {
+    let mut started: Vec<&str> = Vec::new();
+    let mut done: Vec<&str> = Vec::new();
+    for line in journal.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields.len(), 3, "{name}: journal line {line:?}");
+        assert!(
+            jiff::Timestamp::from_str(fields[2]).is_ok() && fields[2].ends_with('Z'),
+            "{name}: time in {line:?}"
+        );
+        match fields[1] {
+            "started" => started.push(fields[0]),
+            "done" => {
+                assert!(
+                    started.contains(&fields[0]),
+                    "{name}: {line} before its start"
+                );
+                done.push(fields[0]);
+            }
+            other => panic!("{name}: state {other} in {line:?}"),
+        }
+    }
+    let ids: Vec<&str> = plan
+        .waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .map(|s| s.id.as_str())
+        .collect();
+    assert_eq!(started, ids, "{name}: steps started");
+    let mut sorted_done = done.clone();
+    sorted_done.sort_unstable();
+    let mut sorted_ids = ids.clone();
+    sorted_ids.sort_unstable();
+    assert_eq!(sorted_done, sorted_ids, "{name}: steps done");
 }
 
 #[test]
@@ -624,12 +833,28 @@ fn starting_from_a_later_wave_skips_the_earlier_ones() {
     let script = planner(inventory, "script");
     let from = 13;
     let want = expected(&plan, from, None);
+    // The accounts live where the switches before wave 13 put them.
+    let homes: Vec<(String, String)> = plan
+        .waves
+        .iter()
+        .filter(|w| w.index < from)
+        .flat_map(|w| &w.steps)
+        .filter(|s| s.kind == StepKind::MoveSwitch)
+        .flat_map(|s| {
+            let target = s.target.clone().unwrap_or_default();
+            s.accounts
+                .iter()
+                .flatten()
+                .map(move |a| (a.clone(), target.clone()))
+        })
+        .collect();
     assert!(want.len() < expected(&plan, 1, None).len());
     for (name, options) in [
         (
             "from-wave-argument",
             Options {
                 args: &["--from-wave", "13"],
+                homes: homes.clone(),
                 ..Options::default()
             },
         ),
@@ -637,6 +862,7 @@ fn starting_from_a_later_wave_skips_the_earlier_ones() {
             "from-wave-equals",
             Options {
                 args: &["--from-wave=13"],
+                homes: homes.clone(),
                 ..Options::default()
             },
         ),
@@ -644,6 +870,7 @@ fn starting_from_a_later_wave_skips_the_earlier_ones() {
             "from-wave-environment",
             Options {
                 env: &[("START_WAVE", "13")],
+                homes: homes.clone(),
                 ..Options::default()
             },
         ),
@@ -804,41 +1031,89 @@ fn manual_steps_wait_for_the_operator() {
     );
     let pauses = run.stdout.matches("MANUAL STEP").count();
     assert_eq!(pauses, 1, "{}", run.stdout);
+    // The backup and the directory dump ran; the install waited.
     let found = calls_of_run(&run);
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert_eq!(found[0].argv[..2], ["zxsuite", "backup"]);
+    assert_eq!(found[1].argv[0], "zmslapcat");
+    let last = run.journal.lines().last().expect("a journal");
+    assert!(
+        last.starts_with("upgrade:ldap1.example.com failed ")
+            && last.ends_with("stopped at a manual step of wave 1 (answer: 'no'). Run again with --from-wave 1 to go on."),
+        "{}",
+        run.journal
+    );
 }
 
 #[test]
-fn carbonio_moves_have_no_stages_even_when_the_plan_copies_first() {
-    // Carbonio's mailboxMove has no stages: a plan made with two_stage_moves
-    // still runs one mailboxMove per switch, and nothing for the copies.
+fn toolsets_without_stages_refuse_two_stage_moves() {
+    // Carbonio's mailboxMove and Zimbra's zmmboxmove copy and switch in one
+    // run: asking for two stages with them is refused, naming the key.
     let example = fs::read_to_string(root().join("examples/carbonio.yaml")).expect("example");
     let staged = example.replacen("\npolicy:\n", "\npolicy:\n  two_stage_moves: true\n", 1);
     assert_ne!(staged, example, "the example has a policy section");
     let dir = scratch!("carbonio-staged-inventory");
     let path = dir.write("carbonio.yaml", staged);
+    let out = util::planner(["check"]).arg(&path).output();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr().contains("policy.two_stage_moves: two_stage_moves is true, but the carbonio toolset has no stages"),
+        "{}",
+        out.stderr()
+    );
+    assert!(try_planner(&path, "json").is_none());
+}
+
+#[test]
+fn without_a_tool_stores_upgrade_in_place_after_manual_backups() {
+    let dir = scratch!("none-inventory");
+    let path = dir.write(
+        "none.yaml",
+        six_servers()
+            .policy("{ tools: none }")
+            .disk("1TiB")
+            .mailbox("alice@example.com", "mbx1.example.com", "1GiB")
+            .mailbox("bob@example.com", "mbx2.example.com", "1GiB")
+            .text(),
+    );
+    let check = util::planner(["check"]).arg(&path).output();
+    assert_eq!(check.code, 0, "{}", check.stderr());
+    assert!(
+        check
+            .stderr()
+            .contains("tools: none has no tool to move mailboxes, so evacuate is treated as never"),
+        "{}",
+        check.stderr()
+    );
     let plan = plan_of(&path);
-    let steps = || plan.waves.iter().flat_map(|w| &w.steps);
-    assert!(steps().any(|s| s.kind == StepKind::MoveData));
+    assert_eq!(plan.tools, Tools::None);
+    let steps: Vec<&planner_core::plan::Step> = plan.waves.iter().flat_map(|w| &w.steps).collect();
+    assert!(steps.iter().all(|s| !matches!(
+        s.kind,
+        StepKind::MoveData | StepKind::MoveSwitch | StepKind::Purge
+    )));
+    let in_place: Vec<&str> = plan
+        .summary
+        .outages
+        .iter()
+        .filter(|o| o.unit == "mailstore")
+        .map(|o| o.server.as_str())
+        .collect();
+    assert_eq!(in_place, ["mbx1.example.com", "mbx2.example.com"]);
     let run = run_script(
-        &scratch!("carbonio-staged"),
+        &scratch!("none"),
         &planner(&path, "script"),
         Via::Remote,
         &Options::default(),
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let found = calls_of_run(&run);
-    assert_eq!(found, expected(&plan, 1, None));
-    let moves = found
-        .iter()
-        .filter(|c| c.argv.get(2).is_some_and(|a| a == "mailboxMove"))
-        .count();
+    let backups = steps.iter().filter(|s| s.kind == StepKind::Backup).count();
     assert_eq!(
-        moves,
-        steps().filter(|s| s.kind == StepKind::MoveSwitch).count()
+        run.stdout.matches("with your own tools").count(),
+        backups,
+        "every backup is a manual step"
     );
-    assert!(found.iter().all(|c| !c.argv.iter().any(|a| a == "stages")));
+    assert_eq!(calls_of_run(&run), expected(&plan, 1, None));
 }
 
 #[test]
@@ -887,7 +1162,7 @@ fn a_dry_run_prints_the_quoted_commands_and_runs_nothing() {
     assert!(
         run.stdout.contains(
             "[dry run] on mbx2.example.com: 'zxsuite' 'powerstore' 'doMailboxMove' \
-             'mbx1.example.com' 'input_file'"
+             'mbx1.example.com' 'domains' 'shop.example.org' 'stages' 'blobs,backup'"
         ),
         "{}",
         run.stdout
@@ -897,5 +1172,185 @@ fn a_dry_run_prints_the_quoted_commands_and_runs_nothing() {
             .contains(r"'notifications' 'ops'\''desk+$home@example.com'"),
         "{}",
         run.stdout
+    );
+}
+
+/// Runs one stub command as `host` in a scratch state; returns its exit
+/// status and the log, with what it printed at the end.
+fn stub_call(dir: &Path, host: &str, command: &str) -> (i32, String) {
+    let bin = stubs(dir);
+    let log = dir.join("stub.log");
+    fs::write(&log, "").expect("log");
+    let output = Command::new(bin.join("remote"))
+        .args([host, command])
+        .current_dir(dir)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("STUB_LOG", &log)
+        .env("STUB_STATE", dir.join("state"))
+        .env("STUB_MASTERS", "ldap1.example.com")
+        .output()
+        .expect("the stub runs");
+    (
+        output.status.code().unwrap_or(-1),
+        fs::read_to_string(&log).expect("log") + &String::from_utf8_lossy(&output.stdout),
+    )
+}
+
+#[test]
+fn the_stubs_reject_malformed_calls() {
+    let dir = scratch!("stubs-malformed");
+    fs::write(dir.join("list"), "a@example.com\n").expect("list");
+    for (command, reason) in [
+        (
+            "zxsuite powerstore doMailboxMove",
+            "needs a destination host",
+        ),
+        (
+            "zxsuite powerstore doMailboxMove b accounts a@x input_file list",
+            "exactly one of",
+        ),
+        (
+            "zxsuite powerstore doMailboxMove b accounts a@x stages data,switch",
+            "unknown stage switch",
+        ),
+        (
+            "zxsuite backup doSmartScan deep true",
+            "needs the action start",
+        ),
+        (
+            "zxsuite powerstore doPurgeMailboxes all ignore_retention yes",
+            "takes true or false",
+        ),
+        (
+            "carbonio --sync powerstore mailboxMove b accounts a@x stages data",
+            "unknown parameter stages",
+        ),
+        ("zmmboxmove -a a@x --from s", "needs -a, --from and --to"),
+        ("zmbackup -f -i -a all", "exactly one of -f, -i or -del"),
+        ("zmpurgeoldmbox -s s", "needs -a ACCOUNT"),
+        ("zmprov fc -a coss", "unknown cache type coss"),
+        ("zmproxypurge -a a@x", "expected zmproxypurge -L FILE"),
+        ("zmcontrol stop", "expected zmcontrol status"),
+    ] {
+        let (status, log) = stub_call(&dir, "mbx1.example.com", command);
+        assert_eq!(status, 2, "{command}: {log}");
+        assert!(
+            log.contains("reject ") && log.contains(reason),
+            "{command}: {log}"
+        );
+    }
+    // zmreplchk on the master alone, and a purge of a live mailbox.
+    let (status, log) = stub_call(&dir, "ldap1.example.com", "zmreplchk");
+    assert_eq!(status, 2, "{log}");
+    assert!(log.contains("checks no replica"), "{log}");
+    let (status, _) = stub_call(
+        &dir,
+        "mbx1.example.com",
+        "zmmboxmove -a a@x --from mbx1.example.com --to mbx2.example.com --sync",
+    );
+    assert_eq!(status, 0);
+    let (status, log) = stub_call(
+        &dir,
+        "mbx2.example.com",
+        "zmpurgeoldmbox -a a@x -s mbx2.example.com",
+    );
+    assert_eq!(status, 2, "{log}");
+    assert!(log.contains("that is not an old copy"), "{log}");
+    // The well-formed calls of the same commands pass.
+    for command in [
+        "zxsuite powerstore doMailboxMove b input_file list stages blobs,backup notifications n@x",
+        "zmpurgeoldmbox -a a@x -s mbx1.example.com",
+        "zmbackup -i --sync -s mbx1.example.com",
+        "zmprov fc -a cos",
+    ] {
+        let (status, log) = stub_call(&dir, "mbx3.example.com", command);
+        assert_eq!(status, 0, "{command}: {log}");
+    }
+}
+
+#[test]
+fn the_stubs_reject_a_second_operation_on_a_busy_source() {
+    let dir = scratch!("stubs-busy");
+    let first = "zxsuite powerstore doMailboxMove b accounts a@x stages blobs,backup";
+    assert_eq!(stub_call(&dir, "mbx1.example.com", first).0, 0);
+    let (status, log) = stub_call(&dir, "mbx1.example.com", "zxsuite backup doSmartScan start");
+    assert_eq!(status, 2, "{log}");
+    assert!(
+        log.contains("an operation is already running on mbx1.example.com"),
+        "{log}"
+    );
+    // Another source is free; the busy one frees up after its polls.
+    assert_eq!(stub_call(&dir, "mbx2.example.com", first).0, 0);
+    let poll = "zxsuite powerstore getAllOperations";
+    assert!(
+        stub_call(&dir, "mbx1.example.com", poll)
+            .1
+            .contains("doMailboxMove")
+    );
+    stub_call(&dir, "mbx1.example.com", poll);
+    assert!(
+        !stub_call(&dir, "mbx1.example.com", poll)
+            .1
+            .contains("doMailboxMove")
+    );
+    assert_eq!(stub_call(&dir, "mbx1.example.com", first).0, 0);
+    // Carbonio without --sync leaves its operation running.
+    let move_ = "carbonio powerstore mailboxMove b accounts a@x";
+    assert_eq!(stub_call(&dir, "mbx5.example.com", move_).0, 0);
+    let (status, log) = stub_call(
+        &dir,
+        "mbx5.example.com",
+        &format!("carbonio --sync {}", &move_[9..]),
+    );
+    assert_eq!(status, 2, "{log}");
+}
+
+#[test]
+fn an_operation_that_outlasts_the_timeout_stops_the_script() {
+    let inventory = Path::new("examples/saas.yaml");
+    let plan = plan_of(inventory);
+    assert_eq!(plan.tools, Tools::Zextras);
+    let first = plan.waves[0]
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::Backup)
+        .expect("a backup");
+    let run = run_script(
+        &scratch!("timeout"),
+        &planner(inventory, "script"),
+        Via::Remote,
+        &Options {
+            env: &[("STUB_POLLS", "1000000"), ("PLANNER_WAIT_TIMEOUT", "0s")],
+            ..Options::default()
+        },
+    );
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("error: operations still run on ")
+            && run
+                .stderr
+                .contains("after 0 seconds (PLANNER_WAIT_TIMEOUT)"),
+        "{}",
+        run.stderr
+    );
+    // The wave stops at its first wait, for the first backup.
+    let id = &first.id;
+    assert!(
+        run.journal.contains(&format!("{id} started ")),
+        "{}",
+        run.journal
+    );
+    let last = run.journal.lines().last().expect("journal");
+    assert!(
+        last.contains(" failed ") && last.contains("PLANNER_WAIT_TIMEOUT"),
+        "{}",
+        run.journal
     );
 }

@@ -62,6 +62,7 @@ pub fn assemble(
         now: options.now.to_string(),
         target_version: inv.target_version.to_string(),
         profile: inv.profile.name.as_str().to_string(),
+        tools: policy.tools,
         policy: plan_policy(policy),
         strategy: StrategyChoice {
             requested: policy.strategy,
@@ -70,6 +71,7 @@ pub fn assemble(
         },
         summary,
         servers: servers(inv, policy),
+        role_notes: role_notes(inv),
         waves: written.waves,
         placement,
     }
@@ -241,6 +243,20 @@ fn warnings(checked: &Checked, totals: Totals, chosen: ChosenStrategy) -> Vec<St
         );
     }
     warnings
+}
+
+/// The note of every role some server has, where the role has one.
+fn role_notes(inv: &Inventory) -> BTreeMap<String, String> {
+    inv.servers
+        .iter()
+        .flat_map(|s| &s.roles)
+        .filter_map(|r| {
+            inv.profile
+                .role(r)
+                .filter(|d| !d.note.is_empty())
+                .map(|d| (r.clone(), d.note.clone()))
+        })
+        .collect()
 }
 
 /// The accepted outages, in plan waves, sorted.

@@ -27,6 +27,7 @@ mod refuse;
 mod schedule;
 mod strategy;
 mod table;
+mod toolcheck;
 
 pub use reason::{
     Blocker, CycleEdge, Hint, Limit, Missing, NoSafePlan, Reason, ReasonKind, SpareProblem,
@@ -76,6 +77,9 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         chosen,
         why,
     );
+    if let Some(refusal) = toolcheck::unavailable(&plan, inv, &policy) {
+        return Err(refusal);
+    }
     #[cfg(debug_assertions)]
     judge(&plan, checked, options);
     Ok(plan)

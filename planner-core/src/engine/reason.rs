@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::inventory::{Bytes, Fraction, Version};
+use crate::inventory::{Bytes, Fraction, Tools, Version};
 use crate::plan::WaitRule;
 
 /// Why no safe plan exists, with what would make one.
@@ -161,6 +161,16 @@ pub enum ReasonKind {
         /// The ceiling in force.
         max_fill: Fraction,
     },
+    /// The toolset cannot run on a version at which the plan backs up,
+    /// moves or purges some stores.
+    ToolsUnavailable {
+        /// The toolset of the policy.
+        tools: Tools,
+        /// The version it cannot run on.
+        version: String,
+        /// The stores at that version when the plan runs a tool on them.
+        stores: Vec<String>,
+    },
     /// No attempt produced a plan, and none said why (not expected).
     NoAttempt,
 }
@@ -180,6 +190,25 @@ impl fmt::Display for ReasonKind {
                     Some(first) => write!(f, " → {first}"),
                     None => Ok(()),
                 }
+            }
+            ReasonKind::ToolsUnavailable {
+                tools,
+                version,
+                stores,
+            } => {
+                const SHOWN: usize = 5;
+                let mut names = stores.iter().take(SHOWN).cloned().collect::<Vec<_>>();
+                if stores.len() > SHOWN {
+                    names.push(format!("{} more", stores.len() - SHOWN));
+                }
+                write!(
+                    f,
+                    "tools: {tools} cannot run on version {version}, where the plan backs up, \
+                     moves or purges {}: {}; {}",
+                    crate::words::count(stores.len() as u64, "store", "stores"),
+                    names.join(", "),
+                    tools.platforms()
+                )
             }
             ReasonKind::SpareImpossible(problem) => {
                 write!(f, "strategy spare is impossible: {problem}")
@@ -440,6 +469,15 @@ pub enum Hint {
     AllowCrossSite,
     /// Mark empty stores as spares, or use another strategy.
     MarkSpares,
+    /// Use another toolset, one of these (each runs on every version the
+    /// plan touches).
+    UseTools {
+        /// The toolsets.
+        tools: Vec<Tools>,
+        /// Whether `two_stage_moves: true` must go too (a toolset without
+        /// stages refuses it).
+        unstage: bool,
+    },
     /// Break the order cycle by removing one of its edges.
     BreakCycle {
         /// The cycle's edges, in order.
@@ -462,6 +500,23 @@ impl fmt::Display for Hint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Hint::AddStore(m) => write!(f, "add an empty store {m}"),
+            Hint::UseTools { tools, unstage } => {
+                let names: Vec<String> = tools
+                    .iter()
+                    .map(|t| match t {
+                        Tools::None => "`tools: none` (no moves: every mailstore is upgraded in place, an outage for its users)".to_string(),
+                        t => format!("`tools: {t}`"),
+                    })
+                    .collect();
+                write!(f, "set {}", names.join(" or "))?;
+                if *unstage && tools.iter().any(|t| !t.has_stages()) {
+                    f.write_str(
+                        " (their moves have no stages: remove `two_stage_moves: true` if the \
+                         inventory sets it)",
+                    )?;
+                }
+                Ok(())
+            }
             Hint::AddSpare(m) => write!(f, "add an empty spare store (`spare: true`) {m}"),
             Hint::UnsizedRoom { site: Some(site) } => write!(
                 f,

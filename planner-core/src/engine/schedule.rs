@@ -380,7 +380,9 @@ impl<'a> Sched<'a> {
     fn in_place(&mut self, s: usize) {
         let earliest = self.ready_wave(s).max(2);
         let count = self.place.holds(s);
-        let reason = if self.policy.evacuate == EvacuatePolicy::Never {
+        let reason = if !self.policy.tools.moves() {
+            "tools: none, no tool to move mailboxes"
+        } else if self.policy.evacuate == EvacuatePolicy::Never {
             "policy evacuate: never"
         } else {
             "this store's evacuate: false"
@@ -864,12 +866,17 @@ impl<'a> Sched<'a> {
             let worst = self.table.out_count(w, u) + 1;
             if unit.members.saturating_sub(worst) < unit.min_available {
                 outage = true;
+                let accepted = if unit.name == MAILSTORE && !self.policy.tools.moves() {
+                    "inherent: tools none moves no mailbox"
+                } else {
+                    "accepted by allow_outage"
+                };
                 self.outages.push(OutageNote {
                     wave: w,
                     server: ServerId(s as u32),
                     unit: unit.name.clone(),
                     message: format!(
-                        "{} of {} {} server{} up while {} upgrades (accepted by allow_outage)",
+                        "{} of {} {} server{} up while {} upgrades ({accepted})",
                         unit.members.saturating_sub(worst),
                         unit.members,
                         unit.name,
@@ -973,10 +980,7 @@ fn availability_units(inv: &Inventory, policy: &Policy) -> (Vec<Unit>, Vec<Vec<u
     // Accepted for the unit by name, or by any of its roles.
     let mut named: Vec<bool> = Vec::new();
     for (index, u) in profile.availability_units().into_iter().enumerate() {
-        named.push(
-            policy.allow_outage.contains(&u.name)
-                || u.roles.iter().any(|r| policy.allow_outage.contains(r)),
-        );
+        named.push(policy.accepts_outage(&u.name, &u.roles));
         for role in &u.roles {
             unit_of_role.insert(role.clone(), index);
         }

@@ -15,6 +15,7 @@ mod names;
 mod parse;
 mod profile;
 mod raw;
+mod tools;
 mod units;
 mod validate;
 mod version;
@@ -29,6 +30,7 @@ pub use raw::{
     BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, PurgePolicy,
     RawInventory, Strategy,
 };
+pub use tools::Tools;
 pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};
 pub use validate::{Checked, Document, MailboxFile, MailboxList};
 pub use version::{AgainstTarget, Version};

@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::names::{Account, ServerName};
 use super::profile::Profile;
 use super::raw::{BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MoveBy, PurgePolicy, Strategy};
+use super::tools::Tools;
 use super::units::{Bytes, BytesPerSecond, Fraction, Seconds};
 use super::version::{AgainstTarget, Version};
 
@@ -88,6 +89,25 @@ pub struct Policy {
     pub notify: Option<Account>,
     /// Rates for estimates.
     pub rates: Option<Rates>,
+    /// The commands of backups, moves and purges.
+    pub tools: Tools,
+}
+
+impl Policy {
+    /// Whether the total unavailability of an availability unit (a group or
+    /// a role, named `unit`, made of `roles`) is accepted: `allow_outage`
+    /// names it or one of its roles, or, without a tool to move mailboxes
+    /// (`tools: none`), it is the mailstores, whose in-place upgrades are
+    /// then inherent outages.
+    pub fn accepts_outage<R: AsRef<str>>(&self, unit: &str, roles: &[R]) -> bool {
+        self.allow_outage
+            .iter()
+            .any(|a| a == unit || roles.iter().any(|r| r.as_ref() == a))
+            || (!self.tools.moves()
+                && roles
+                    .iter()
+                    .any(|r| r.as_ref() == super::profile::MAILSTORE))
+    }
 }
 
 /// Rates for time estimates.

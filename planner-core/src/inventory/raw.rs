@@ -13,6 +13,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer};
 
 use super::profile::ProfileName;
+use super::tools::Tools;
 
 /// An inventory file, format 1.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -88,6 +89,10 @@ pub struct RawPolicy {
     pub notify: Option<String>,
     /// Rates for time estimates; without them no estimate is made.
     pub rates: Option<RawRates>,
+    /// zextras | zimbra-ne | carbonio | none: the commands of backups, moves
+    /// and purges (default: carbonio for the carbonio profile, else zextras
+    /// below version 10 and zimbra-ne from 10 on).
+    pub tools: Option<Tools>,
 }
 
 /// Rates used for time estimates only.

@@ -59,6 +59,12 @@ impl Version {
         first(self) != first(target)
     }
 
+    /// Whether this version is at least `floor` (`9.0.0_P40` is at least
+    /// `8.8.15`; `10.0.6` is not below `10`).
+    pub fn at_least(&self, floor: &str) -> bool {
+        compare(self.release(), floor) != Ordering::Less
+    }
+
     /// Compares this server version with the target version.
     pub fn against(&self, target: &Version) -> AgainstTarget {
         match compare(self.release(), target.release()) {

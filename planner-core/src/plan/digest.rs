@@ -15,7 +15,7 @@
 //!   a **time** is its RFC 3339 text (UTC, as jiff prints it). Lengths in
 //!   front of every variable field make the encoding impossible to misread,
 //!   so two different inventories cannot encode to the same bytes.
-//! - the encoding is: the string `planner-inventory/4`; `target_version`;
+//! - the encoding is: the string `planner-inventory/5`; `target_version`;
 //!   the profile (its name, tiers, then each role: name, tier, after, group,
 //!   min_available, max_unavailable, drain, evacuate, note; then each group:
 //!   name, min_available, max_unavailable; then two_stage_moves,
@@ -25,7 +25,7 @@
 //!   max_parallel_upgrades, purge, backup_after_upgrade, cross_site_moves,
 //!   allow_outage, notify, rates as copy bytes per second, delta_fraction,
 //!   switch_per_account and upgrade seconds, the backup rate as an option,
-//!   health_check and manual seconds); the servers in name order (the count, then each: name, roles,
+//!   health_check and manual seconds, tools); the servers in name order (the count, then each: name, roles,
 //!   version, site, depends_on as sorted names, capacity as disk bytes and
 //!   mailboxes, spare, evacuate, last full and incremental backup); the
 //!   mailboxes as a set: the count, then the SHA-256 of each mailbox's own
@@ -115,7 +115,7 @@ impl Encoder {
 /// inventory (see the module documentation).
 pub fn inventory_digest(inventory: &Inventory) -> String {
     let mut e = Encoder(Sha256::new());
-    e.str("planner-inventory/4");
+    e.str("planner-inventory/5");
     e.str(inventory.target_version.as_str());
     profile(&mut e, &inventory.profile);
     policy(&mut e, &inventory.policy);
@@ -219,6 +219,7 @@ fn policy(e: &mut Encoder, p: &Policy) {
         e.int(r.health_check.0);
         e.int(r.manual.0);
     }
+    e.word(&p.tools);
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
 
 use crate::inventory::{
-    BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MoveBy, Profile, PurgePolicy, Strategy,
+    BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MoveBy, Profile, PurgePolicy, Strategy, Tools,
 };
 
 /// The default of a count a plan may leave out.
@@ -51,6 +51,8 @@ pub struct Plan {
     pub target_version: String,
     /// The role profile.
     pub profile: String,
+    /// The toolset whose commands run the backups, moves and purges.
+    pub tools: Tools,
     /// The effective policy: the inventory's plus command-line overrides.
     pub policy: PlanPolicy,
     /// The strategy asked for, the one used, and why.
@@ -60,6 +62,10 @@ pub struct Plan {
     /// Every server of the inventory, by name: its roles, site and version.
     #[serde(default)]
     pub servers: BTreeMap<String, PlanServer>,
+    /// The one-line note of each role the servers have (the profile's, or the
+    /// inventory's `roles` override), shown in reviews.
+    #[serde(default)]
+    pub role_notes: BTreeMap<String, String>,
     /// The waves, run in order; the steps of one wave may run in any order.
     pub waves: Vec<Wave>,
     /// Per mailstore: what it holds before, at its peak, and after.

@@ -117,7 +117,7 @@ mod tests {
         });
         serde_json::from_value(serde_json::json!({
             "format": "upgrade-plan/v1", "planner_version": "0", "inventory_digest": "",
-            "now": "", "target_version": "10", "profile": "zimbra", "policy": policy,
+            "now": "", "target_version": "10", "profile": "zimbra", "tools": "zextras", "policy": policy,
             "strategy": { "requested": "auto", "chosen": "spare", "why": "" },
             "summary": {
                 "servers_to_upgrade": 0, "servers_at_target": 0, "mailboxes_moved": 0,

@@ -17,6 +17,7 @@ mod moves;
 mod replay;
 mod servers;
 mod timeline;
+mod tools;
 
 #[cfg(test)]
 mod tests;
@@ -67,13 +68,16 @@ pub enum Rule {
     /// one operation per store (`max_moves_per_source`, nothing beside an
     /// upgrade or a backup of the same store).
     Batches,
+    /// The toolset is the policy's and runs on every version at which the
+    /// plan backs up, moves or purges a store.
+    Tools,
 }
 
 impl Rule {
     /// The rule's number in section 4 of the specification, if it has one.
     pub fn number(self) -> Option<u8> {
         match self {
-            Rule::Format | Rule::Stale => None,
+            Rule::Format | Rule::Stale | Rule::Tools => None,
             Rule::Complete => Some(1),
             Rule::Order => Some(2),
             Rule::Availability => Some(3),
@@ -108,6 +112,7 @@ impl Rule {
             Rule::Domains => "domains",
             Rule::DirectoryAndTiers => "directory, pools and tiers",
             Rule::Batches => "batches",
+            Rule::Tools => "toolset",
         }
     }
 }
@@ -228,6 +233,7 @@ fn judge(
     let timeline = Timeline::build(plan, &ctx, &mut report);
     servers::check(&ctx, &timeline, &mut report);
     moves::check(&ctx, &timeline, &mut report);
+    tools::check(plan, &ctx, &timeline, &mut report);
     match accounts.and_then(|a| a.of(inventory)) {
         Some(map) => replay::check(plan, &ctx, &timeline, map, &mut report),
         None => {

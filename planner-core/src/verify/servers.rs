@@ -395,11 +395,7 @@ fn unit_availability(
     // `allow_outage` relaxes min_available only, and only for a unit with no
     // more servers than min_available; max_unavailable always holds.
     let allowed = unit.members.len() <= unit.min_available as usize
-        && ctx
-            .policy
-            .allow_outage
-            .iter()
-            .any(|a| a == name || unit.roles.contains(&a.as_str()));
+        && ctx.policy.accepts_outage(name, &unit.roles);
     let waves = t.waves as usize;
     let mut out = 0i64;
     for (w, change) in out_changes(t, unit)

@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 use std::error::Error;
 
-use super::{Rule, Violation, verify};
+use super::{Rule, Violation};
 use crate::inventory::{self, Inventory};
 use crate::plan::{
     BackupMode, BackupWhen, FORMAT, Placement, Plan, PlanOptions, Step, StepKind, StoreLoad, Wave,
@@ -94,7 +94,16 @@ const FORWARD_PLAN: &str = "
 
 const FORWARD_PLACEMENT: &str = "mbx1 15/2 15/2 0/0; mbx2 20/1 35/3 35/3";
 
+/// The inventory of a test, with Zextras Suite as its toolset: the fixture
+/// plans copy in two stages towards 10.1.5, which only Zextras writes, and
+/// which it cannot run on 10.x. [`check`] leaves that toolset finding out;
+/// `the_toolset_runs_on_every_version_it_touches` tests it.
 fn inventory(text: &str) -> Result<Inventory> {
+    let text = if text.contains("policy: { ") {
+        text.replacen("policy: { ", "policy: { tools: zextras, ", 1)
+    } else {
+        text.replacen("roles:\n", "policy: { tools: zextras }\nroles:\n", 1)
+    };
     Ok(inventory::parse("t.yaml", text.as_bytes())?
         .validate(&[])?
         .inventory)
@@ -292,6 +301,7 @@ fn plan(inv: &Inventory, waves: &str, placement: &str) -> Plan {
             "notify": null,
             "rates": null,
         },
+        "tools": p.tools,
         "strategy": { "requested": p.strategy, "chosen": "forward", "why": "test" },
         "summary": {
             "servers_to_upgrade": 0, "servers_at_target": 0, "mailboxes_moved": 0, "bytes_moved": 0,
@@ -312,6 +322,42 @@ fn options() -> PlanOptions {
 fn check(inventory_text: &str, waves: &str, placement: &str) -> Result<Vec<Violation>> {
     let inv = inventory(inventory_text)?;
     Ok(verify(&plan(&inv, waves, placement), &inv, &options()))
+}
+
+/// The checker's verdict, without the toolset finding the fixture plans all
+/// have (see [`inventory`]).
+fn verify(plan: &Plan, inv: &Inventory, options: &PlanOptions) -> Vec<Violation> {
+    no_tools(super::verify(plan, inv, options))
+}
+
+fn no_tools(mut violations: Vec<Violation>) -> Vec<Violation> {
+    violations.retain(|v| v.rule != Rule::Tools);
+    violations
+}
+
+#[test]
+fn the_toolset_runs_on_every_version_it_touches() -> Result {
+    let inv = inventory(INVENTORY)?;
+    let mut p = plan(&inv, PLAN, PLACEMENT);
+    let v = super::verify(&p, &inv, &options());
+    assert_rules(&v, &[Rule::Tools]);
+    // mbx2 runs 10.1.5 after its upgrade in wave 9: Zextras cannot back it
+    // up there, nor purge mbx1 once it is upgraded.
+    assert_reports(
+        &v,
+        Rule::Tools,
+        "tools: zextras cannot run on mbx2.example.com, at 10.1.5 in this wave",
+    );
+    assert_eq!(v.len(), 2, "one finding per store and version");
+    // A plan that names another toolset than the policy's.
+    p.tools = crate::inventory::Tools::ZimbraNe;
+    let v = super::verify(&p, &inv, &options());
+    assert_reports(
+        &v,
+        Rule::Tools,
+        "the plan runs the zimbra-ne toolset, but the inventory's policy says zextras",
+    );
+    Ok(())
 }
 
 fn rules(violations: &[Violation]) -> BTreeSet<Rule> {
@@ -418,7 +464,7 @@ fn a_plan_made_from_another_inventory_is_stale() -> Result {
         text(&fresh)
     );
     assert!(!fresh.is_empty());
-    assert_rules(&super::verify_new(&p, &old, &options()), &[]);
+    assert_rules(&no_tools(super::verify_new(&p, &old, &options())), &[]);
     Ok(())
 }
 
@@ -1601,7 +1647,10 @@ fn a_large_plan_checks_in_one_pass() -> Result {
         ));
     }
     let text = forward_inventory()
-        .replace("roles:\n", "policy: { move_by: domain }\nroles:\n")
+        .replace(
+            "roles:\n",
+            "policy: { move_by: domain, tools: zextras }\nroles:\n",
+        )
         .replace(
             "mailboxes:\n",
             "mailbox_files: [{ path: all.csv, format: csv }]\nmailboxes:\n",
@@ -1690,10 +1739,16 @@ fn a_prepared_index_is_used_only_for_its_own_inventory() -> Result {
     let other = inventory(&INVENTORY.replace("alice@", "zed@"))?;
     let p = plan(&inv, PLAN, PLACEMENT);
     let own = super::Accounts::new(&inv);
-    assert_rules(&super::verify_new_with(&p, &inv, &options(), &own), &[]);
+    assert_rules(
+        &no_tools(super::verify_new_with(&p, &inv, &options(), &own)),
+        &[],
+    );
     // An index of another inventory would not find alice; it is not used.
     let foreign = super::Accounts::new(&other);
-    assert_rules(&super::verify_new_with(&p, &inv, &options(), &foreign), &[]);
+    assert_rules(
+        &no_tools(super::verify_new_with(&p, &inv, &options(), &foreign)),
+        &[],
+    );
     // The other inventory, judged with its own index, does not know alice.
     let theirs = super::verify_new_with(&p, &other, &options(), &foreign);
     assert_reports(&theirs, Rule::Conservation, "alice@example.com");

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
+use planner_core::inventory::{MoveBy, Tools};
 use planner_core::plan::{Plan, StepKind};
 
 use super::figures::{backup_mode, steps};
@@ -12,6 +13,7 @@ use super::roles::Roles;
 use super::table::Table;
 use crate::flavour::Flavour;
 use crate::roles::REPLICATION_CHECK;
+use crate::toolset::{Selection, Stage, Toolset};
 use crate::units::count;
 
 /// Writes section 8.
@@ -59,55 +61,143 @@ fn command(
     flavour: &Flavour,
     kind: StepKind,
 ) -> (&'static str, String) {
-    let manual = |what: &str| ("—", format!("manual: {what}"));
+    let toolset = Toolset::of(plan);
+    let flush = format!(
+        "then {} so that every server sees the change now, not when its cache expires",
+        code("zmprov fc -a cos", true)
+    );
     match kind {
-        StepKind::Backup => ("the mailstore", backup_commands(plan, flavour)),
-        StepKind::PoolOut => {
-            manual("take the store out of `zimbraMailHostPool` of its classes of service")
-        }
-        StepKind::PoolIn => manual("put the store back in `zimbraMailHostPool`"),
-        StepKind::Purge => ("the store purged", code(flavour.purger, true)),
-        StepKind::MoveData => ("the source store", move_command(plan, flavour, "data")),
-        StepKind::MoveSwitch => (
-            "the source store",
-            move_command(plan, flavour, "data,account"),
+        StepKind::Backup => ("the mailstore", backup_commands(plan, toolset)),
+        StepKind::PoolOut => (
+            "any server",
+            format!(
+                "manual: take the store out of `zimbraMailHostPool` of its classes of \
+                 service; {flush}"
+            ),
         ),
+        StepKind::PoolIn => (
+            "any server",
+            format!("manual: put the store back in `zimbraMailHostPool`; {flush}"),
+        ),
+        StepKind::Purge => ("the store purged", purge_command(plan, toolset)),
+        StepKind::MoveData => ("the source store", move_command(plan, toolset, Stage::Copy)),
+        StepKind::MoveSwitch => {
+            let stage = if toolset.staged() && plan.policy.two_stage_moves {
+                Stage::Switch
+            } else {
+                Stage::Whole
+            };
+            let mut text = move_command(plan, toolset, stage);
+            if plan
+                .servers
+                .values()
+                .any(|s| s.roles.iter().any(|r| r == "proxy" || r == "memcached"))
+            {
+                text.push_str(&format!(
+                    "; then {} so that the proxies forget the accounts' old routes",
+                    code(&format!("{}/zmproxypurge -L FILE", flavour.libexec), true)
+                ));
+            }
+            ("the source store", text)
+        }
         StepKind::Upgrade => (
             "the server",
             format!(
                 "for an emptied mailstore, first a check that it is empty ({} prints \
-                 nothing); then the actions the step lists, in order: drain (manual: out \
-                 of its load balancer, an MTA also out of MX rotation), directory dump \
-                 ({}), install (manual: {}), health check ({}), undrain (manual: back in \
-                 rotation)",
+                 nothing); then the actions the step lists, in order: drain (manual: a proxy \
+                 or other balanced node out of its load balancer, an MTA out of MX and relay \
+                 rotation; wait for open connections or active deliveries, with a time \
+                 limit), directory dump ({}), install (manual: {}), health check ({}), \
+                 undrain (manual: back in rotation)",
                 code("zmprov sa zimbraMailHost=HOST", true),
-                code("/opt/zimbra/libexec/zmslapcat DIR", true),
+                code(&format!("{}/zmslapcat DIR", flavour.libexec), true),
                 upgrade(plan, &escape(&plan.target_version)),
-                health_commands(plan, roles)
+                health_commands(plan, roles, flavour)
             ),
         ),
     }
 }
 
-/// The account list, then the move command with its stages.
-fn move_command(plan: &Plan, flavour: &Flavour, stages: &str) -> String {
-    let notify = plan
-        .policy
-        .notify
-        .as_deref()
-        .map_or(String::new(), |a| format!(" notifications {a}"));
-    let stages = if flavour.staged_moves {
-        format!(" stages {stages}")
+/// The move command of a stage, or why there is none.
+fn move_command(plan: &Plan, toolset: &Toolset, stage: Stage) -> String {
+    let domains = plan.policy.move_by == MoveBy::Domain;
+    let selection = if domains {
+        Selection::Domains("D1,D2")
     } else {
-        String::new()
+        Selection::File("FILE")
     };
-    format!(
-        "the account list written to FILE, then {}",
-        code(
-            &format!("{} TARGET input_file FILE{stages}{notify}", flavour.mover),
-            true,
-        )
-    )
+    let plain = |s: &str| s.to_string();
+    match toolset.tools {
+        Tools::ZimbraNe => format!(
+            "the account list written to FILE, then for each account {} (copy, sync and \
+             switch in one run){}",
+            code(&Toolset::move_account("ACCOUNT", "SOURCE", "TARGET"), true),
+            if domains {
+                "; zmmboxmove has no domain form, so the accounts are listed"
+            } else {
+                ""
+            }
+        ),
+        Tools::None => "none: without a move tool no mailbox moves".to_string(),
+        _ if stage == Stage::Copy && !toolset.staged() => format!(
+            "nothing: {} has no stages, the accounts move at their switch",
+            toolset.name
+        ),
+        _ => {
+            let words = toolset
+                .move_words(
+                    "TARGET",
+                    &selection,
+                    stage,
+                    plan.policy.notify.as_deref(),
+                    &plain,
+                )
+                .unwrap_or_default();
+            let lead = if domains {
+                "the account list written to FILE (for the checks), then"
+            } else {
+                "the account list written to FILE, then"
+            };
+            let wait = if toolset.queued {
+                format!(
+                    "; the script waits until {} and {} name no operation",
+                    code("zxsuite powerstore getAllOperations", true),
+                    code("zxsuite backup getAllOperations", true)
+                )
+            } else {
+                String::new()
+            };
+            format!("{lead} {}{wait}", code(&words, true))
+        }
+    }
+}
+
+/// The purge command, after the check that the accounts live on their new
+/// stores.
+fn purge_command(plan: &Plan, toolset: &Toolset) -> String {
+    let check = format!(
+        "first {} for each account, which must name its new store",
+        code("zmprov ga ACCOUNT zimbraMailHost", true)
+    );
+    match toolset.tools {
+        Tools::ZimbraNe => {
+            let mut text = format!(
+                "{check}; then for each account {}",
+                code(&Toolset::purge_account("ACCOUNT", "STORE"), true)
+            );
+            if crate::toolset::purge_advisory(&plan.target_version) {
+                text.push_str(
+                    " (a 2026 Zimbra advisory warns against zmpurgeoldmbox on 10.1.15 and \
+                     10.1.16 with external object storage: the script pauses before it)",
+                );
+            }
+            text
+        }
+        _ => match toolset.purge_words() {
+            Some(words) => format!("{check}; then {}", code(words, true)),
+            None => "none".to_string(),
+        },
+    }
 }
 
 /// The manual upgrade of one server.
@@ -143,7 +233,8 @@ fn step_ids(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 /// The health checks the plan runs, from its steps' `checks`: those run on
 /// every checked server, then the others with where they run. Plans without
 /// `checks` get `zmcontrol status`, and `zmreplchk` on directory servers.
-fn health_commands(plan: &Plan, roles: &Roles) -> String {
+fn health_commands(plan: &Plan, roles: &Roles, flavour: &Flavour) -> String {
+    let show = |check: &str| check_text(check, flavour);
     let mut checked: BTreeSet<&str> = BTreeSet::new();
     // Each check with the servers it runs on, in the order first met.
     let mut runs: Vec<(&str, BTreeSet<&str>)> = Vec::new();
@@ -163,12 +254,12 @@ fn health_commands(plan: &Plan, roles: &Roles) -> String {
     }
     if runs.is_empty() {
         return if roles.directory.is_empty() {
-            code("zmcontrol status", true)
+            show("zmcontrol status")
         } else {
             format!(
                 "{}, and {} on directory servers",
-                code("zmcontrol status", true),
-                code(REPLICATION_CHECK, true)
+                show("zmcontrol status"),
+                show(REPLICATION_CHECK)
             )
         };
     }
@@ -177,7 +268,7 @@ fn health_commands(plan: &Plan, roles: &Roles) -> String {
     let parts: Vec<String> = runs
         .iter()
         .map(|(check, on)| {
-            let command = code(check, true);
+            let command = show(check);
             if *on == checked {
                 command
             } else if on.iter().all(|n| roles.directory.contains(n))
@@ -202,27 +293,57 @@ fn health_commands(plan: &Plan, roles: &Roles) -> String {
     }
 }
 
+/// How a health check runs: Carbonio's services through systemd where it
+/// manages them; `zmreplchk` from a server that lists every replica.
+fn check_text(check: &str, flavour: &Flavour) -> String {
+    match check {
+        "zmcontrol status" if flavour.carbonio => format!(
+            "{} with no failed unit where systemd runs Carbonio (25.6 and later on RHEL 9 \
+             and Ubuntu 24.04), else {}",
+            code("systemctl list-units 'carbonio*'", true),
+            code("zmcontrol status", true)
+        ),
+        REPLICATION_CHECK => format!(
+            "{} (run from a server whose `ldap_url` lists every replica and the master, \
+             every `Code:` 0)",
+            code(REPLICATION_CHECK, true)
+        ),
+        other => code(other, true),
+    }
+}
+
 /// The backup commands of the modes the plan uses.
-fn backup_commands(plan: &Plan, tools: &Flavour) -> String {
+fn backup_commands(plan: &Plan, toolset: &Toolset) -> String {
     let modes: BTreeSet<&str> = steps(plan)
         .filter(|(_, s)| s.kind == StepKind::Backup)
         .map(|(_, s)| backup_mode(s.mode))
         .collect();
     let mut parts = Vec::new();
-    if modes.contains("incremental") {
-        parts.push(format!(
-            "{} (incremental)",
-            code(&format!("{} backup doSmartScan start", tools.tool), true)
-        ));
-    }
-    if modes.contains("full") {
-        parts.push(format!(
-            "{} (full: a deep SmartScan, Zextras Backup having no separate full backup)",
-            code(
-                &format!("{} backup doSmartScan start deep true", tools.tool),
-                true
-            )
-        ));
+    for (mode, full) in [("incremental", false), ("full", true)] {
+        if !modes.contains(mode) {
+            continue;
+        }
+        let command = match toolset.backup(full) {
+            None => "manual: a backup with the operator's own tools".to_string(),
+            Some(mut words) => {
+                if toolset.tools == Tools::ZimbraNe {
+                    words.push("STORE".to_string());
+                }
+                code(&words.join(" "), true)
+            }
+        };
+        let note = match (toolset.tools, full) {
+            (Tools::Zextras | Tools::Carbonio, true) => {
+                " (full: a deep SmartScan, Zextras Backup having no separate full backup)"
+            }
+            (Tools::ZimbraNe, _) => {
+                " (the Network Edition standard backup, deprecated after 8.8.12; on ZCS 10 \
+                 unconfirmed: the script pauses for a manual backup where it is missing)"
+            }
+            (_, false) => " (incremental)",
+            _ => "",
+        };
+        parts.push(format!("{command}{note}"));
     }
     parts.join("; ")
 }
@@ -248,9 +369,9 @@ summarises it.
 
 | Step kind | Steps | Runs on | Command |
 | --- | ---: | --- | --- |
-| backup | 1 | the mailstore | `zxsuite backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
-| move-switch | 1 | the source store | the account list written to FILE, then `zxsuite powerstore doMailboxMove TARGET input_file FILE stages data,account` |
-| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: out of its load balancer, an MTA also out of MX rotation), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: run the 10.1.5 installer), health check (`zmcontrol status`, and `zmreplchk` on directory servers), undrain (manual: back in rotation) |
+| backup | 1 | the mailstore | `zmbackup -f -a all --sync -s STORE` (the Network Edition standard backup, deprecated after 8.8.12; on ZCS 10 unconfirmed: the script pauses for a manual backup where it is missing) |
+| move-switch | 1 | the source store | the account list written to FILE, then for each account `zmmboxmove -a ACCOUNT --from SOURCE --to TARGET --sync` (copy, sync and switch in one run) |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: a proxy or other balanced node out of its load balancer, an MTA out of MX and relay rotation; wait for open connections or active deliveries, with a time limit), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: run the 10.1.5 installer), health check (`zmcontrol status`, and `zmreplchk` (run from a server whose `ldap_url` lists every replica and the master, every `Code:` 0) on directory servers), undrain (manual: back in rotation) |
 
 ### Step ids
 
@@ -279,9 +400,9 @@ summarises it.
 
 | Step kind | Steps | Runs on | Command |
 | --- | ---: | --- | --- |
-| backup | 1 | the mailstore | `carbonio backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
-| move-switch | 1 | the source store | the account list written to FILE, then `carbonio powerstore mailboxMove TARGET input_file FILE` |
-| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: out of its load balancer, an MTA also out of MX rotation), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: upgrade the Carbonio packages to 10.1.5 as Carbonio's procedure says), health check (`zmcontrol status`, and `zmreplchk` on directory servers), undrain (manual: back in rotation) |
+| backup | 1 | the mailstore | `carbonio --sync backup doSmartScan start deep true` (full: a deep SmartScan, Zextras Backup having no separate full backup) |
+| move-switch | 1 | the source store | the account list written to FILE, then `carbonio --sync powerstore mailboxMove TARGET input_file FILE` |
+| upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: a proxy or other balanced node out of its load balancer, an MTA out of MX and relay rotation; wait for open connections or active deliveries, with a time limit), directory dump (`/opt/zextras/libexec/zmslapcat DIR`), install (manual: upgrade the Carbonio packages to 10.1.5 as Carbonio's procedure says), health check (`systemctl list-units 'carbonio*'` with no failed unit where systemd runs Carbonio (25.6 and later on RHEL 9 and Ubuntu 24.04), else `zmcontrol status`, and `zmreplchk` (run from a server whose `ldap_url` lists every replica and the master, every `Code:` 0) on directory servers), undrain (manual: back in rotation) |
 
 ### Step ids
 

@@ -42,6 +42,7 @@ mod prose;
 mod roles;
 mod rollback;
 mod signoff;
+mod stores;
 mod summary;
 mod table;
 mod timeline;
@@ -62,6 +63,8 @@ pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
 fn sections(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let roles = roles::Roles::of(plan);
     title::title(out, plan)?;
+    title::decision(out, plan)?;
+    roles::notes(out, plan)?;
     summary::summary(out, plan)?;
     summary::risks(out, plan)?;
     prechecks::prechecks(out, plan, &roles)?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use planner_core::inventory::Bytes;
+use planner_core::inventory::Tools;
 use planner_core::plan::{Action, Plan, PlanCapacity, Step, StepKind};
 
 use super::figures::{backup_mode, capacities, needed, percent, share, steps};
@@ -137,11 +138,16 @@ fn backup_item(plan: &Plan) -> Option<String> {
                 .to_string()
         });
     }
+    let query = match plan.tools {
+        Tools::Zextras => "with `zxsuite backup getBackupInfo` on each store",
+        Tools::Carbonio => "with `carbonio backup getBackupInfo` on each store",
+        Tools::ZimbraNe => "with `zmbackupquery --type full` on each store",
+        Tools::None => "in the records of the tool that takes them",
+    };
     Some(format!(
         "**Backups are fresh.** The plan backs up each mailstore before it is touched \
          ({}, table 3.1), full when the last full backup is too old or unknown. Check the \
-         last full backups it counts on with `zxsuite backup getBackupInfo` on each store; \
-         ages count from {}.",
+         last full backups it counts on {query}; ages count from {}.",
         count(backups as u64, "backup", "backups"),
         escape(&plan.now)
     ))
@@ -444,7 +450,7 @@ Tick each item before the first wave starts; the tables below give the figures.
       service running; `zmreplchk` shows directory replication in sync.
 - [ ] **Backups are fresh.** The plan backs up each mailstore before it is touched (1 backup, table
       3.1), full when the last full backup is too old or unknown. Check the last full backups
-      it counts on with `zxsuite backup getBackupInfo` on each store; ages count from
+      it counts on with `zmbackupquery --type full` on each store; ages count from
       2026-11-29T00:00:00Z.
 - [ ] **Capacity headroom.** The planner keeps every store at or below max\_fill 90% of its disk and
       mailbox capacity at every moment, stage-1 copies included. Table 3.2 sets each store's
@@ -509,7 +515,7 @@ Tick each item before the first wave starts; the tables below give the figures.
       service running; `zmreplchk` shows directory replication in sync.
 - [ ] **Backups are fresh.** The plan backs up each mailstore before it is touched (1 backup, table
       3.1), full when the last full backup is too old or unknown. Check the last full backups
-      it counts on with `zxsuite backup getBackupInfo` on each store; ages count from
+      it counts on with `zmbackupquery --type full` on each store; ages count from
       2026-11-29T00:00:00Z.
 - [ ] **Capacity headroom.** The planner keeps every store at or below max\_fill 90% of its disk and
       mailbox capacity at every moment, stage-1 copies included. Capacities come from the

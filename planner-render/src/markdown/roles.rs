@@ -11,11 +11,14 @@
 //! are unknown, so the notes about them fall back to the generic wording.
 
 use std::collections::BTreeSet;
+use std::io::{self, Write};
 
 use planner_core::inventory::MAILSTORE;
 use planner_core::plan::{Action, Plan, StepKind};
 
 use super::figures::steps;
+use super::prose::escape;
+use super::table::Table;
 use crate::roles::directory_servers;
 
 /// The servers of each part.
@@ -73,6 +76,26 @@ impl<'a> Roles<'a> {
             .filter(|(_, n)| self.mta.contains(n))
             .last()
     }
+}
+
+/// The roles of the installation, each with its servers and the note the
+/// profile (or the inventory's `roles`) gives it for reviewers.
+pub(super) fn notes(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    if plan.role_notes.is_empty() {
+        return Ok(());
+    }
+    put!(out, "### Roles\n");
+    let mut t = Table::new(&["Role", "Servers", "Note"]);
+    for (role, note) in &plan.role_notes {
+        let servers = plan
+            .servers
+            .values()
+            .filter(|s| s.roles.iter().any(|r| r == role))
+            .count();
+        t.row(vec![escape(role), servers.to_string(), escape(note)]);
+    }
+    t.write(out)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
+use planner_core::inventory::Tools;
 use planner_core::plan::{BackupMode, Plan, StepKind};
 
 use super::figures::{backup_mode, replay, steps, wave_list};
@@ -128,13 +129,23 @@ fn move_notes(out: &mut dyn Write, plan: &Plan, moves: &[u32]) -> io::Result<()>
         "### Mailbox moves ({})\n",
         wave_list(&waves.into_iter().collect::<Vec<_>>())
     );
-    bullet(
-        out,
-        "If a move stops: PowerStore stops a move when write errors reach 5%, and the \
-         original account stays active on the source, so its user keeps working. Find \
-         the cause (room on the target, the move's log), then re-run the step for the \
-         accounts still on the source: `zmprov sa zimbraMailHost=SOURCE` lists them.",
-    )?;
+    let stopped = match plan.tools {
+        Tools::ZimbraNe => {
+            "If a move stops: zmmboxmove moves one account at a time and locks it only for \
+             its last sync; whether a failed run leaves the account active on the source is \
+             unconfirmed, so check it with `zmprov ga ACCOUNT zimbraMailHost`. Find the cause \
+             (room on the target, the mailbox log), then re-run the step: the script moves \
+             the accounts of its list one by one, and `zmprov sa zimbraMailHost=SOURCE` \
+             lists those still on the source."
+        }
+        _ => {
+            "If a move stops: PowerStore stops a move when write errors reach 5%, and the \
+             original account stays active on the source, so its user keeps working. Find \
+             the cause (room on the target, the move's log), then re-run the step for the \
+             accounts still on the source: `zmprov sa zimbraMailHost=SOURCE` lists them."
+        }
+    };
+    bullet(out, stopped)?;
     if plan.policy.two_stage_moves {
         bullet(
             out,
@@ -145,7 +156,10 @@ fn move_notes(out: &mut dyn Write, plan: &Plan, moves: &[u32]) -> io::Result<()>
     bullet(
         out,
         "A switched account lives on its new store; sending it back is a new move of \
-         its own, not an undo.",
+         its own, not an undo. Its old copy stays on the source until that store's purge \
+         step, so that the moved mailbox can be checked first; the script checks that each \
+         account lives on its new store before it purges (how to bring a mailbox back from \
+         its old copy is unconfirmed).",
     )?;
     put!(out);
     Ok(())
@@ -188,7 +202,8 @@ fn mailstore_notes(out: &mut dyn Write, plan: &Plan, mailstores: &[(u32, &str)])
 }
 
 /// How to restore one store's accounts, from the last backup the plan takes
-/// of it up to its upgrade.
+/// of it up to its upgrade: onto the store itself when it is upgraded in
+/// place, onto the stores they live on now when it was emptied first.
 fn restore_note(
     plan: &Plan,
     series: &BTreeMap<&str, Vec<u64>>,
@@ -214,15 +229,40 @@ fn restore_note(
                 .collect()
         })
         .unwrap_or_default();
-    format!(
-        "{} (upgrade in wave {wave}): {}",
-        escape(store),
-        match taken.last() {
-            Some(b) => format!("if mail is lost or damaged, restore its accounts from the {b}."),
-            None if !held =>
-                "it holds no mailbox up to its upgrade: nothing to restore.".to_string(),
-            None => "no backup in this plan: rely on the site's own.".to_string(),
+    // Where its accounts went before its upgrade, and in which waves.
+    let mut went: BTreeSet<&str> = BTreeSet::new();
+    let mut when: BTreeSet<u32> = BTreeSet::new();
+    for (w, s) in steps(plan).filter(|(w, s)| *w < wave && s.kind == StepKind::MoveSwitch) {
+        if s.source.as_deref() == Some(store) {
+            went.extend(s.target.as_deref());
+            when.insert(w);
         }
+    }
+    let name = escape(store);
+    let Some(backup) = taken.last() else {
+        return if held {
+            format!(
+                "{name} (upgrade in wave {wave}): no backup in this plan: rely on the site's own."
+            )
+        } else {
+            format!(
+                "{name} (upgrade in wave {wave}): it holds no mailbox up to its upgrade: nothing to restore."
+            )
+        };
+    };
+    if in_place(plan, wave, store) || went.is_empty() {
+        return format!(
+            "{name} (upgraded in place in wave {wave}): if mail is lost or damaged, restore \
+             its accounts onto it from the {backup}."
+        );
+    }
+    let targets: Vec<String> = went.iter().map(|t| escape(t)).collect();
+    format!(
+        "{name} (upgrade in wave {wave}): its accounts left it in {} for {}, so its own \
+         upgrade touches no mailbox. If a moved account's mail is lost or damaged, restore \
+         that account from the {backup} onto the store it lives on now.",
+        wave_list(&when.into_iter().collect::<Vec<_>>()),
+        targets.join(", ")
     )
 }
 
@@ -275,11 +315,15 @@ ldap2.example.com.
 
 ### Mailbox moves (wave 2)
 
-- If a move stops: PowerStore stops a move when write errors reach 5%, and the original account
-  stays active on the source, so its user keeps working. Find the cause (room on the target, the
-  move's log), then re-run the step for the accounts still on the source: `zmprov sa
-  zimbraMailHost=SOURCE` lists them.
+- If a move stops: zmmboxmove moves one account at a time and locks it only for its last sync;
+  whether a failed run leaves the account active on the source is unconfirmed, so check it with
+  `zmprov ga ACCOUNT zimbraMailHost`. Find the cause (room on the target, the mailbox log), then
+  re-run the step: the script moves the accounts of its list one by one, and `zmprov sa
+  zimbraMailHost=SOURCE` lists those still on the source.
 - A switched account lives on its new store; sending it back is a new move of its own, not an undo.
+  Its old copy stays on the source until that store's purge step, so that the moved mailbox can be
+  checked first; the script checks that each account lives on its new store before it purges (how
+  to bring a mailbox back from its old copy is unconfirmed).
 
 ### Mailstores (wave 3)
 
@@ -288,8 +332,9 @@ mbx1.example.com.
 - An emptied store is upgraded with nobody on it: if its upgrade fails, no user is affected. Leave
   it out of the pools for new accounts, repair or reinstall it, and hold the later waves that move
   mailboxes onto it.
-- mbx1.example.com (upgrade in wave 3): if mail is lost or damaged, restore its accounts from the
-  full backup of wave 2.
+- mbx1.example.com (upgrade in wave 3): its accounts left it in wave 2 for mbx2.example.com, so its
+  own upgrade touches no mailbox. If a moved account's mail is lost or damaged, restore that
+  account from the full backup of wave 2 onto the store it lives on now.
 
 "##
         );

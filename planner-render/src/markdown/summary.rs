@@ -8,7 +8,7 @@ use planner_core::inventory::Bytes;
 use planner_core::plan::{Plan, StepKind};
 
 use super::figures::{name_of, percent, steps};
-use super::prose::{bullet, escape, inline, paragraph, sentence};
+use super::prose::{bullet, code, escape, inline, paragraph, sentence};
 use super::table::Table;
 use crate::units::duration_words as duration;
 
@@ -137,7 +137,7 @@ fn policy_rows(t: &mut Table, plan: &Plan) {
     t.row(vec![
         "Move notifications".into(),
         match &p.notify {
-            Some(a) => format!("sent to {}", escape(a)),
+            Some(a) => format!("sent to {}", code(a, true)),
             None => "none".to_string(),
         },
     ]);

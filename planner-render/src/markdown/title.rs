@@ -9,7 +9,8 @@ use planner_core::plan::Plan;
 use super::figures::percent;
 use super::prose::{code, escape, paragraph};
 use super::table::Table;
-use crate::units::count;
+use crate::toolset::Toolset;
+use crate::units::{count, duration_words};
 
 pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = &plan.summary;
@@ -55,6 +56,11 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let mut t = Table::new(&["Scope", "Value"]);
     t.row(vec!["Target version".into(), escape(&plan.target_version)]);
     t.row(vec!["Profile".into(), escape(&plan.profile)]);
+    let toolset = Toolset::of(plan);
+    t.row(vec![
+        "Toolset".into(),
+        format!("`{}`: {}", plan.tools, toolset.name),
+    ]);
     t.row(vec![
         "Servers to upgrade".into(),
         format!("{} ({at_target})", s.servers_to_upgrade),
@@ -84,6 +90,87 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     Ok(())
 }
 
+/// The decision asked of the board, before the details: how long the work
+/// takes, what users see, in numbers, and what could go wrong.
+pub(super) fn decision(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    let s = &plan.summary;
+    put!(out, "## Decision asked\n");
+    let window = match s.estimated_duration_s {
+        Some(d) => format!(
+            "about {} of work in {} run one after the other (section 4, timeline in \
+             section 5); a wave starts only when the previous one has ended and its health \
+             checks have passed",
+            duration_words(d),
+            count(plan.waves.len() as u64, "wave", "waves")
+        ),
+        None => format!(
+            "{} run one after the other; no duration estimate (the inventory gives no rates)",
+            count(plan.waves.len() as u64, "wave", "waves")
+        ),
+    };
+    let switches: u64 = plan
+        .waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|st| st.kind == planner_core::plan::StepKind::MoveSwitch)
+        .map(|st| st.accounts.as_ref().map_or(0, Vec::len) as u64)
+        .sum();
+    let each = plan.policy.rates.as_ref().map_or(String::new(), |r| {
+        format!(
+            ", each unavailable for about {}",
+            duration_words(r.switch_per_account_s)
+        )
+    });
+    let mut impact = vec![if switches == 0 {
+        "no account switches store".to_string()
+    } else {
+        format!(
+            "{} switch{} store{each} (section 6 lists whom to warn)",
+            count(switches, "account", "accounts"),
+            if switches == 1 { "es" } else { "" }
+        )
+    }];
+    let in_place: u64 = s
+        .outages
+        .iter()
+        .filter(|o| o.unit == planner_core::inventory::MAILSTORE)
+        .count() as u64;
+    if in_place > 0 {
+        impact.push(format!(
+            "{} upgraded with {} users on it, who cannot reach their mail during its upgrade",
+            count(in_place, "mailstore", "mailstores"),
+            if in_place == 1 { "its" } else { "their" }
+        ));
+    }
+    let other = s.outages.len() as u64 - in_place;
+    if other > 0 {
+        impact.push(format!(
+            "{} of a whole service accepted by the policy",
+            count(other, "outage", "outages")
+        ));
+    }
+    let items = [
+        format!("**Window:** {window}."),
+        format!("**User impact:** {}.", impact.join("; ")),
+        format!(
+            "**Risks:** {} and {} (section 2); the script stops at the first failed step \
+             and restarts from its wave (section 7).",
+            count(s.outages.len() as u64, "outage", "outages"),
+            count(s.warnings.len() as u64, "warning", "warnings")
+        ),
+        format!(
+            "**Tools:** {} (`{}`), run by the script of section 8.",
+            Toolset::of(plan).name,
+            plan.tools
+        ),
+    ];
+    for item in items {
+        super::prose::bullet(out, &item)?;
+    }
+    put!(out);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +192,7 @@ reference for every name and figure.
 | --- | --- |
 | Target version | 10.1.5 |
 | Profile | zimbra |
+| Toolset | `zimbra-ne`: Zimbra Network Edition's own tools |
 | Servers to upgrade | 2 (2 more already at the target, left alone) |
 | Mailstores | 2 |
 | Mailboxes | 1 (1 GiB) |

@@ -3,11 +3,11 @@
 
 use std::io::{self, Write};
 
-use planner_core::inventory::Bytes;
+use planner_core::inventory::{Bytes, Tools};
 use planner_core::plan::{Plan, Step, StepKind, Wave};
 
 use super::figures::steps;
-use super::prose::{escape, paragraph};
+use super::prose::{bullet, code, escape, paragraph};
 use super::table::Table;
 use super::waves::where_;
 use crate::units::{count, duration_words as duration};
@@ -65,18 +65,64 @@ fn switches(out: &mut dyn Write, plan: &Plan, switch_waves: &[&Wave]) -> io::Res
         t.row(switch_row(plan, wave));
     }
     t.write(out)?;
+    let total: usize = switch_waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| s.kind == StepKind::MoveSwitch)
+        .map(|s| s.accounts.as_ref().map_or(0, Vec::len))
+        .sum();
+    if total <= NAMES_MAX {
+        names(out, switch_waves)?;
+    } else {
+        paragraph(
+            out,
+            &format!(
+                "{total} accounts switch in all, too many to list here. The users of a wave, \
+                 one address a line, for a mailing to them: {}",
+                code(
+                    "jq -r '.waves[] | select(.index == WAVE) | .steps[] | select(.kind == \
+                     \"move-switch\") | .accounts[]' plan.json > users-wave-WAVE.txt",
+                    false
+                )
+            ),
+        )?;
+    }
     paragraph(
         out,
         &format!(
             "The full list of each switch is in the plan JSON (the `accounts` of its \
              `move-switch` step) and in the account file the script (`--format script`) \
              writes on the source store before the move.{}",
-            match &plan.policy.notify {
-                Some(a) => format!(" PowerStore reports each move to {}.", escape(a)),
-                None => String::new(),
+            match (&plan.policy.notify, plan.tools) {
+                (Some(a), Tools::Zextras | Tools::Carbonio) => {
+                    format!(" PowerStore reports each move to {}.", code(a, false))
+                }
+                _ => String::new(),
             }
         ),
     )?;
+    Ok(())
+}
+
+/// Installations that switch at most this many accounts get their names
+/// listed, wave by wave; larger ones a command that writes them to a file.
+const NAMES_MAX: usize = 200;
+
+/// The accounts each wave switches, by name.
+fn names(out: &mut dyn Write, switch_waves: &[&Wave]) -> io::Result<()> {
+    for wave in switch_waves {
+        let mut accounts: Vec<&str> = wave
+            .steps
+            .iter()
+            .filter(|s| s.kind == StepKind::MoveSwitch)
+            .flat_map(|s| s.accounts.iter().flatten())
+            .map(String::as_str)
+            .collect();
+        accounts.sort_unstable();
+        let listed: Vec<String> = accounts.iter().map(|a| code(a, false)).collect();
+        bullet(out, &format!("Wave {}: {}.", wave.index, listed.join(", ")))?;
+    }
+    put!(out);
     Ok(())
 }
 
@@ -188,6 +234,8 @@ move); copies before that do not disturb its user. Warn these users before the w
 | Wave | Accounts | Moving | Each unavailable for | Switches take |
 | --- | --- | --- | --- | --- |
 | 2 | 1 (1 GiB) | mbx1.example.com → mbx2.example.com: 1 | no estimate | no estimate |
+
+- Wave 2: `alice@example.com`.
 
 The full list of each switch is in the plan JSON (the `accounts` of its `move-switch` step) and in
 the account file the script (`--format script`) writes on the source store before the move.

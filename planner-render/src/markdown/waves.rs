@@ -49,6 +49,15 @@ pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             estimates_note(plan)
         ),
     )?;
+    if super::stores::is_large(plan) {
+        paragraph(
+            out,
+            "A large installation: the tables below summarise each store and each wave; \
+             the plan JSON and the script list every step and account.",
+        )?;
+        super::stores::per_store(out, plan)?;
+        return super::stores::per_wave(out, plan);
+    }
     let with_estimates = plan.policy.rates.is_some();
     for wave in &plan.waves {
         let estimate = match wave.estimated_duration_s {

@@ -13,33 +13,7 @@ use crate::units::{duration, plural};
 /// Writes the header.
 pub(super) fn header(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result<()> {
     summary(out, plan)?;
-    zextras_on_zcs10(out, plan)?;
     how_to_run(out, plan, flavour)
-}
-
-/// A warning when the script uses Zextras Suite towards a ZCS 10 target:
-/// Zextras supports ZCS 8.8.15 and 9.0, and ZCS 10 removed the NG code, so
-/// the moves, backups and purges on stores already at 10.x need Zimbra's
-/// own tools, which this script does not write yet.
-fn zextras_on_zcs10(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
-    let major = plan
-        .target_version
-        .split(|c: char| !c.is_ascii_digit())
-        .next()
-        .and_then(|d| d.parse::<u32>().ok());
-    if Flavour::is_carbonio(plan) || major.is_none_or(|m| m < 10) {
-        return Ok(());
-    }
-    comment(
-        out,
-        "",
-        "WARNING: ",
-        "the backups, moves and purges below use Zextras Suite (zxsuite), which supports ZCS \
-         8.8.15 and 9.0 only: ZCS 10 removed the NG code licensed from Zextras. On stores \
-         already at 10.x they need Zimbra's own tools (zmmboxmove, zmpurgeoldmbox; the \
-         backup command of ZCS 10 Network Edition is unconfirmed), which this script does not \
-         write yet: do those steps by hand there.",
-    )
 }
 
 /// The first lines: what the script does, from which inventory, the
@@ -78,6 +52,16 @@ fn summary(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         ),
     )?;
     writeln!(out, "#")?;
+    comment(
+        out,
+        "",
+        "",
+        &format!(
+            "Toolset: {} ({}); docs/platforms.md gives each command and its source.",
+            plan.tools,
+            crate::toolset::Toolset::of(plan).name
+        ),
+    )?;
     comment(
         out,
         "",
@@ -140,8 +124,10 @@ fn how_to_run(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result
 #
 # It stops at the first step that fails (set -eu) and says in which wave. After fixing the
 # cause, run it again from that wave; steps of that wave that had already finished run
-# again, so check them first (a move whose accounts have already switched is done).
-# The steps of one wave may run in any order; this script runs them one after the other.
+# again, so check them first (the journal says which are done; a move whose accounts have
+# already switched is done).
+# The steps of one wave may run in any order; this script runs them one after the other,
+# and waits for every operation it starts before the wave ends.
 # Manual steps (running the installer, drains, class-of-service pool changes) print what
 # to do and wait until you type yes.
 #
@@ -155,6 +141,13 @@ fn how_to_run(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result
 #   PLANNER_DRY_RUN     1: print each remote command instead of running it; do not wait.
 #   PLANNER_WORKDIR     directory for the account lists on the source stores
 #                       (default /tmp/planner-{}).
+#   PLANNER_JOURNAL     the journal: one line per step started, done or failed
+#                       (default upgrade.journal beside this script).
+#   PLANNER_WAIT_TIMEOUT  how long to wait for one operation (default 24h; N, Ns, Nm, Nh, Nd).
+#   PLANNER_POLL_INTERVAL seconds between two looks at a store's running operations (60).
+#   PLANNER_REPLCHK_HOST  where zmreplchk runs: a server whose ldap_url lists every replica
+#                       and the master (default: the first mailstore).
+#   PLANNER_DUMPDIR     where directory dumps are written before directory installs.
 # Remote shells must be POSIX shells (sh, bash, dash): commands are quoted for them.
 ",
         digest_prefix(&plan.inventory_digest)

@@ -46,7 +46,7 @@ pub use shell::{one_line, sh_quote};
 pub fn render<W: io::Write>(plan: &Plan, out: &mut W) -> io::Result<()> {
     let cx = steps::Context::of(plan);
     header::header(out, plan, cx.flavour)?;
-    preamble::preamble(out, plan, cx.flavour)?;
+    preamble::preamble(out, plan, cx.flavour, cx.replchk_host)?;
     for wave in &plan.waves {
         wave::render_wave(out, &cx, wave)?;
     }

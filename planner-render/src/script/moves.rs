@@ -7,11 +7,12 @@
 
 use std::io::{self, Write};
 
-use planner_core::inventory::Bytes;
-use planner_core::plan::{Plan, Step, StepKind, Wave};
+use planner_core::inventory::{Bytes, Tools};
+use planner_core::plan::{Step, StepKind, Wave};
 
 use super::shell::{IN, comment, file_name, one_line, sh_quote};
-use crate::flavour::Flavour;
+use super::steps::Context;
+use crate::toolset::{Selection, Stage};
 use crate::units::{duration, plural};
 
 /// The here-document delimiter of account lists (made longer if a line of the
@@ -21,32 +22,25 @@ const DELIMITER: &str = "ACCOUNTS";
 /// Writes a move step's block: what it does, then its command.
 pub(super) fn render_move(
     out: &mut dyn Write,
-    plan: &Plan,
-    flavour: &Flavour,
+    cx: &Context,
     wave: &Wave,
     step: &Step,
 ) -> io::Result<()> {
-    comment(out, IN, "  ", &what(plan, flavour, step))?;
+    let toolset = cx.toolset;
+    let stage = stage(cx, step);
+    comment(out, IN, "  ", &what(cx, step, stage))?;
     let domains = step.domains.as_deref().unwrap_or(&[]);
-    if !domains.is_empty() {
-        comment(
-            out,
-            IN,
-            "  ",
-            &format!(
-                "Whole domain{}: {}.",
-                plural(domains.len() as u64),
-                domains.join(", ")
-            ),
-        )?;
-    }
+    domains_comment(out, toolset.tools, domains)?;
     writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
     let accounts = step.accounts.as_deref().unwrap_or(&[]);
-    if !flavour.staged_moves && step.kind == StepKind::MoveData {
-        return say(out, "Nothing to run: the accounts move at their switch.");
+    let done = || format!("{IN}done_step {}", sh_quote(&step.id));
+    if !toolset.staged() && step.kind == StepKind::MoveData {
+        say(out, "Nothing to run: the accounts move at their switch.")?;
+        return writeln!(out, "{}", done());
     }
     if accounts.is_empty() {
-        return say(out, "Nothing to run: the step lists no account.");
+        say(out, "Nothing to run: the step lists no account.")?;
+        return writeln!(out, "{}", done());
     }
     if accounts.iter().any(|a| a.contains(['\n', '\r', '\0'])) {
         // One account a line: a name with a line break cannot be written to
@@ -61,12 +55,95 @@ pub(super) fn render_move(
             ))
         );
     }
-    account_list(out, wave, step, accounts)?;
-    writeln!(out, "{}", command(plan, flavour, step))
+    let source = step.source.as_deref().unwrap_or("");
+    let target = step.target.as_deref().unwrap_or("");
+    account_list(out, wave, &step.id, source, accounts)?;
+    let switches = step.kind == StepKind::MoveSwitch;
+    match toolset.tools {
+        Tools::Zextras | Tools::Carbonio => {
+            comment(out, IN, "  source: ", toolset.source())?;
+            let joined = domains.join(",");
+            let selection = if domains.is_empty() {
+                Selection::File("\"$list\"")
+            } else {
+                Selection::Domains(&joined)
+            };
+            let words = toolset
+                .move_words(
+                    target,
+                    &selection,
+                    stage,
+                    cx.plan.policy.notify.as_deref(),
+                    &sh_quote,
+                )
+                .unwrap_or_default();
+            if toolset.queued {
+                // Waited for, then journaled and its routes purged, at the
+                // end of the wave.
+                return writeln!(out, "{IN}zx_start {} {words}", sh_quote(source));
+            }
+            writeln!(out, "{IN}run_on {} {words}", sh_quote(source))?;
+        }
+        Tools::ZimbraNe => {
+            comment(out, IN, "  source: ", crate::toolset::source::ZIMBRA_NE)?;
+            writeln!(
+                out,
+                "{IN}ne_move {} {} \"$list\"",
+                sh_quote(source),
+                sh_quote(target)
+            )?;
+        }
+        Tools::None => {
+            return writeln!(
+                out,
+                "{IN}fail {}",
+                sh_quote("tools: none has no move command: this plan was not made for it")
+            );
+        }
+    }
+    if switches && cx.proxies {
+        writeln!(out, "{IN}proxy_purge {} \"$list\"", sh_quote(source))?;
+    }
+    writeln!(out, "{}", done())
+}
+
+/// What moving whole domains means with the toolset.
+fn domains_comment(out: &mut dyn Write, tools: Tools, domains: &[String]) -> io::Result<()> {
+    if domains.is_empty() {
+        return Ok(());
+    }
+    comment(
+        out,
+        IN,
+        "  ",
+        &format!(
+            "Whole domain{}: {}.{}",
+            plural(domains.len() as u64),
+            domains.join(", "),
+            if tools == Tools::ZimbraNe {
+                " zmmboxmove has no domain form: the accounts are moved one by one, so an \
+                 account created in these domains meanwhile stays behind (the empty-store \
+                 check before the upgrade finds it)."
+            } else {
+                " The move names the domains, so accounts created in them meanwhile move too."
+            }
+        ),
+    )
+}
+
+/// Which part of the move the step's command does.
+fn stage(cx: &Context, step: &Step) -> Stage {
+    if step.kind == StepKind::MoveData {
+        Stage::Copy
+    } else if cx.toolset.staged() && cx.plan.policy.two_stage_moves {
+        Stage::Switch
+    } else {
+        Stage::Whole
+    }
 }
 
 /// What the move does, in a sentence for its comment.
-fn what(plan: &Plan, flavour: &Flavour, step: &Step) -> String {
+fn what(cx: &Context, step: &Step, stage: Stage) -> String {
     let source = step.source.as_deref().unwrap_or("");
     let target = step.target.as_deref().unwrap_or("");
     let accounts = step.accounts.as_deref().unwrap_or(&[]);
@@ -76,37 +153,29 @@ fn what(plan: &Plan, flavour: &Flavour, step: &Step) -> String {
         accounts.len(),
         plural(accounts.len() as u64)
     );
-    let stage1 = step.kind == StepKind::MoveData;
     let unavailable = step
         .unavailable_per_account_s
         .map_or(String::new(), |s| format!(" (about {})", duration(s)));
-    if !flavour.staged_moves && stage1 {
-        format!(
-            "Carbonio's mailboxMove has no stages, so there is nothing to copy ahead: the \
-             {count} move in one go at their switch."
-        )
-    } else if stage1 {
-        format!(
-            "Stage 1 (stages data): copy the data of {count} from {source} to {target}; \
-             the accounts stay active on {source}."
-        )
-    } else if staged(plan, flavour) {
-        format!(
-            "Stage 2 (stages data,account): copy what changed since stage 1 and switch the \
-             {count} to {target}; each account is unavailable to its user during its switch\
-             {unavailable}."
-        )
-    } else {
-        format!(
+    match stage {
+        Stage::Copy if !cx.toolset.staged() => format!(
+            "{} has no stages, so there is nothing to copy ahead: the {count} move in one go \
+             at their switch.",
+            cx.toolset.name
+        ),
+        Stage::Copy => format!(
+            "Stage 1 (stages blobs,backup): copy the data of {count} from {source} to \
+             {target}; the accounts stay active on {source}."
+        ),
+        Stage::Switch => format!(
+            "Stage 2 (stages blobs,backup,account): copy what changed since stage 1 and \
+             switch the {count} to {target}; each account is unavailable to its user during \
+             its switch{unavailable}."
+        ),
+        Stage::Whole => format!(
             "The whole move at once: copy {count} to {target} and switch them; each account \
              is unavailable to its user during its switch{unavailable}."
-        )
+        ),
     }
-}
-
-/// Whether moves run in two stages: the product has them and the policy asks.
-fn staged(plan: &Plan, flavour: &Flavour) -> bool {
-    flavour.staged_moves && plan.policy.two_stage_moves
 }
 
 /// A step with nothing to run says so.
@@ -114,67 +183,51 @@ fn say(out: &mut dyn Write, text: &str) -> io::Result<()> {
     writeln!(out, "{IN}printf '    %s\\n' {}", sh_quote(text))
 }
 
-/// The account list, written to a file on the source store from a quoted
-/// here-document.
-fn account_list(
+/// A list, one line per entry, written to a file on `host` from a quoted
+/// here-document; the file's path is left in `$list`.
+pub(super) fn account_list(
     out: &mut dyn Write,
     wave: &Wave,
-    step: &Step,
-    accounts: &[String],
+    id: &str,
+    host: &str,
+    lines: &[String],
 ) -> io::Result<()> {
-    let file = format!("w{:02}-{}.txt", wave.index, file_name(&step.id));
+    let file = format!("w{:02}-{}.txt", wave.index, file_name(id));
     writeln!(out, "{IN}list=\"$WORKDIR\"/{}", sh_quote(&file))?;
     let mut delimiter = DELIMITER.to_string();
-    while accounts.contains(&delimiter) {
+    while lines.contains(&delimiter) {
         delimiter.push('_');
     }
     writeln!(
         out,
         "{IN}put_file {} \"$list\" <<'{delimiter}'",
-        sh_quote(step.source.as_deref().unwrap_or(""))
+        sh_quote(host)
     )?;
-    for account in accounts {
-        writeln!(out, "{account}")?;
+    for line in lines {
+        writeln!(out, "{line}")?;
     }
     writeln!(out, "{delimiter}")
-}
-
-/// The move command, run on the source store, reading the account list.
-fn command(plan: &Plan, flavour: &Flavour, step: &Step) -> String {
-    let mut command = format!(
-        "{IN}run_on {} {} {} input_file \"$list\"",
-        sh_quote(step.source.as_deref().unwrap_or("")),
-        flavour.mover,
-        sh_quote(step.target.as_deref().unwrap_or(""))
-    );
-    if staged(plan, flavour) {
-        command.push_str(if step.kind == StepKind::MoveData {
-            " stages data"
-        } else {
-            " stages data,account"
-        });
-    }
-    if let Some(notify) = plan.policy.notify.as_deref() {
-        command.push_str(&format!(" notifications {}", sh_quote(notify)));
-    }
-    command
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testing::{self, written};
+    use planner_core::plan::Plan;
 
     fn block(plan: &Plan, id: &str) -> String {
+        let cx = Context::of(plan);
         let wave = &plan.waves[1];
         let step = wave.steps.iter().find(|s| s.id == id).expect("the step");
-        written(|out| render_move(out, plan, Flavour::of(plan), wave, step))
+        written(|out| render_move(out, &cx, wave, step))
     }
 
+    const SWITCH: &str = "move-switch:mbx1.example.com>mbx2.example.com";
+
     #[test]
-    fn a_whole_move_writes_the_list_then_moves() {
+    fn zimbra_moves_each_account_with_zmmboxmove() {
         assert_eq!(
-            block(&testing::plan(), "move-switch:mbx1.example.com>mbx2.example.com"),
+            block(&testing::plan(), SWITCH),
             "    #   The whole move at once: copy 1 account (1 GiB) to mbx2.example.com and switch them; each
     #   account is unavailable to its user during its switch.
     step 'move-switch:mbx1.example.com>mbx2.example.com'
@@ -182,23 +235,44 @@ mod tests {
     put_file 'mbx1.example.com' \"$list\" <<'ACCOUNTS'
 alice@example.com
 ACCOUNTS
-    run_on 'mbx1.example.com' zxsuite powerstore doMailboxMove 'mbx2.example.com' input_file \"$list\"
+    #   source: Zimbra NE admin guide (zmbackup) and the usage texts of zmmboxmove and
+    #           zmpurgeoldmbox; MoveMailbox and PurgeMovedMailbox in the Zimbra SOAP API reference
+    ne_move 'mbx1.example.com' 'mbx2.example.com' \"$list\"
+    done_step 'move-switch:mbx1.example.com>mbx2.example.com'
 "
         );
     }
 
     #[test]
-    fn carbonio_moves_have_no_stages_and_hostile_names_do_not_run() {
-        let mut plan = testing::carbonio();
+    fn zextras_moves_are_queued_and_name_their_stages() {
+        let mut plan = testing::plan();
+        plan.tools = Tools::Zextras;
         plan.policy.two_stage_moves = true;
         plan.policy.notify = Some("o'hara@example.com".to_string());
-        let id = "move-switch:mbx1.example.com>mbx2.example.com";
-        let text = block(&plan, id);
-        assert!(text.ends_with(
-            "carbonio powerstore mailboxMove 'mbx2.example.com' input_file \"$list\" notifications 'o'\\''hara@example.com'\n"
+        let text = block(&plan, SWITCH);
+        assert!(
+            text.ends_with(
+                "    zx_start 'mbx1.example.com' zxsuite powerstore doMailboxMove 'mbx2.example.com' input_file \"$list\" stages blobs,backup,account notifications 'o'\\''hara@example.com'\n"
+            ),
+            "{text}"
+        );
+        testing::step(&mut plan, SWITCH).domains = Some(vec!["example.com".into()]);
+        assert!(
+            block(&plan, SWITCH)
+                .contains(" doMailboxMove 'mbx2.example.com' domains 'example.com' stages ")
+        );
+    }
+
+    #[test]
+    fn carbonio_moves_wait_and_hostile_names_do_not_run() {
+        let mut plan = testing::carbonio();
+        plan.policy.notify = Some("o'hara@example.com".to_string());
+        let text = block(&plan, SWITCH);
+        assert!(text.contains(
+            "    run_on 'mbx1.example.com' carbonio --sync powerstore mailboxMove 'mbx2.example.com' input_file \"$list\" notifications 'o'\\''hara@example.com'\n    done_step"
         ), "{text}");
-        testing::step(&mut plan, id).accounts = Some(vec!["ACCOUNTS".into(), "x\ny".into()]);
-        assert!(block(&plan, id).ends_with(
+        testing::step(&mut plan, SWITCH).accounts = Some(vec!["ACCOUNTS".into(), "x\ny".into()]);
+        assert!(block(&plan, SWITCH).ends_with(
             "an account name contains a line break; it cannot be written to an account list'\n"
         ));
     }

@@ -14,8 +14,13 @@ use crate::flavour::Flavour;
 /// trap. A shell file of its own, so that it can be read and checked as shell.
 const LIBRARY: &str = include_str!("lib.sh");
 
-/// Writes the settings, the function library and the argument parsing.
-pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result<()> {
+/// Writes the shell settings and the variables the plan sets.
+fn variables(
+    out: &mut dyn Write,
+    plan: &Plan,
+    flavour: &Flavour,
+    replchk_host: Option<&str>,
+) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "set -eu")?;
     writeln!(
@@ -38,7 +43,35 @@ pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> i
         "SBIN={}  # where the MTA's postqueue lives (unconfirmed by the product docs: check it)",
         sh_quote(flavour.sbin)
     )?;
+    writeln!(
+        out,
+        "PLATFORM={}  # zimbra or carbonio: how services are checked",
+        if flavour.carbonio {
+            "carbonio"
+        } else {
+            "zimbra"
+        }
+    )?;
     writeln!(out, "TOTAL_WAVES={}", plan.waves.len())?;
+    let digest = digest_prefix(&plan.inventory_digest);
+    writeln!(
+        out,
+        "JOURNAL=${{PLANNER_JOURNAL:-$(dirname -- \"$0\")/upgrade.journal}}  # one line per step started, done or failed"
+    )?;
+    writeln!(
+        out,
+        "POLL_INTERVAL=${{PLANNER_POLL_INTERVAL:-60}}  # seconds between two looks at running operations"
+    )?;
+    writeln!(
+        out,
+        "REPLCHK_HOST=${{PLANNER_REPLCHK_HOST:-{}}}  # zmreplchk runs here: its ldap_url lists the replicas and the master",
+        sh_quote(replchk_host.unwrap_or(""))
+    )?;
+    writeln!(
+        out,
+        "DUMPDIR=${{PLANNER_DUMPDIR:-{}}}  # directory dumps before directory installs",
+        sh_quote(&format!("{}/backup/planner-ldap-{digest}", flavour.home))
+    )?;
     writeln!(
         out,
         "WORKDIR=${{PLANNER_WORKDIR:-{}}}",
@@ -47,8 +80,24 @@ pub(super) fn preamble(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> i
             digest_prefix(&plan.inventory_digest)
         ))
     )?;
+    Ok(())
+}
+
+/// Writes the settings, the function library and the argument parsing.
+pub(super) fn preamble(
+    out: &mut dyn Write,
+    plan: &Plan,
+    flavour: &Flavour,
+    replchk_host: Option<&str>,
+) -> io::Result<()> {
+    variables(out, plan, flavour, replchk_host)?;
     writeln!(out)?;
     out.write_all(LIBRARY.as_bytes())?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "WAIT_TIMEOUT=$(seconds \"${{PLANNER_WAIT_TIMEOUT:-24h}}\") ||\n    fail \"PLANNER_WAIT_TIMEOUT must be a duration such as 3600, 90m or 24h, not '$PLANNER_WAIT_TIMEOUT'\""
+    )?;
     let total = plan.waves.len();
     write!(
         out,

@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use planner_core::plan::{Plan, StepKind, Wave};
+use planner_core::plan::{Step, StepKind, Wave};
 
-use super::shell::{IN, WIDTH, comment, manual, sh_quote};
-use super::steps::{Context, render_step};
-use crate::flavour::Flavour;
+use super::shell::{IN, WIDTH, comment, file_name, sh_quote};
+use super::steps::{Context, queued, render_step};
 use crate::units::duration;
 
 /// Writes one wave's block: a title, what it does, its steps, and the pause
@@ -41,7 +40,7 @@ pub(super) fn render_wave(out: &mut dyn Write, cx: &Context, wave: &Wave) -> io:
         writeln!(out)?;
         render_step(out, cx, wave, step)?;
     }
-    checkpoint(out, plan, cx.flavour, wave)?;
+    wait_for_operations(out, cx, wave)?;
     writeln!(out, "fi")
 }
 
@@ -64,64 +63,49 @@ fn wave_contents(wave: &Wave) -> String {
         .join("; ")
 }
 
-/// At the end of a wave that started backups or moves: a pause to check that
-/// they have finished, because the next waves (and the upgrades) rely on them.
-fn checkpoint(out: &mut dyn Write, plan: &Plan, flavour: &Flavour, wave: &Wave) -> io::Result<()> {
-    let mut servers: Vec<&str> = Vec::new();
-    let mut backups = false;
-    let mut moves = false;
-    for step in &wave.steps {
-        let server = match step.kind {
-            StepKind::Backup => {
-                backups = true;
-                step.server.as_deref()
-            }
-            StepKind::MoveData | StepKind::MoveSwitch
-                if flavour.staged_moves || step.kind == StepKind::MoveSwitch =>
-            {
-                moves = true;
-                step.source.as_deref()
-            }
-            _ => None,
-        };
-        if let Some(server) = server
-            && !servers.contains(&server)
-        {
-            servers.push(server);
-        }
-    }
-    if servers.is_empty() {
+/// At the end of a wave with operations Zextras queued: wait for each to
+/// end, purge the proxies' routes of the accounts it switched, and journal
+/// it done; the next wave (and the upgrades in it) relies on them.
+fn wait_for_operations(out: &mut dyn Write, cx: &Context, wave: &Wave) -> io::Result<()> {
+    let queued: Vec<&Step> = wave.steps.iter().filter(|s| queued(cx, s)).collect();
+    if queued.is_empty() {
         return Ok(());
     }
-    let what = match (backups, moves) {
-        (true, true) => "backups and mailbox moves",
-        (true, false) => "backups",
-        _ => "mailbox moves",
-    };
-    let mut lines = vec![format!(
-        "Check that the {what} of wave {} have finished without errors on: {}.",
-        wave.index,
-        servers.join(", ")
-    )];
-    if moves {
-        lines.push(format!(
-            "{} runs them as server operations; a move that stops early leaves its accounts \
-             active on the source store.",
-            flavour.tool
-        ));
-        if let Some(notify) = plan.policy.notify.as_deref() {
-            lines.push(format!("Move reports are mailed to {notify}."));
-        }
-    } else {
-        lines.push(format!("{} runs them as server operations.", flavour.tool));
-    }
     writeln!(out)?;
-    writeln!(
+    comment(
         out,
-        "    # End of wave {}: the {what} must be finished before the next wave.",
-        wave.index
+        IN,
+        "",
+        &format!(
+            "End of wave {}: Zextras returns once an operation is queued, so wait until \
+             each has ended before the next wave.",
+            wave.index
+        ),
     )?;
-    manual(out, IN, &format!("end of wave {}", wave.index), &lines)
+    for step in queued {
+        let host = match step.kind {
+            StepKind::MoveData | StepKind::MoveSwitch => step.source.as_deref(),
+            _ => step.server.as_deref(),
+        }
+        .unwrap_or("");
+        writeln!(
+            out,
+            "{IN}wait_for {} {}",
+            sh_quote(&step.id),
+            sh_quote(host)
+        )?;
+        if step.kind == StepKind::MoveSwitch && cx.proxies {
+            let file = format!("w{:02}-{}.txt", wave.index, file_name(&step.id));
+            writeln!(
+                out,
+                "{IN}proxy_purge {} \"$WORKDIR\"/{}",
+                sh_quote(host),
+                sh_quote(&file)
+            )?;
+        }
+        writeln!(out, "{IN}done_step {}", sh_quote(&step.id))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -138,19 +122,26 @@ mod tests {
     }
 
     #[test]
-    fn a_wave_with_moves_ends_with_a_pause_to_check_them() {
-        let plan = testing::plan();
+    fn a_zextras_wave_waits_for_its_queued_operations() {
+        let mut plan = testing::plan();
+        plan.tools = planner_core::inventory::Tools::Zextras;
+        let cx = Context::of(&plan);
         assert_eq!(
-            written(|out| checkpoint(out, &plan, Flavour::of(&plan), &plan.waves[1])),
+            written(|out| wait_for_operations(out, &cx, &plan.waves[1])),
             "
-    # End of wave 2: the backups and mailbox moves must be finished before the next wave.
-    manual 'end of wave 2' \\
-        'Check that the backups and mailbox moves of wave 2 have finished without errors on: mbx1.example.com.' \\
-        'zxsuite runs them as server operations; a move that stops early leaves its accounts active on the source store.'
+    # End of wave 2: Zextras returns once an operation is queued, so wait until each has ended
+    # before the next wave.
+    wait_for 'backup:mbx1.example.com' 'mbx1.example.com'
+    done_step 'backup:mbx1.example.com'
+    wait_for 'move-switch:mbx1.example.com>mbx2.example.com' 'mbx1.example.com'
+    done_step 'move-switch:mbx1.example.com>mbx2.example.com'
 "
         );
+        // Zimbra's tools run synchronously: nothing to wait for.
+        let plan = testing::plan();
+        let cx = Context::of(&plan);
         assert_eq!(
-            written(|out| checkpoint(out, &plan, Flavour::of(&plan), &plan.waves[0])),
+            written(|out| wait_for_operations(out, &cx, &plan.waves[1])),
             ""
         );
     }

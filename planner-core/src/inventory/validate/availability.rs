@@ -29,8 +29,7 @@ pub(super) fn check_availability(
         if !members.iter().any(|(_, s)| s.needs_upgrade()) {
             continue;
         }
-        let allowed = policy.allow_outage.contains(&unit)
-            || roles.iter().any(|r| policy.allow_outage.contains(r));
+        let allowed = policy.accepts_outage(&unit, &roles);
         let what = describe(&unit, &roles);
         let first = members[0].0;
         // `allow_outage` relaxes min_available only: max_unavailable holds.

@@ -317,7 +317,7 @@ fn build(raw: &RawInventory, lists: &[MailboxList<'_>], ctx: &mut Ctx<'_>) -> Op
         ctx.error("target_version", "the target version is empty");
     }
     let profile = profile::resolve_profile(raw, ctx);
-    let policy = policy::resolve_policy(&raw.policy, &profile, ctx);
+    let policy = policy::resolve_policy(&raw.policy, &profile, &target_version, ctx);
     let servers = servers::resolve_servers(raw, &profile, &target_version, ctx);
     profile::check_unused_roles(raw, &profile, &servers, ctx);
     availability::check_availability(&profile, &policy, &servers, ctx);

@@ -5,16 +5,24 @@
 
 use super::{Ctx, parse_unit, set_hint};
 use crate::diagnostic::did_you_mean;
+use crate::inventory::Version;
 use crate::inventory::model::{Policy, Rates};
 use crate::inventory::names::Account;
 use crate::inventory::profile::Profile;
 use crate::inventory::raw::{
     DurationText, EvacuatePolicy, FractionText, RawPolicy, RawRates, Strategy,
 };
+use crate::inventory::tools::Tools;
 use crate::inventory::units::{BytesPerSecond, Fraction, Seconds};
 
 /// The policy with defaults filled in.
-pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -> Policy {
+pub(super) fn resolve_policy(
+    raw: &RawPolicy,
+    profile: &Profile,
+    target: &Version,
+    ctx: &mut Ctx<'_>,
+) -> Policy {
+    let tools = resolve_tools(raw, profile, target, ctx);
     let max_fill = resolve_max_fill(raw, ctx);
     let size_overhead = fraction(
         ctx,
@@ -42,9 +50,11 @@ pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'
         strategy: raw.strategy.unwrap_or(Strategy::Auto),
         max_fill,
         size_overhead,
-        evacuate: raw.evacuate.unwrap_or(EvacuatePolicy::Always),
+        evacuate: resolve_evacuate(raw, tools, ctx),
         move_by: raw.move_by.unwrap_or_default(),
-        two_stage_moves: raw.two_stage_moves.unwrap_or(profile.two_stage_moves),
+        two_stage_moves: raw
+            .two_stage_moves
+            .unwrap_or(profile.two_stage_moves && tools.has_stages()),
         backup: raw.backup.unwrap_or_default(),
         full_backup_max_age,
         max_parallel_moves,
@@ -56,7 +66,67 @@ pub(super) fn resolve_policy(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'
         allow_outage,
         notify,
         rates,
+        tools,
     }
+}
+
+/// The toolset: the inventory's, or the default for its profile and target.
+/// Carbonio's commands serve only the Carbonio profile and Zimbra's only
+/// Zimbra; a toolset without stages cannot run two-stage moves.
+fn resolve_tools(raw: &RawPolicy, profile: &Profile, target: &Version, ctx: &mut Ctx<'_>) -> Tools {
+    let tools = raw
+        .tools
+        .unwrap_or_else(|| Tools::default_for(&profile.name, target));
+    if !tools.serves(&profile.name) {
+        let works: Vec<&str> = Tools::ALL
+            .iter()
+            .filter(|t| t.serves(&profile.name))
+            .map(|t| t.as_str())
+            .collect();
+        ctx.error(
+            "policy.tools",
+            format!(
+                "tools: {tools} does not serve the {} profile",
+                profile.name.as_str()
+            ),
+        )
+        .hint = Some(format!("use one of: {}", works.join(", ")));
+    }
+    if raw.two_stage_moves == Some(true) && !tools.has_stages() {
+        ctx.error(
+            "policy.two_stage_moves",
+            format!(
+                "two_stage_moves is true, but the {tools} toolset has no stages: {}",
+                match tools {
+                    Tools::None => "it does not move mailboxes",
+                    Tools::Carbonio => "carbonio powerstore mailboxMove copies and switches in one run",
+                    _ => "zmmboxmove copies, syncs and switches in one run",
+                }
+            ),
+        )
+        .hint = Some("remove two_stage_moves (it defaults to false with this toolset), or use tools: zextras on ZCS 8.8.15 or 9.0".into());
+    }
+    tools
+}
+
+/// Whether mailstores are emptied: the inventory's choice, except that
+/// without a move tool (`tools: none`) they are upgraded in place.
+fn resolve_evacuate(raw: &RawPolicy, tools: Tools, ctx: &mut Ctx<'_>) -> EvacuatePolicy {
+    let asked = raw.evacuate.unwrap_or(EvacuatePolicy::Always);
+    if tools.moves() || asked == EvacuatePolicy::Never {
+        return asked;
+    }
+    ctx.warning(
+        "policy.tools",
+        "tools: none has no tool to move mailboxes, so evacuate is treated as never: every \
+         mailstore is upgraded in place, an outage for its users while it upgrades",
+    )
+    .hint = Some(
+        "with Zextras Suite (ZCS 8.8.15, 9.0) or Zimbra Network Edition, set tools to zextras \
+         or zimbra-ne and the stores can be emptied first"
+            .into(),
+    );
+    EvacuatePolicy::Never
 }
 
 /// A fraction under `policy`, or its default when absent or wrong (the
