@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 
 use planner_core::engine;
 use planner_core::inventory::Checked;
+use planner_core::inventory::Tools;
 use planner_core::plan::{BackupWhen, Plan, PlanOptions, StepKind};
 use planner_core::verify;
 use proptest::prelude::*;
@@ -226,16 +227,17 @@ fn inventory() -> impl Strategy<Value = Inv> {
 }
 
 impl Inv {
-    /// The toolset: Zextras (towards a 9.0 patch) for two-stage moves and
-    /// for some others, none for some of the in-place plans, else Zimbra's
-    /// own tools (towards 10.1.5).
+    /// The toolset: Zextras (towards a 9.0 patch) for two-stage moves; for
+    /// the others, by the parity of a parameter, Zimbra's own tools (towards
+    /// 10.1.5), Zextras, or none (every store upgraded in place).
     fn tools(&self) -> &'static str {
-        if self.two_stage || !self.parallel_moves.is_multiple_of(2) {
-            "zextras"
-        } else if self.evacuate_never && self.overhead.is_multiple_of(2) {
-            "none"
-        } else {
-            "zimbra-ne"
+        if self.two_stage {
+            return "zextras";
+        }
+        match self.parallel_moves % 4 {
+            0 | 1 => "zimbra-ne",
+            2 => "zextras",
+            _ => "none",
         }
     }
 
@@ -508,13 +510,17 @@ fn every_plan_is_safe_and_every_refusal_honest() {
     // major upgrade, and sources with two moves in one wave.
     let c = Coverage::read();
     eprintln!(
-        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}",
-        c[0], c[1], c[2], c[3], c[4]
+        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}; toolsets: zextras {}, zimbra-ne {}, none {}",
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
     );
     if cases >= 64 {
         assert!(
             c[1] > 0 && c[3] > 0,
             "the generated plans never had a purge or a backup after the upgrade: {c:?}"
+        );
+        assert!(
+            c[5] > 0 && c[6] > 0 && c[7] > 0,
+            "the generated plans never used one of the toolsets: {c:?}"
         );
     }
 }
@@ -523,8 +529,8 @@ fn every_plan_is_safe_and_every_refusal_honest() {
 /// exercise the v2 rules.
 struct Coverage;
 
-static COVERAGE: [std::sync::atomic::AtomicU64; 5] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 5];
+static COVERAGE: [std::sync::atomic::AtomicU64; 8] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
 
 impl Coverage {
     fn count(plan: &Plan) {
@@ -546,13 +552,16 @@ impl Coverage {
                 sources.sort_unstable();
                 sources.windows(2).any(|p| p[0] == p[1])
             }),
+            plan.tools == Tools::Zextras,
+            plan.tools == Tools::ZimbraNe,
+            plan.tools == Tools::None,
         ];
         for (counter, mark) in COVERAGE.iter().zip(marks) {
             counter.fetch_add(u64::from(mark), Relaxed);
         }
     }
 
-    fn read() -> [u64; 5] {
+    fn read() -> [u64; 8] {
         COVERAGE
             .each_ref()
             .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))

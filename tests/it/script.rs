@@ -1114,6 +1114,9 @@ fn without_a_tool_stores_upgrade_in_place_after_manual_backups() {
         "every backup is a manual step"
     );
     assert_eq!(calls_of_run(&run), expected(&plan, 1, None));
+    // The examples cover the other toolsets' script and document.
+    insta::assert_snapshot!("tools-none-script", planner(&path, "script"));
+    insta::assert_snapshot!("tools-none-markdown", planner(&path, "markdown"));
 }
 
 #[test]

@@ -409,7 +409,9 @@ impl<'a> Sched<'a> {
             server: ServerId(s as u32),
             unit: MAILSTORE.to_string(),
             message: format!(
-                "{count} mailboxes are unavailable while {} upgrades in place",
+                "{} {} unavailable while {} upgrades in place",
+                crate::words::count(count as u64, "mailbox", "mailboxes"),
+                if count == 1 { "is" } else { "are" },
                 self.inv.servers[s].name
             ),
         });

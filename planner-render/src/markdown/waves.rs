@@ -170,7 +170,12 @@ fn names(step: &Step) -> String {
     } else {
         ("Domains", domains)
     };
-    let shown: Vec<String> = list.iter().take(NAMES_SHOWN).map(|n| escape(n)).collect();
+    // As code: forges would turn addresses into mail links.
+    let shown: Vec<String> = list
+        .iter()
+        .take(NAMES_SHOWN)
+        .map(|n| code(n, true))
+        .collect();
     let more = list.len().saturating_sub(NAMES_SHOWN);
     format!(
         "{label}: {}{}",
@@ -213,7 +218,7 @@ no command: the operator does them and confirms. The policy has no rates, so not
 | # | Step | Server / source → target | Details |
 | --- | --- | --- | --- |
 | 2.1 | `backup` | mbx1.example.com | Full backup: before its mailboxes move. |
-| 2.2 | `move-switch` | mbx1.example.com → mbx2.example.com | empties `mbx1`. Accounts: alice@example.com. |
+| 2.2 | `move-switch` | mbx1.example.com → mbx2.example.com | empties `mbx1`. Accounts: `alice@example.com`. |
 
 ### Wave 3
 
