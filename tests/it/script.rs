@@ -155,6 +155,9 @@ struct Options<'a> {
     /// Where accounts already live, as earlier waves left them (`homes/`
     /// of the stubs' state): for runs that start at a later wave.
     homes: Vec<(String, String)>,
+    /// The journal the run starts with (none: no journal), for runs that go
+    /// on after an earlier one.
+    journal: Option<&'a str>,
 }
 
 /// Runs `script` in `dir` with the stubs, and returns what happened.
@@ -176,6 +179,9 @@ fn run_script(dir: &Path, script: &str, via: Via, options: &Options) -> Run {
     }
     let journal = dir.join("upgrade.journal");
     let _ = fs::remove_file(&journal);
+    if let Some(text) = options.journal {
+        fs::write(&journal, text).expect("the journal");
+    }
     let stdout_path = dir.join("stdout");
     let stderr_path = dir.join("stderr");
     let stdin_path = dir.join("stdin");
@@ -545,6 +551,13 @@ fn move_calls(
             out.push((source.clone(), a, listed));
         }
         Tools::ZimbraNe if switch => {
+            // Accounts already on the target are left alone.
+            let filter = format!("zimbraMailHost={target}");
+            out.push((
+                source.clone(),
+                words(&["zmprov", "sa", &filter]),
+                Vec::new(),
+            ));
             for account in &accounts {
                 out.push((
                     source.clone(),
@@ -1356,4 +1369,77 @@ fn an_operation_that_outlasts_the_timeout_stops_the_script() {
         "{}",
         run.journal
     );
+}
+
+#[test]
+fn a_wave_run_again_skips_the_steps_the_journal_has_as_done() {
+    let inventory = Path::new("examples/enterprise.yaml");
+    let plan = plan_of(inventory);
+    let script = planner(inventory, "script");
+    let dir = scratch!("rerun");
+    // The first run stops at the first health check: the directory master's
+    // upgrade, after the wave's backup has run.
+    let first = run_script(
+        &dir,
+        &script,
+        Via::Remote,
+        &Options {
+            env: &[("STUB_ZMCONTROL_STATUS", "3")],
+            ..Options::default()
+        },
+    );
+    assert_eq!(first.status, 3, "{}", first.stderr);
+    let backup = &plan.waves[0].steps[0];
+    assert_eq!(backup.kind, StepKind::Backup);
+    assert!(
+        first.journal.contains(&format!("{} done ", backup.id)),
+        "{}",
+        first.journal
+    );
+    let last = first.journal.lines().last().expect("journal");
+    assert!(
+        last.starts_with("upgrade:ldap1.corp.example.com failed "),
+        "{last}"
+    );
+    assert!(last.ends_with(" exit status 3"), "{last}");
+    // Run again from wave 1 with the journal kept: the backup is skipped,
+    // the failed upgrade runs again, and the rest of the plan follows.
+    let journal = dir.join("upgrade.journal");
+    let kept = fs::read_to_string(&journal).expect("journal");
+    let again = run_script(
+        &dir,
+        &script,
+        Via::Remote,
+        &Options {
+            env: &[("PLANNER_JOURNAL", journal.to_str().expect("a path"))],
+            journal: Some(&kept),
+            ..Options::default()
+        },
+    );
+    assert_eq!(again.status, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains(&format!("--> {}: done in the journal, skipped", backup.id)),
+        "{}",
+        again.stdout
+    );
+    let mut want = expected(&plan, 1, None);
+    assert_eq!(want[0].argv[0], "zmbackup");
+    want.remove(0);
+    assert_eq!(calls_of_run(&again), want);
+    // A third run has nothing left: every step is done.
+    let done = fs::read_to_string(&journal).expect("journal");
+    let third = run_script(
+        &dir,
+        &script,
+        Via::Remote,
+        &Options {
+            env: &[("PLANNER_JOURNAL", journal.to_str().expect("a path"))],
+            journal: Some(&done),
+            ..Options::default()
+        },
+    );
+    assert_eq!(third.status, 0, "{}", third.stderr);
+    assert!(calls_of_run(&third).is_empty(), "{}", third.log);
 }

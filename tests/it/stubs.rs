@@ -10,7 +10,8 @@
 //! The host a command runs on is `$STUB_HOST`, which the `remote` and `ssh`
 //! stubs set. State lives under `$STUB_STATE`: `ops/HOST` holds the operation
 //! running on a host with the polls left before it ends, `homes/ACCOUNT` (and
-//! `homes/@DOMAIN`, names hex-encoded) the store an account last moved to.
+//! `homes/@DOMAIN`, names hex-encoded) the store an account last moved to,
+//! and `moves` every account move in order, which `zmprov sa` reads.
 
 /// The stub of every product command, dispatching on its own name.
 pub const TOOL_STUB: &str = r#"#!/bin/sh
@@ -90,7 +91,10 @@ moved() {
     shift
     while [ $# -gt 1 ]; do
         case $1 in
-            input_file) while IFS= read -r a || [ -n "$a" ]; do printf '%s\n' "$target" >"$(home "$a")"; done <"$2" ;;
+            input_file) while IFS= read -r a || [ -n "$a" ]; do
+                printf '%s\n' "$target" >"$(home "$a")"
+                printf '%s %s\n' "$a" "$target" >>"$state/moves"
+            done <"$2" ;;
             domains) for d in $(printf '%s' "$2" | tr ',' ' '); do printf '%s\n' "$target" >"$(home "@$d")"; done ;;
         esac
         shift
@@ -194,6 +198,7 @@ case $name in
         [ -n "$account" ] && [ -n "$from" ] && [ -n "$to" ] || reject "zmmboxmove needs -a, --from and --to"
         busy
         printf '%s\n' "$to" >"$(home "$account")"
+        printf '%s %s\n' "$account" "$to" >>"$state/moves"
         [ -n "$sync" ] || queue zmmboxmove
         ;;
     zmpurgeoldmbox)
@@ -228,7 +233,12 @@ case $name in
         # ZCS admin guide, zmprov: sa QUERY; ga ACCOUNT [ATTR...] prints `# name ACCOUNT`
         # then `ATTR: VALUE` lines; fc [-a] TYPE flushes a cache (-a: on every server).
         case ${1:-} in
-            sa) printf '%s' "${STUB_ZMPROV_OUTPUT:-}" ;;
+            sa)
+                # The accounts whose last move went to the store, then the test's own.
+                store=${2#zimbraMailHost=}
+                [ -f "$state/moves" ] && awk -v s="$store" '{ home[$1] = $2 } END { for (a in home) if (home[a] == s) print a }' "$state/moves" | sort
+                printf '%s' "${STUB_ZMPROV_OUTPUT:-}"
+                ;;
             ga)
                 [ -n "${2:-}" ] || reject "ga needs an account"
                 home=$(cat "$(home "$2")" 2>/dev/null || cat "$(home "@${2##*@}")" 2>/dev/null || true)
@@ -248,11 +258,13 @@ case $name in
         esac
         ;;
     zmcontrol)
+        # zmcontrol (zm-core-utils): status lists the services, non-zero when one is stopped.
         [ "$*" = status ] || reject "expected zmcontrol status"
         log end
         exit "${STUB_ZMCONTROL_STATUS:-0}"
         ;;
     zmlocalconfig)
+        # zmlocalconfig KEY prints `KEY = VALUE` (ZCS admin guide).
         [ "$*" = ldap_url ] || reject "expected zmlocalconfig ldap_url"
         printf 'ldap_url = ldap://replica:389 ldap://master:389\n'
         ;;
@@ -272,6 +284,7 @@ case $name in
         [ "${1:-}" = -L ] && [ -f "${2:-}" ] && [ $# -eq 2 ] || reject "expected zmproxypurge -L FILE"
         ;;
     postqueue)
+        # Postfix postqueue(1): -p lists the queue.
         [ "$*" = -p ] || reject "expected postqueue -p"
         ;;
     systemctl)

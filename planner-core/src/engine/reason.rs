@@ -509,7 +509,7 @@ impl fmt::Display for Hint {
                     })
                     .collect();
                 write!(f, "set {}", names.join(" or "))?;
-                if *unstage && tools.iter().any(|t| !t.has_stages()) {
+                if *unstage && tools.iter().any(|t| t.moves() && !t.has_stages()) {
                     f.write_str(
                         " (their moves have no stages: remove `two_stage_moves: true` if the \
                          inventory sets it)",

@@ -349,6 +349,22 @@ fn the_toolset_runs_on_every_version_it_touches() -> Result {
         "tools: zextras cannot run on mbx2.example.com, at 10.1.5 in this wave",
     );
     assert_eq!(v.len(), 2, "one finding per store and version");
+    // Without a tool, a plan that moves mailboxes is refused.
+    let none = inventory::parse(
+        "t.yaml",
+        INVENTORY
+            .replacen("roles:\n", "policy: { tools: none }\nroles:\n", 1)
+            .as_bytes(),
+    )?
+    .validate(&[])?
+    .inventory;
+    let mut q = plan(&none, PLAN, PLACEMENT);
+    q.tools = crate::inventory::Tools::None;
+    assert_reports(
+        &super::verify(&q, &none, &options()),
+        Rule::Tools,
+        "tools: none has no tool to move or purge mailboxes, but the plan does",
+    );
     // A plan that names another toolset than the policy's.
     p.tools = crate::inventory::Tools::ZimbraNe;
     let v = super::verify(&p, &inv, &options());

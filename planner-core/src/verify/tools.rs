@@ -48,6 +48,19 @@ pub(super) fn check(plan: &Plan, ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut R
             );
         }
     };
+    // Without a tool nothing moves or is purged.
+    if !tools.moves() {
+        let moves = t.moves.iter().flatten().map(|m| (m.wave, m.step));
+        let purges = t.purges.iter().flatten().map(|at| (at.wave, at.step));
+        if let Some((w, step)) = moves.chain(purges).min_by_key(|(w, _)| *w) {
+            report.step(
+                w,
+                step,
+                Rule::Tools,
+                "tools: none has no tool to move or purge mailboxes, but the plan does".to_string(),
+            );
+        }
+    }
     for (s, steps) in t.backups.iter().chain(&t.purges).enumerate() {
         let s = ServerId((s % t.backups.len()) as u32);
         for at in steps {

@@ -336,16 +336,20 @@ fn backup_commands(plan: &Plan, toolset: &Toolset) -> String {
             (Tools::Zextras | Tools::Carbonio, true) => {
                 " (full: a deep SmartScan, Zextras Backup having no separate full backup)"
             }
-            (Tools::ZimbraNe, _) => {
-                " (the Network Edition standard backup, deprecated after 8.8.12; on ZCS 10 \
-                 unconfirmed: the script pauses for a manual backup where it is missing)"
-            }
             (_, false) => " (incremental)",
-            _ => "",
+            _ => " (full)",
         };
         parts.push(format!("{command}{note}"));
     }
-    parts.join("; ")
+    let mut text = parts.join("; ");
+    if toolset.tools == Tools::ZimbraNe && !parts.is_empty() {
+        text.push_str(
+            "; the Network Edition standard backup, deprecated after 8.8.12: whether ZCS 10 \
+             ships it is unconfirmed, and the script pauses for a manual backup where it is \
+             missing",
+        );
+    }
+    text
 }
 
 #[cfg(test)]
@@ -369,7 +373,7 @@ summarises it.
 
 | Step kind | Steps | Runs on | Command |
 | --- | ---: | --- | --- |
-| backup | 1 | the mailstore | `zmbackup -f -a all --sync -s STORE` (the Network Edition standard backup, deprecated after 8.8.12; on ZCS 10 unconfirmed: the script pauses for a manual backup where it is missing) |
+| backup | 1 | the mailstore | `zmbackup -f -a all --sync -s STORE` (full); the Network Edition standard backup, deprecated after 8.8.12: whether ZCS 10 ships it is unconfirmed, and the script pauses for a manual backup where it is missing |
 | move-switch | 1 | the source store | the account list written to FILE, then for each account `zmmboxmove -a ACCOUNT --from SOURCE --to TARGET --sync` (copy, sync and switch in one run) |
 | upgrade | 2 | the server | for an emptied mailstore, first a check that it is empty (`zmprov sa zimbraMailHost=HOST` prints nothing); then the actions the step lists, in order: drain (manual: a proxy or other balanced node out of its load balancer, an MTA out of MX and relay rotation; wait for open connections or active deliveries, with a time limit), directory dump (`/opt/zimbra/libexec/zmslapcat DIR`), install (manual: run the 10.1.5 installer), health check (`zmcontrol status`, and `zmreplchk` (run from a server whose `ldap_url` lists every replica and the master, every `Code:` 0) on directory servers), undrain (manual: back in rotation) |
 

@@ -84,8 +84,9 @@ fn policy_rows(t: &mut Table, plan: &Plan) {
             percent(p.size_overhead)
         ),
     ]);
-    t.row(vec![
-        "Moves".into(),
+    let moves = if plan.tools == planner_core::inventory::Tools::None {
+        "none: without a move tool (`tools: none`) every mailstore is upgraded in place".to_string()
+    } else {
         format!(
             "by {}, {}, at most {} per wave, {}",
             name_of(&p.move_by),
@@ -100,8 +101,9 @@ fn policy_rows(t: &mut Table, plan: &Plan) {
             } else {
                 "within each site"
             }
-        ),
-    ]);
+        )
+    };
+    t.row(vec!["Moves".into(), moves]);
     t.row(vec![
         "Upgrades".into(),
         format!(

@@ -135,11 +135,16 @@ pub(super) fn decision(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         .iter()
         .filter(|o| o.unit == planner_core::inventory::MAILSTORE)
         .count() as u64;
-    if in_place > 0 {
+    if in_place == 1 {
+        impact.push(
+            "1 mailstore upgraded with its users on it, who cannot reach their mail during \
+             its upgrade"
+                .to_string(),
+        );
+    } else if in_place > 1 {
         impact.push(format!(
-            "{} upgraded with {} users on it, who cannot reach their mail during its upgrade",
-            count(in_place, "mailstore", "mailstores"),
-            if in_place == 1 { "its" } else { "their" }
+            "{in_place} mailstores upgraded with their users on them: each store's users \
+             cannot reach their mail during its upgrade"
         ));
     }
     let other = s.outages.len() as u64 - in_place;

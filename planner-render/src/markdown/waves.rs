@@ -37,19 +37,26 @@ pub(super) fn estimates_note(plan: &Plan) -> &'static str {
 
 pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     put!(out, "## 4. Waves\n");
+    let large = super::stores::is_large(plan);
     paragraph(
         out,
         &format!(
             "A wave starts when the previous one is finished; the steps of one wave may run \
              in any order or at the same time. An upgrade runs its actions in the order listed \
              and is finished only when its health checks pass, so every later wave waits for \
-             the servers upgraded before it to be healthy. Steps are numbered wave.step; \
-             section 8 gives each one's id in the plan JSON and the script. Manual steps have \
-             no command: the operator does them and confirms. {}",
+             the servers upgraded before it to be healthy. {} Manual steps have no command: \
+             the operator does them and confirms. {}",
+            if large {
+                "Section 8 numbers every step wave.step and gives its id in the plan JSON and \
+                 the script."
+            } else {
+                "Steps are numbered wave.step; section 8 gives each one's id in the plan JSON \
+                 and the script."
+            },
             estimates_note(plan)
         ),
     )?;
-    if super::stores::is_large(plan) {
+    if large {
         paragraph(
             out,
             "A large installation: the tables below summarise each store and each wave; \

@@ -123,9 +123,9 @@ fn how_to_run(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result
 # terminal, or from standard input when there is none.
 #
 # It stops at the first step that fails (set -eu) and says in which wave. After fixing the
-# cause, run it again from that wave; steps of that wave that had already finished run
-# again, so check them first (the journal says which are done; a move whose accounts have
-# already switched is done).
+# cause, run it again from that wave: the steps the journal records as done are skipped,
+# the others run again (check a step left `started` first: a move may have switched some
+# of its accounts; Zimbra's moves leave those already on their target alone).
 # The steps of one wave may run in any order; this script runs them one after the other,
 # and waits for every operation it starts before the wave ends.
 # Manual steps (running the installer, drains, class-of-service pool changes) print what
@@ -143,8 +143,10 @@ fn how_to_run(out: &mut dyn Write, plan: &Plan, flavour: &Flavour) -> io::Result
 #                       (default /tmp/planner-{}).
 #   PLANNER_JOURNAL     the journal: one line per step started, done or failed
 #                       (default upgrade.journal beside this script).
-#   PLANNER_WAIT_TIMEOUT  how long to wait for one operation (default 24h; N, Ns, Nm, Nh, Nd).
-#   PLANNER_POLL_INTERVAL seconds between two looks at a store's running operations (60).
+#   PLANNER_WAIT_TIMEOUT  how long to wait for a store's Zextras operations to end (default
+#                       24h; N, Ns, Nm, Nh, Nd). Commands run with --sync (Carbonio, Zimbra)
+#                       return when their work has ended, and are not timed out.
+#   PLANNER_POLL_INTERVAL seconds between two looks at a store's Zextras operations (60).
 #   PLANNER_REPLCHK_HOST  where zmreplchk runs: a server whose ldap_url lists every replica
 #                       and the master (default: the first mailstore).
 #   PLANNER_DUMPDIR     where directory dumps are written before directory installs.

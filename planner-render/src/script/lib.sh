@@ -19,7 +19,8 @@ fail() {
 journal() {
     [ "${PLANNER_DRY_RUN:-}" = 1 ] && return 0
     _when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-    printf '%s %s %s%s\n' "$1" "$2" "$_when" "${3:+ $3}" >>"$JOURNAL"
+    printf '%s %s %s%s\n' "$1" "$2" "$_when" "${3:+ $3}" >>"$JOURNAL" ||
+        fail "cannot append to the journal $JOURNAL"
 }
 
 # seconds DURATION: DURATION (N, Ns, Nm, Nh or Nd) in seconds.
@@ -28,6 +29,9 @@ seconds() {
     case $_number in
         '' | *[!0-9]*) return 1 ;;
     esac
+    # Leading zeros would make the shell read the number as octal.
+    _number=${_number#"${_number%%[!0]*}"}
+    _number=${_number:-0}
     case $1 in
         *m) echo $((_number * 60)) ;;
         *h) echo $((_number * 3600)) ;;
@@ -142,7 +146,9 @@ replication_check() {
 health_check() {
     if [ "$PLATFORM" = carbonio ]; then
         run_on "$1" sh -c 'if systemctl is-enabled --quiet carbonio.target 2>/dev/null; then
-systemctl list-units --no-legend "carbonio*" && ! systemctl list-units --no-legend --state=failed "carbonio*" | grep -q .
+systemctl list-units --no-legend "carbonio*" || exit 1
+failed=$(systemctl list-units --no-legend --state=failed "carbonio*") || exit 1
+[ -z "$failed" ] || { printf "failed units:\n%s\n" "$failed" >&2; exit 1; }
 else exec zmcontrol status; fi'
     else
         run_on "$1" zmcontrol status
@@ -173,7 +179,8 @@ proxy_purge() {
 check_moved() {
     run_on "$1" sh -c 'while read -r a t; do
 [ -n "$a" ] || continue
-h=$(zmprov ga "$a" zimbraMailHost | sed -n "s/^zimbraMailHost: //p") || exit 1
+h=$(zmprov ga "$a" zimbraMailHost </dev/null) || { printf "zmprov ga %s failed\n" "$a" >&2; exit 1; }
+h=$(printf "%s\n" "$h" | sed -n "s/^zimbraMailHost: //p")
 [ "$h" = "$t" ] || { printf "%s is homed on %s, not on %s\n" "$a" "${h:-no store}" "$t" >&2; exit 1; }
 done <"$1"' check_moved "$2" ||
         fail "an account moved off $1 is not on its new store (above): its old copy must stay; find out why, then run again from wave $CURRENT_WAVE"
@@ -210,10 +217,13 @@ zx_start() {
 
 # ne_move SOURCE TARGET LIST: zmmboxmove each account of LIST (a file on SOURCE) from
 # SOURCE to TARGET, one after the other; --sync returns when the account has moved.
+# Accounts already homed on TARGET (a step run again after a failure) are left alone.
 ne_move() {
-    run_on "$1" sh -c 'while IFS= read -r a || [ -n "$a" ]; do
+    run_on "$1" sh -c 'there=$(zmprov sa "zimbraMailHost=$2" </dev/null) || exit 1
+while IFS= read -r a || [ -n "$a" ]; do
 [ -n "$a" ] || continue
-zmmboxmove -a "$a" --from "$1" --to "$2" --sync || exit 1
+if printf "%s\n" "$there" | grep -Fixq -- "$a"; then printf "%s is already on %s\n" "$a" "$2"; continue; fi
+zmmboxmove -a "$a" --from "$1" --to "$2" --sync </dev/null || exit 1
 done <"$3"' ne_move "$1" "$2" "$3"
 }
 
@@ -221,7 +231,7 @@ done <"$3"' ne_move "$1" "$2" "$3"
 ne_purge() {
     run_on "$1" sh -c 'while IFS= read -r a || [ -n "$a" ]; do
 [ -n "$a" ] || continue
-zmpurgeoldmbox -a "$a" -s "$1" || exit 1
+zmpurgeoldmbox -a "$a" -s "$1" </dev/null || exit 1
 done <"$2"' ne_purge "$1" "$2"
 }
 
@@ -229,7 +239,15 @@ done <"$2"' ne_purge "$1" "$2"
 # where zmbackup is missing (its standard backup was deprecated after 8.8.12), a
 # manual step asks for the backup instead.
 ne_backup() {
-    if [ "${PLANNER_DRY_RUN:-}" != 1 ] && ! run_on "$1" sh -c 'command -v zmbackup >/dev/null'; then
+    _found=0
+    if [ "${PLANNER_DRY_RUN:-}" != 1 ]; then
+        run_on "$1" sh -c 'command -v zmbackup >/dev/null || exit 3' || _found=$?
+    fi
+    case $_found in
+        0 | 3) ;;
+        *) fail "could not reach $1 to look for zmbackup (exit status $_found)" ;;
+    esac
+    if [ "$_found" = 3 ]; then
         manual "$CURRENT_STEP" \
             "zmbackup is not installed on $1: take a $2 backup of every account on $1 with the backup tool of this Zimbra release." \
             'Go on when the backup has finished without errors.'
@@ -287,9 +305,26 @@ wave() {
 # step ID: say which step runs (and where the script stopped, if it fails), and
 # journal it as started.
 step() {
+    if [ "$(journal_state "$1")" = done ]; then
+        printf '\n--> %s: done in the journal, skipped\n' "$1"
+        return 1
+    fi
     CURRENT_STEP=$1
     printf '\n--> %s\n' "$1"
     journal "$1" started
+}
+
+# journal_state ID: the state of the journal's last line for ID (started, done,
+# failed), or nothing.
+journal_state() {
+    [ -f "$JOURNAL" ] || return 0
+    awk -v id="$1" '$1 == id { state = $2 } END { print state }' "$JOURNAL"
+}
+
+# started_here ID: whether this run started step ID and has not finished it (its
+# last journal line is `started`; a dry run writes none, so it says yes).
+started_here() {
+    [ "${PLANNER_DRY_RUN:-}" = 1 ] || [ "$(journal_state "$1")" = started ]
 }
 
 # done_step ID: journal the step as done.
@@ -299,9 +334,11 @@ done_step() {
 }
 
 # wait_for ID HOST: wait until the Zextras operations on HOST, step ID's among them,
-# have ended (the step is journaled done after what follows it).
+# have ended (the step is journaled done after what follows it). It waits one poll
+# interval first, so that an operation just queued has time to be listed.
 wait_for() {
     CURRENT_STEP=$1
+    [ "${PLANNER_DRY_RUN:-}" = 1 ] || sleep "$POLL_INTERVAL"
     zx_wait "$2"
 }
 

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use planner_core::inventory::{Bytes, Tools};
 use planner_core::plan::{Step, StepKind, Wave};
 
-use super::shell::{IN, comment, file_name, one_line, sh_quote};
+use super::shell::{BODY, comment, file_name, one_line, sh_quote};
 use super::steps::Context;
 use crate::toolset::{Selection, Stage};
 use crate::units::{duration, plural};
@@ -28,12 +28,11 @@ pub(super) fn render_move(
 ) -> io::Result<()> {
     let toolset = cx.toolset;
     let stage = stage(cx, step);
-    comment(out, IN, "  ", &what(cx, step, stage))?;
+    comment(out, BODY, "  ", &what(cx, step, stage))?;
     let domains = step.domains.as_deref().unwrap_or(&[]);
     domains_comment(out, toolset.tools, domains)?;
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
     let accounts = step.accounts.as_deref().unwrap_or(&[]);
-    let done = || format!("{IN}done_step {}", sh_quote(&step.id));
+    let done = || format!("{BODY}done_step {}", sh_quote(&step.id));
     if !toolset.staged() && step.kind == StepKind::MoveData {
         say(out, "Nothing to run: the accounts move at their switch.")?;
         return writeln!(out, "{}", done());
@@ -47,7 +46,7 @@ pub(super) fn render_move(
         // the list, so the step refuses to run rather than move other names.
         return writeln!(
             out,
-            "{IN}fail {}",
+            "{BODY}fail {}",
             sh_quote(&format!(
                 "step {}: an account name contains a line break; it cannot be written to \
                  an account list",
@@ -61,7 +60,7 @@ pub(super) fn render_move(
     let switches = step.kind == StepKind::MoveSwitch;
     match toolset.tools {
         Tools::Zextras | Tools::Carbonio => {
-            comment(out, IN, "  source: ", toolset.source())?;
+            comment(out, BODY, "  source: ", toolset.source())?;
             let joined = domains.join(",");
             let selection = if domains.is_empty() {
                 Selection::File("\"$list\"")
@@ -80,15 +79,15 @@ pub(super) fn render_move(
             if toolset.queued {
                 // Waited for, then journaled and its routes purged, at the
                 // end of the wave.
-                return writeln!(out, "{IN}zx_start {} {words}", sh_quote(source));
+                return writeln!(out, "{BODY}zx_start {} {words}", sh_quote(source));
             }
-            writeln!(out, "{IN}run_on {} {words}", sh_quote(source))?;
+            writeln!(out, "{BODY}run_on {} {words}", sh_quote(source))?;
         }
         Tools::ZimbraNe => {
-            comment(out, IN, "  source: ", crate::toolset::source::ZIMBRA_NE)?;
+            comment(out, BODY, "  source: ", crate::toolset::source::ZIMBRA_NE)?;
             writeln!(
                 out,
-                "{IN}ne_move {} {} \"$list\"",
+                "{BODY}ne_move {} {} \"$list\"",
                 sh_quote(source),
                 sh_quote(target)
             )?;
@@ -96,13 +95,13 @@ pub(super) fn render_move(
         Tools::None => {
             return writeln!(
                 out,
-                "{IN}fail {}",
+                "{BODY}fail {}",
                 sh_quote("tools: none has no move command: this plan was not made for it")
             );
         }
     }
     if switches && cx.proxies {
-        writeln!(out, "{IN}proxy_purge {} \"$list\"", sh_quote(source))?;
+        writeln!(out, "{BODY}proxy_purge {} \"$list\"", sh_quote(source))?;
     }
     writeln!(out, "{}", done())
 }
@@ -114,7 +113,7 @@ fn domains_comment(out: &mut dyn Write, tools: Tools, domains: &[String]) -> io:
     }
     comment(
         out,
-        IN,
+        BODY,
         "  ",
         &format!(
             "Whole domain{}: {}.{}",
@@ -180,7 +179,7 @@ fn what(cx: &Context, step: &Step, stage: Stage) -> String {
 
 /// A step with nothing to run says so.
 fn say(out: &mut dyn Write, text: &str) -> io::Result<()> {
-    writeln!(out, "{IN}printf '    %s\\n' {}", sh_quote(text))
+    writeln!(out, "{BODY}printf '    %s\\n' {}", sh_quote(text))
 }
 
 /// A list, one line per entry, written to a file on `host` from a quoted
@@ -193,14 +192,14 @@ pub(super) fn account_list(
     lines: &[String],
 ) -> io::Result<()> {
     let file = format!("w{:02}-{}.txt", wave.index, file_name(id));
-    writeln!(out, "{IN}list=\"$WORKDIR\"/{}", sh_quote(&file))?;
+    writeln!(out, "{BODY}list=\"$WORKDIR\"/{}", sh_quote(&file))?;
     let mut delimiter = DELIMITER.to_string();
     while lines.contains(&delimiter) {
         delimiter.push('_');
     }
     writeln!(
         out,
-        "{IN}put_file {} \"$list\" <<'{delimiter}'",
+        "{BODY}put_file {} \"$list\" <<'{delimiter}'",
         sh_quote(host)
     )?;
     for line in lines {
@@ -228,17 +227,17 @@ mod tests {
     fn zimbra_moves_each_account_with_zmmboxmove() {
         assert_eq!(
             block(&testing::plan(), SWITCH),
-            "    #   The whole move at once: copy 1 account (1 GiB) to mbx2.example.com and switch them; each
-    #   account is unavailable to its user during its switch.
-    step 'move-switch:mbx1.example.com>mbx2.example.com'
-    list=\"$WORKDIR\"/'w02-move-switch-mbx1.example.com-mbx2.example.com.txt'
-    put_file 'mbx1.example.com' \"$list\" <<'ACCOUNTS'
+            "        #   The whole move at once: copy 1 account (1 GiB) to mbx2.example.com and switch them; each
+        #   account is unavailable to its user during its switch.
+        list=\"$WORKDIR\"/'w02-move-switch-mbx1.example.com-mbx2.example.com.txt'
+        put_file 'mbx1.example.com' \"$list\" <<'ACCOUNTS'
 alice@example.com
 ACCOUNTS
-    #   source: Zimbra NE admin guide (zmbackup) and the usage texts of zmmboxmove and
-    #           zmpurgeoldmbox; MoveMailbox and PurgeMovedMailbox in the Zimbra SOAP API reference
-    ne_move 'mbx1.example.com' 'mbx2.example.com' \"$list\"
-    done_step 'move-switch:mbx1.example.com>mbx2.example.com'
+        #   source: Zimbra NE admin guide (zmbackup) and the usage texts of zmmboxmove and
+        #           zmpurgeoldmbox; MoveMailbox and PurgeMovedMailbox in the Zimbra SOAP API
+        #           reference
+        ne_move 'mbx1.example.com' 'mbx2.example.com' \"$list\"
+        done_step 'move-switch:mbx1.example.com>mbx2.example.com'
 "
         );
     }
@@ -252,7 +251,7 @@ ACCOUNTS
         let text = block(&plan, SWITCH);
         assert!(
             text.ends_with(
-                "    zx_start 'mbx1.example.com' zxsuite powerstore doMailboxMove 'mbx2.example.com' input_file \"$list\" stages blobs,backup,account notifications 'o'\\''hara@example.com'\n"
+                "        zx_start 'mbx1.example.com' zxsuite powerstore doMailboxMove 'mbx2.example.com' input_file \"$list\" stages blobs,backup,account notifications 'o'\\''hara@example.com'\n"
             ),
             "{text}"
         );
@@ -269,7 +268,7 @@ ACCOUNTS
         plan.policy.notify = Some("o'hara@example.com".to_string());
         let text = block(&plan, SWITCH);
         assert!(text.contains(
-            "    run_on 'mbx1.example.com' carbonio --sync powerstore mailboxMove 'mbx2.example.com' input_file \"$list\" notifications 'o'\\''hara@example.com'\n    done_step"
+            "        run_on 'mbx1.example.com' carbonio --sync powerstore mailboxMove 'mbx2.example.com' input_file \"$list\" notifications 'o'\\''hara@example.com'\n        done_step"
         ), "{text}");
         testing::step(&mut plan, SWITCH).accounts = Some(vec!["ACCOUNTS".into(), "x\ny".into()]);
         assert!(block(&plan, SWITCH).ends_with(

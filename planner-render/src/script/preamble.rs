@@ -58,10 +58,7 @@ fn variables(
         out,
         "JOURNAL=${{PLANNER_JOURNAL:-$(dirname -- \"$0\")/upgrade.journal}}  # one line per step started, done or failed"
     )?;
-    writeln!(
-        out,
-        "POLL_INTERVAL=${{PLANNER_POLL_INTERVAL:-60}}  # seconds between two looks at running operations"
-    )?;
+
     writeln!(
         out,
         "REPLCHK_HOST=${{PLANNER_REPLCHK_HOST:-{}}}  # zmreplchk runs here: its ldap_url lists the replicas and the master",
@@ -97,6 +94,10 @@ pub(super) fn preamble(
     writeln!(
         out,
         "WAIT_TIMEOUT=$(seconds \"${{PLANNER_WAIT_TIMEOUT:-24h}}\") ||\n    fail \"PLANNER_WAIT_TIMEOUT must be a duration such as 3600, 90m or 24h, not '$PLANNER_WAIT_TIMEOUT'\""
+    )?;
+    writeln!(
+        out,
+        "POLL_INTERVAL=$(seconds \"${{PLANNER_POLL_INTERVAL:-60}}\") ||\n    fail \"PLANNER_POLL_INTERVAL must be a number of seconds, not '$PLANNER_POLL_INTERVAL'\""
     )?;
     let total = plan.waves.len();
     write!(

@@ -13,6 +13,9 @@ pub(super) const WIDTH: usize = 100;
 /// The indent of the lines inside a wave's block.
 pub(super) const IN: &str = "    ";
 
+/// The indent of the lines inside a step's block.
+pub(super) const BODY: &str = "        ";
+
 /// Quotes `text` as one word for a POSIX shell: in single quotes, with every
 /// `'` written as `'\''`. Inside single quotes nothing is special, so this is
 /// correct for any string; NUL, which no shell word can hold, is dropped.

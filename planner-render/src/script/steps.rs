@@ -11,7 +11,7 @@ use planner_core::inventory::Tools;
 use planner_core::plan::{Action, BackupMode, Plan, Step, StepKind, Wave};
 
 use super::moves::{account_list, render_move};
-use super::shell::{IN, comment, manual, sh_quote};
+use super::shell::{BODY, IN, comment, manual, sh_quote};
 use crate::flavour::Flavour;
 use crate::roles::{self, REPLICATION_CHECK};
 use crate::toolset::{self, Toolset};
@@ -162,13 +162,16 @@ pub(super) fn render_step(
 ) -> io::Result<()> {
     comment(out, IN, "", &step.id)?;
     comment(out, IN, "  why: ", &step.why)?;
+    // A step the journal records as done is skipped when a wave runs again.
+    writeln!(out, "{IN}if step {}; then", sh_quote(&step.id))?;
     match step.kind {
         StepKind::Backup => backup(out, cx, step),
         StepKind::MoveData | StepKind::MoveSwitch => render_move(out, cx, wave, step),
         StepKind::Upgrade => upgrade(out, cx, wave, step),
         StepKind::Purge => purge(out, cx, wave, step),
         StepKind::PoolOut | StepKind::PoolIn => pool(out, step),
-    }
+    }?;
+    writeln!(out, "{IN}fi")
 }
 
 /// Whether the script waits for this step at the end of its wave (an
@@ -186,32 +189,31 @@ pub(super) fn queued(cx: &Context, step: &Step) -> bool {
 fn backup(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()> {
     let full = step.mode == Some(BackupMode::Full);
     let server = sh_quote(server(step));
-    comment(out, IN, "  ", cx.toolset.backup_note(full))?;
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
+    comment(out, BODY, "  ", cx.toolset.backup_note(full))?;
     match cx.toolset.tools {
         Tools::Zextras => {
-            comment(out, IN, "  source: ", toolset::source::ZX_BACKUP)?;
+            comment(out, BODY, "  source: ", toolset::source::ZX_BACKUP)?;
             let words = cx.toolset.backup(full).unwrap_or_default().join(" ");
-            writeln!(out, "{IN}zx_start {server} {words}")?;
+            writeln!(out, "{BODY}zx_start {server} {words}")?;
             // Done at the end of the wave, once the scan has finished.
             return Ok(());
         }
         Tools::Carbonio => {
-            comment(out, IN, "  source: ", toolset::source::CARBONIO)?;
+            comment(out, BODY, "  source: ", toolset::source::CARBONIO)?;
             let words = cx.toolset.backup(full).unwrap_or_default().join(" ");
-            writeln!(out, "{IN}run_on {server} {words}")?;
+            writeln!(out, "{BODY}run_on {server} {words}")?;
         }
         Tools::ZimbraNe => {
-            comment(out, IN, "  source: ", toolset::source::ZIMBRA_NE)?;
+            comment(out, BODY, "  source: ", toolset::source::ZIMBRA_NE)?;
             writeln!(
                 out,
-                "{IN}ne_backup {server} {}",
+                "{BODY}ne_backup {server} {}",
                 if full { "full" } else { "incremental" }
             )?;
         }
         Tools::None => manual(
             out,
-            IN,
+            BODY,
             &step.id,
             &[
                 format!(
@@ -224,7 +226,7 @@ fn backup(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()> {
             ],
         )?,
     }
-    writeln!(out, "{IN}done_step {}", sh_quote(&step.id))
+    writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))
 }
 
 /// A purge: first a check that every account whose old copy goes is homed
@@ -234,7 +236,7 @@ fn purge(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::Res
     let host = server(step);
     comment(
         out,
-        IN,
+        BODY,
         "  ",
         &format!(
             "Deletes the old copies of the {} account{} switched off this store since its \
@@ -245,7 +247,6 @@ fn purge(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::Res
             planner_core::inventory::Bytes(step.bytes.unwrap_or(0))
         ),
     )?;
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
     let pairs = cx
         .destinations
         .get(step.id.as_str())
@@ -256,7 +257,7 @@ fn purge(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::Res
     }) {
         return writeln!(
             out,
-            "{IN}fail {}",
+            "{BODY}fail {}",
             sh_quote(&format!(
                 "step {}: an account it purges has no switch off {host} in the plan, is homed \
                  on {host} again (whether its old copy can be told apart is unconfirmed), or \
@@ -268,30 +269,30 @@ fn purge(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::Res
     if pairs.is_empty() {
         writeln!(
             out,
-            "{IN}printf '    %s\\n' 'Nothing to run: the step lists no account.'"
+            "{BODY}printf '    %s\\n' 'Nothing to run: the step lists no account.'"
         )?;
-        return writeln!(out, "{IN}done_step {}", sh_quote(&step.id));
+        return writeln!(out, "{BODY}done_step {}", sh_quote(&step.id));
     }
     let lines: Vec<String> = pairs.iter().map(|(a, t)| format!("{a} {t}")).collect();
     account_list(out, wave, &format!("{}-homes", step.id), host, &lines)?;
-    writeln!(out, "{IN}check_moved {} \"$list\"", sh_quote(host))?;
+    writeln!(out, "{BODY}check_moved {} \"$list\"", sh_quote(host))?;
     match cx.toolset.tools {
         Tools::Zextras | Tools::Carbonio => {
-            comment(out, IN, "  source: ", cx.toolset.source())?;
+            comment(out, BODY, "  source: ", cx.toolset.source())?;
             let words = cx.toolset.purge_words().unwrap_or_default();
             if cx.toolset.queued {
-                writeln!(out, "{IN}zx_start {} {words}", sh_quote(host))?;
+                writeln!(out, "{BODY}zx_start {} {words}", sh_quote(host))?;
                 return Ok(());
             }
-            writeln!(out, "{IN}run_on {} {words}", sh_quote(host))?;
+            writeln!(out, "{BODY}run_on {} {words}", sh_quote(host))?;
         }
         Tools::ZimbraNe => {
-            comment(out, IN, "  source: ", toolset::source::ZIMBRA_NE)?;
+            comment(out, BODY, "  source: ", toolset::source::ZIMBRA_NE)?;
             let version = cx.version_in(host, wave.index);
             if toolset::purge_advisory(version) {
                 manual(
                     out,
-                    IN,
+                    BODY,
                     &step.id,
                     &[
                         format!(
@@ -307,32 +308,31 @@ fn purge(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::Res
             }
             let names: Vec<String> = accounts.to_vec();
             account_list(out, wave, &step.id, host, &names)?;
-            writeln!(out, "{IN}ne_purge {} \"$list\"", sh_quote(host))?;
+            writeln!(out, "{BODY}ne_purge {} \"$list\"", sh_quote(host))?;
         }
         Tools::None => writeln!(
             out,
-            "{IN}fail {}",
+            "{BODY}fail {}",
             sh_quote("tools: none has no purge command: this plan was not made for it")
         )?,
     }
-    writeln!(out, "{IN}done_step {}", sh_quote(&step.id))
+    writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))
 }
 
 /// A pool change: the manual change of the classes of service, then a
 /// flush of every server's class-of-service cache.
 fn pool(out: &mut dyn Write, step: &Step) -> io::Result<()> {
     let host = sh_quote(server(step));
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
-    manual(out, IN, &step.id, &manual_lines(step))?;
+    manual(out, BODY, &step.id, &manual_lines(step))?;
     comment(
         out,
-        IN,
+        BODY,
         "  ",
         "Other servers see a class-of-service change only when their cache expires (up to \
          15 minutes): flush it now (ZCS admin guide, Flush caches).",
     )?;
-    writeln!(out, "{IN}flush_cos {host}")?;
-    writeln!(out, "{IN}done_step {}", sh_quote(&step.id))
+    writeln!(out, "{BODY}flush_cos {host}")?;
+    writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))
 }
 
 /// An upgrade: a check that an emptied store is empty, then its actions.
@@ -350,13 +350,13 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
     match held {
         Some(0) => comment(
             out,
-            IN,
+            BODY,
             "  ",
             "Its mailboxes have all been moved off: check that the store is empty first.",
         )?,
         Some(n) => comment(
             out,
-            IN,
+            BODY,
             "  ",
             &format!(
                 "Upgraded in place: its {n} mailbox{} stay on it and are unavailable \
@@ -368,18 +368,17 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
     }
     if step.outage == Some(true) {
         if outages.is_empty() {
-            comment(out, IN, "  ", "OUTAGE accepted by the plan.")?;
+            comment(out, BODY, "  ", "OUTAGE accepted by the plan.")?;
         }
         for message in &outages {
-            comment(out, IN, "  OUTAGE: ", message)?;
+            comment(out, BODY, "  OUTAGE: ", message)?;
         }
     }
     for note in role_notes(cx.plan, server) {
-        comment(out, IN, "  note: ", &note)?;
+        comment(out, BODY, "  note: ", &note)?;
     }
-    writeln!(out, "{IN}step {}", sh_quote(&step.id))?;
     if held == Some(0) {
-        writeln!(out, "{IN}check_empty {}", sh_quote(server))?;
+        writeln!(out, "{BODY}check_empty {}", sh_quote(server))?;
     }
     // A plan without `actions` is not v2 (the checker refuses it): the
     // installer and the health check that gates the next wave still run.
@@ -388,27 +387,27 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
         .as_deref()
         .unwrap_or(&[Action::Install, Action::HealthCheck]);
     for action in actions {
-        comment(out, IN, "  action: ", action.as_str())?;
+        comment(out, BODY, "  action: ", action.as_str())?;
         match action {
             Action::Install => manual(
                 out,
-                IN,
+                BODY,
                 &step.id,
                 &installer_lines(cx, step, held, &outages),
             )?,
             Action::HealthCheck => health_check(out, cx, step)?,
             Action::DirectoryDump => {
-                writeln!(out, "{IN}dump_directory {}", sh_quote(server))?;
+                writeln!(out, "{BODY}dump_directory {}", sh_quote(server))?;
             }
             Action::Drain | Action::Undrain => {
-                manual(out, IN, &step.id, &action_lines(cx.plan, *action, step))?
+                manual(out, BODY, &step.id, &action_lines(cx.plan, *action, step))?
             }
         }
     }
     if cx.last_mta == Some(step.id.as_str()) {
         manual(
             out,
-            IN,
+            BODY,
             &step.id,
             &[
                 "Every MTA now runs the new version: review the global MTA settings, some \
@@ -417,7 +416,7 @@ fn upgrade(out: &mut dyn Write, cx: &Context, wave: &Wave, step: &Step) -> io::R
             ],
         )?;
     }
-    writeln!(out, "{IN}done_step {}", sh_quote(&step.id))
+    writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))
 }
 
 /// The notes the plan gives for the server's roles.
@@ -527,7 +526,7 @@ fn installer_lines(cx: &Context, step: &Step, held: Option<u64>, outages: &[&str
 /// plan runs them.
 fn health_check(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()> {
     let server = sh_quote(server(step));
-    writeln!(out, "{IN}health_check {server}")?;
+    writeln!(out, "{BODY}health_check {server}")?;
     // The plan lists the checks; for a plan written before it did, the
     // directory servers get the replication check.
     let replication = match &step.checks {
@@ -538,14 +537,14 @@ fn health_check(out: &mut dyn Write, cx: &Context, step: &Step) -> io::Result<()
             .is_some_and(|s| cx.directory.contains(s)),
     };
     if replication {
-        writeln!(out, "{IN}replication_check")?;
+        writeln!(out, "{BODY}replication_check")?;
     }
     if step
         .checks
         .as_ref()
         .is_some_and(|c| c.iter().any(|c| c == QUEUE_CHECK))
     {
-        writeln!(out, "{IN}queue_check {server}")?;
+        writeln!(out, "{BODY}queue_check {server}")?;
     }
     Ok(())
 }
@@ -653,17 +652,18 @@ mod tests {
             block(&testing::plan(), "upgrade:mbx1.example.com"),
             "    # upgrade:mbx1.example.com
     #   why: mailstore tier, emptied
-    #   Its mailboxes have all been moved off: check that the store is empty first.
-    step 'upgrade:mbx1.example.com'
-    check_empty 'mbx1.example.com'
-    #   action: install
-    manual 'upgrade:mbx1.example.com' \\
-        'Upgrade mbx1.example.com from 9.0.0_P40 to 10.1.5: run the Zimbra Collaboration installer (install.sh from the release archive) there as root, inside screen.' \\
-        'The installer stops and restarts only that server.' \\
-        'Go on when the upgrade has finished without errors.'
-    #   action: health-check
-    health_check 'mbx1.example.com'
-    done_step 'upgrade:mbx1.example.com'
+    if step 'upgrade:mbx1.example.com'; then
+        #   Its mailboxes have all been moved off: check that the store is empty first.
+        check_empty 'mbx1.example.com'
+        #   action: install
+        manual 'upgrade:mbx1.example.com' \\
+            'Upgrade mbx1.example.com from 9.0.0_P40 to 10.1.5: run the Zimbra Collaboration installer (install.sh from the release archive) there as root, inside screen.' \\
+            'The installer stops and restarts only that server.' \\
+            'Go on when the upgrade has finished without errors.'
+        #   action: health-check
+        health_check 'mbx1.example.com'
+        done_step 'upgrade:mbx1.example.com'
+    fi
 "
         );
     }
@@ -709,7 +709,7 @@ mod tests {
         let mut plan = testing::plan();
         let with = block(&plan, "upgrade:ldap2.example.com");
         assert!(
-            with.contains("    health_check 'ldap2.example.com'\n    replication_check\n"),
+            with.contains("        health_check 'ldap2.example.com'\n        replication_check\n"),
             "{with}"
         );
         // A plan without `checks`: its roles say it is a directory server.
@@ -727,18 +727,18 @@ mod tests {
         let id = "backup:mbx1.example.com";
         let mut plan = testing::plan();
         assert!(block(&plan, id).ends_with(
-            "    ne_backup 'mbx1.example.com' full\n    done_step 'backup:mbx1.example.com'\n"
+            "        ne_backup 'mbx1.example.com' full\n        done_step 'backup:mbx1.example.com'\n    fi\n"
         ));
         plan.tools = Tools::Zextras;
         assert!(block(&plan, id).ends_with(
-            "    zx_start 'mbx1.example.com' zxsuite backup doSmartScan start deep true\n"
+            "        zx_start 'mbx1.example.com' zxsuite backup doSmartScan start deep true\n    fi\n"
         ));
         plan.tools = Tools::None;
         let manual = block(&plan, id);
-        assert!(manual.contains("    manual 'backup:mbx1.example.com' \\\n        'Take a full backup of mbx1.example.com with your own tools"), "{manual}");
+        assert!(manual.contains("        manual 'backup:mbx1.example.com' \\\n            'Take a full backup of mbx1.example.com with your own tools"), "{manual}");
         let plan = testing::carbonio();
         assert!(block(&plan, id).ends_with(
-            "    run_on 'mbx1.example.com' carbonio --sync backup doSmartScan start deep true\n    done_step 'backup:mbx1.example.com'\n"
+            "        run_on 'mbx1.example.com' carbonio --sync backup doSmartScan start deep true\n        done_step 'backup:mbx1.example.com'\n    fi\n"
         ));
     }
 

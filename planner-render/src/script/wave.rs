@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use planner_core::plan::{Step, StepKind, Wave};
 
-use super::shell::{IN, WIDTH, comment, file_name, sh_quote};
+use super::shell::{BODY, IN, WIDTH, comment, file_name, sh_quote};
 use super::steps::{Context, queued, render_step};
 use crate::units::duration;
 
@@ -88,9 +88,12 @@ fn wait_for_operations(out: &mut dyn Write, cx: &Context, wave: &Wave) -> io::Re
             _ => step.server.as_deref(),
         }
         .unwrap_or("");
+        // Only the steps this run started: one the journal had as done was
+        // skipped.
+        writeln!(out, "{IN}if started_here {}; then", sh_quote(&step.id))?;
         writeln!(
             out,
-            "{IN}wait_for {} {}",
+            "{BODY}wait_for {} {}",
             sh_quote(&step.id),
             sh_quote(host)
         )?;
@@ -98,12 +101,13 @@ fn wait_for_operations(out: &mut dyn Write, cx: &Context, wave: &Wave) -> io::Re
             let file = format!("w{:02}-{}.txt", wave.index, file_name(&step.id));
             writeln!(
                 out,
-                "{IN}proxy_purge {} \"$WORKDIR\"/{}",
+                "{BODY}proxy_purge {} \"$WORKDIR\"/{}",
                 sh_quote(host),
                 sh_quote(&file)
             )?;
         }
-        writeln!(out, "{IN}done_step {}", sh_quote(&step.id))?;
+        writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))?;
+        writeln!(out, "{IN}fi")?;
     }
     Ok(())
 }
@@ -131,10 +135,14 @@ mod tests {
             "
     # End of wave 2: Zextras returns once an operation is queued, so wait until each has ended
     # before the next wave.
-    wait_for 'backup:mbx1.example.com' 'mbx1.example.com'
-    done_step 'backup:mbx1.example.com'
-    wait_for 'move-switch:mbx1.example.com>mbx2.example.com' 'mbx1.example.com'
-    done_step 'move-switch:mbx1.example.com>mbx2.example.com'
+    if started_here 'backup:mbx1.example.com'; then
+        wait_for 'backup:mbx1.example.com' 'mbx1.example.com'
+        done_step 'backup:mbx1.example.com'
+    fi
+    if started_here 'move-switch:mbx1.example.com>mbx2.example.com'; then
+        wait_for 'move-switch:mbx1.example.com>mbx2.example.com' 'mbx1.example.com'
+        done_step 'move-switch:mbx1.example.com>mbx2.example.com'
+    fi
 "
         );
         // Zimbra's tools run synchronously: nothing to wait for.
