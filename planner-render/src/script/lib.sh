@@ -155,27 +155,32 @@ else exec zmcontrol status; fi'
     fi
 }
 
-# dump_directory HOST: zmslapcat DUMPDIR on HOST; zmslapcat exits 0 without writing
-# where slapcat is missing, so the dump file is checked.
+# dump_directory HOST: zmslapcat DUMPDIR on HOST (zm-ldap-utilities: writes
+# DIR/ldap.bak); zmslapcat exits 0 without writing where slapcat is missing, so the dump
+# file is checked. Carbonio asks for a dump before its directory upgrade.
 dump_directory() {
     run_on "$1" sh -c 'PATH=$PATH:$1 && mkdir -p -- "$2" && zmslapcat "$2" && test -s "$2"/ldap.bak' zmslapcat "$LIBEXEC" "$DUMPDIR" ||
         fail "the directory dump on $1 failed or wrote nothing in $DUMPDIR"
 }
 
 # flush_cos HOST: every server drops its cached classes of service, so that a
-# pool change takes effect now rather than when the caches expire (up to 15 minutes).
+# pool change takes effect now rather than when the caches expire (up to 15 minutes;
+# ZCS admin guide, "Flush caches").
 flush_cos() {
     run_on "$1" zmprov fc -a cos
 }
 
 # proxy_purge HOST LIST: the proxies forget the cached routes of the accounts in
-# LIST (a file on HOST), which have just switched stores.
+# LIST (a file on HOST), which have just switched stores (zmproxypurge -L, ProxyPurgeUtil
+# in zm-mailbox; whether the move tools purge the routes themselves is unconfirmed).
 proxy_purge() {
     run_on "$1" sh -c 'PATH=$PATH:$1 && exec zmproxypurge -L "$2"' zmproxypurge "$LIBEXEC" "$2"
 }
 
 # check_moved HOST LIST: stop unless every `ACCOUNT STORE` line of LIST (a file on
-# HOST) names the store the account is homed on (zmprov ga ACCOUNT zimbraMailHost).
+# HOST) names the store the account is homed on (zmprov ga ACCOUNT zimbraMailHost):
+# a purge deletes old copies, which both PowerStore and Zimbra's MoveMailbox keep on
+# the source after a move.
 check_moved() {
     run_on "$1" sh -c 'while read -r a t; do
 [ -n "$a" ] || continue
