@@ -4,6 +4,7 @@
 //! `planner-core`, renders, and maps every outcome to an exit code.
 
 mod check;
+mod diff;
 mod exit;
 mod load;
 mod output;
@@ -100,6 +101,13 @@ enum Command {
         /// The policy overrides the plan was made with (never read from the plan).
         #[command(flatten)]
         options: PolicyArgs,
+    },
+    /// What changed between two JSON plans; exit 0 when they do the same work, 1 when not.
+    Diff {
+        /// The plan approved before (JSON, upgrade-plan/v2).
+        old: PathBuf,
+        /// The new plan.
+        new: PathBuf,
     },
     /// Explain why a server is in its wave, or where a mailbox goes and why.
     Explain {
@@ -355,6 +363,7 @@ fn run(cli: Cli) -> Outcome {
                 }
             }
         }),
+        Command::Diff { old, new } => diff::run(&old, &new),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Inventory => planner_core::inventory::schema(),

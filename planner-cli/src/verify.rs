@@ -9,45 +9,13 @@ use crate::exit::Outcome;
 use crate::load::{describe, load};
 use crate::{PolicyArgs, emit, load_failed};
 
-/// Only the format, read before the rest so that a plan of another format
-/// is named as such rather than reported as malformed.
-#[derive(serde::Deserialize)]
-struct Header {
-    format: Option<serde_json::Value>,
-}
-
 /// Runs the command.
 pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome {
     let label = plan_path.display().to_string();
-    let bytes = match std::fs::read(plan_path) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read plan `{label}`: {}", describe(&e));
-            return Outcome::Usage;
-        }
-    };
-    let header: Header = match serde_json::from_slice(&bytes) {
-        Ok(h) => h,
-        Err(e) => return malformed(&label, &e),
-    };
-    match header.format.as_ref().and_then(|f| f.as_str()) {
-        Some(FORMAT) => {}
-        Some(other) => {
-            eprintln!("{label}: error: unknown plan format `{other}`");
-            eprintln!("  hint: this planner reads `{FORMAT}`");
-            return Outcome::Refused;
-        }
-        None => {
-            eprintln!("{label}: error: the plan has no `format`");
-            eprintln!(
-                "  hint: a plan made by `planner plan --format json` starts with \"format\": \"{FORMAT}\""
-            );
-            return Outcome::Refused;
-        }
-    }
-    let plan: Plan = match serde_json::from_slice(&bytes) {
+    let plan = match read_plan(plan_path) {
         Ok(p) => p,
-        Err(e) => return malformed(&label, &e),
+        Err(PlanError::Unreadable) => return Outcome::Usage,
+        Err(PlanError::NotAPlan) => return Outcome::Refused,
     };
     let now = match plan.now.parse::<jiff::Timestamp>() {
         Ok(t) => t,
@@ -104,7 +72,48 @@ pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome 
     Outcome::Refused
 }
 
-fn malformed(label: &str, error: &serde_json::Error) -> Outcome {
+/// Only the format, read before the rest so that a plan of another format
+/// is named as such rather than reported as malformed.
+#[derive(serde::Deserialize)]
+struct Header {
+    format: Option<serde_json::Value>,
+}
+
+/// Why a plan file could not be read (the message is printed).
+pub(crate) enum PlanError {
+    /// It does not exist or cannot be opened.
+    Unreadable,
+    /// It is not a plan of this format, or not valid JSON.
+    NotAPlan,
+}
+
+/// Reads a JSON plan of this planner's format, printing what is wrong.
+pub(crate) fn read_plan(path: &Path) -> Result<Plan, PlanError> {
+    let label = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read plan `{label}`: {}", describe(&e));
+        PlanError::Unreadable
+    })?;
+    let header: Header = serde_json::from_slice(&bytes).map_err(|e| malformed(&label, &e))?;
+    match header.format.as_ref().and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            eprintln!("{label}: error: unknown plan format `{other}`");
+            eprintln!("  hint: this planner reads `{FORMAT}`");
+            return Err(PlanError::NotAPlan);
+        }
+        None => {
+            eprintln!("{label}: error: the plan has no `format`");
+            eprintln!(
+                "  hint: a plan made by `planner plan --format json` starts with \"format\": \"{FORMAT}\""
+            );
+            return Err(PlanError::NotAPlan);
+        }
+    }
+    serde_json::from_slice(&bytes).map_err(|e| malformed(&label, &e))
+}
+
+fn malformed(label: &str, error: &serde_json::Error) -> PlanError {
     let mut message = error.to_string();
     if let Some(cut) = message.find(" at line ") {
         message.truncate(cut);
@@ -122,5 +131,5 @@ fn malformed(label: &str, error: &serde_json::Error) -> Outcome {
             "  hint: {FORMAT} has no drain, undrain or health-check steps: they are actions of the upgrade step; plan again with this planner"
         );
     }
-    Outcome::Refused
+    PlanError::NotAPlan
 }

@@ -9,6 +9,7 @@
 //! or changed in meaning; readers must ignore fields they do not know.
 
 mod decisions;
+mod diff;
 mod digest;
 mod options;
 mod query;
@@ -19,6 +20,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use decisions::{Verdict, WaitRule};
+pub use diff::{PlanDiff, ServerChange, Totals, diff};
 pub use digest::inventory_digest;
 pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
