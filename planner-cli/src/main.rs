@@ -8,6 +8,7 @@ mod diff;
 mod exit;
 mod load;
 mod output;
+mod status;
 mod verify;
 
 use std::io::Write;
@@ -101,6 +102,14 @@ enum Command {
         /// The policy overrides the plan was made with (never read from the plan).
         #[command(flatten)]
         options: PolicyArgs,
+    },
+    /// What the script's journal says is done and left, and when the rest should end.
+    Status {
+        /// The plan (JSON, upgrade-plan/v2) the script was made from.
+        plan: PathBuf,
+        /// The journal the script wrote (PLANNER_JOURNAL, upgrade.journal by default).
+        #[arg(long)]
+        journal: PathBuf,
     },
     /// What changed between two JSON plans; exit 0 when they do the same work, 1 when not.
     Diff {
@@ -364,6 +373,7 @@ fn run(cli: Cli) -> Outcome {
             }
         }),
         Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Status { plan, journal } => status::run(&plan, &journal),
         Command::Schema { which } => {
             let schema = match which {
                 SchemaKind::Inventory => planner_core::inventory::schema(),

@@ -69,5 +69,6 @@ pub use inventory::load;
 pub use jiff::Timestamp;
 pub mod engine;
 pub mod explain;
+pub mod journal;
 pub mod plan;
 pub mod verify;

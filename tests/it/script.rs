@@ -1443,3 +1443,68 @@ fn a_wave_run_again_skips_the_steps_the_journal_has_as_done() {
     assert_eq!(third.status, 0, "{}", third.stderr);
     assert!(calls_of_run(&third).is_empty(), "{}", third.log);
 }
+
+#[test]
+fn status_reads_the_journal_the_script_wrote() {
+    let inventory = Path::new("examples/enterprise.yaml");
+    let dir = scratch!("status");
+    let json = dir.write("plan.json", planner(inventory, "json"));
+    let run = run_script(
+        &dir,
+        &planner(inventory, "script"),
+        Via::Remote,
+        &Options {
+            env: &[("STUB_ZMCONTROL_STATUS", "3")],
+            ..Options::default()
+        },
+    );
+    assert_eq!(run.status, 3, "{}", run.stderr);
+    let out = util::planner(["status"])
+        .arg(&json)
+        .arg("--journal")
+        .arg(dir.join("upgrade.journal"))
+        .output();
+    assert_eq!(out.code, 0, "{}", out.transcript());
+    let text = out.stdout();
+    for needle in [
+        "0 of 16 waves done, 1 of 36 steps done; wave 1 is the first with work left.",
+        "Failed (1): fix the cause, then run the script again from its wave\n  wave 1: upgrade:ldap1.corp.example.com at ",
+        ": exit status 3\n",
+        "Left: 35 steps in 16 waves, about ",
+        "it should end about ",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in\n{text}");
+    }
+    // A journal of another plan, and a journal that is not one.
+    let other = dir.write("other.journal", "x done 2026-12-05T21:00:00Z\n");
+    let out = util::planner(["status"])
+        .arg(&json)
+        .arg("--journal")
+        .arg(&other)
+        .output();
+    assert_eq!(out.code, 1, "{}", out.transcript());
+    assert!(
+        out.stderr().contains("this journal is not this plan's"),
+        "{}",
+        out.stderr()
+    );
+    let broken = dir.write("broken.journal", "x done yesterday\n");
+    let out = util::planner(["status"])
+        .arg(&json)
+        .arg("--journal")
+        .arg(&broken)
+        .output();
+    assert_eq!(out.code, 1, "{}", out.transcript());
+    assert!(
+        out.stderr()
+            .contains("broken.journal:1: error: `yesterday` is not an RFC 3339 time"),
+        "{}",
+        out.stderr()
+    );
+    let out = util::planner(["status"])
+        .arg(&json)
+        .arg("--journal")
+        .arg(dir.join("none"))
+        .output();
+    assert_eq!(out.code, 2, "{}", out.transcript());
+}
