@@ -68,6 +68,7 @@ pub mod script;
 pub mod text;
 pub mod yaml;
 
+mod calendar;
 mod flavour;
 mod graph;
 mod roles;

@@ -96,6 +96,9 @@ fn summary(plan: &Plan, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         Some(d) => writeln!(out, "Estimated duration: {}", duration(d))?,
         None => writeln!(out, "Estimated duration: none (no rates in the policy)")?,
     }
+    for line in crate::calendar::nights(plan) {
+        writeln!(out, "{line}")?;
+    }
     if s.outages.is_empty() {
         writeln!(out, "Outages: none")?;
     } else {

@@ -54,6 +54,7 @@ pub fn assemble(
         outages: outages(inv, scheduled, &written.wave_of_slot),
         warnings: warnings(checked, scheduled.totals, chosen),
         estimated_duration_s: written.total,
+        windows: Vec::new(),
     };
     Plan {
         format: FORMAT.to_string(),
@@ -206,6 +207,8 @@ fn waves(
             index,
             steps,
             estimated_duration_s: estimate,
+            start: None,
+            end: None,
         });
     }
     Written {

@@ -19,6 +19,7 @@
 //! shortfalls and reasons are enums, put into words only by their `Display`.
 
 mod assemble;
+mod calendar;
 mod exact;
 mod graph;
 mod place;
@@ -68,7 +69,7 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         best,
         tried.spare_problem.as_ref(),
     );
-    let plan = assemble::assemble(
+    let mut plan = assemble::assemble(
         checked,
         &policy,
         options,
@@ -79,6 +80,9 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
     );
     if let Some(refusal) = toolcheck::unavailable(&plan, inv, &policy) {
         return Err(refusal);
+    }
+    if let Some(schedule) = &policy.schedule {
+        calendar::place(&mut plan, schedule)?;
     }
     #[cfg(debug_assertions)]
     judge(&plan, checked, options);

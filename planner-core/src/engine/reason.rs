@@ -171,6 +171,16 @@ pub enum ReasonKind {
         /// The stores at that version when the plan runs a tool on them.
         stores: Vec<String>,
     },
+    /// With a schedule, a wave that must run inside a window is longer
+    /// than every window.
+    WaveLongerThanWindows {
+        /// The wave.
+        wave: u32,
+        /// Its estimate.
+        duration_s: u64,
+        /// The longest window.
+        longest_s: u64,
+    },
     /// No attempt produced a plan, and none said why (not expected).
     NoAttempt,
 }
@@ -210,6 +220,17 @@ impl fmt::Display for ReasonKind {
                     tools.platforms()
                 )
             }
+            ReasonKind::WaveLongerThanWindows {
+                wave,
+                duration_s,
+                longest_s,
+            } => write!(
+                f,
+                "wave {wave} takes about {} (estimate) and must run inside a window, but the \
+                 longest window lasts {}",
+                crate::inventory::Seconds(*duration_s),
+                crate::inventory::Seconds(*longest_s)
+            ),
             ReasonKind::SpareImpossible(problem) => {
                 write!(f, "strategy spare is impossible: {problem}")
             }

@@ -22,7 +22,10 @@ mod version;
 
 pub use builder::{InventoryBuilder, ServerSpec};
 pub use load::{load, resolve};
-pub use model::{Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Server, ServerId};
+pub use model::{
+    Capacity, Inventory, LastBackup, Load, Mailbox, Policy, Rates, Schedule, Server, ServerId,
+    Window,
+};
 pub use names::{Account, ServerName};
 pub use parse::parse;
 pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};

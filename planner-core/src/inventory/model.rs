@@ -91,6 +91,32 @@ pub struct Policy {
     pub rates: Option<Rates>,
     /// The commands of backups, moves and purges.
     pub tools: Tools,
+    /// When the work may run; `None`: no calendar.
+    pub schedule: Option<Schedule>,
+}
+
+/// When the work may run (validated: the zone exists, the times parse).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    /// The earliest start, as given (RFC 3339 with an offset).
+    pub start: String,
+    /// The IANA time zone name.
+    pub time_zone: String,
+    /// The weekly windows.
+    pub windows: Vec<Window>,
+    /// Whether background steps may run outside the windows.
+    pub background_outside_windows: bool,
+}
+
+/// One weekly window, in local minutes since midnight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// The days it opens on, Monday = 0.
+    pub days: Vec<u8>,
+    /// Opening time, minutes after midnight.
+    pub from: u16,
+    /// Closing time, minutes after midnight; at or before `from`: the next day.
+    pub to: u16,
 }
 
 impl Policy {

@@ -93,6 +93,68 @@ pub struct RawPolicy {
     /// and purges (default: carbonio for the carbonio profile, else zextras
     /// below version 10 and zimbra-ne from 10 on).
     pub tools: Option<Tools>,
+    /// When the work may run: a start, an IANA time zone and weekly windows
+    /// (needs `rates`).
+    pub schedule: Option<RawSchedule>,
+}
+
+/// When the work may run.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    /// The earliest start, RFC 3339 with an offset, such as 2026-12-05T22:00:00+01:00.
+    pub start: String,
+    /// The IANA time zone the windows are local times in, such as Europe/Rome.
+    pub time_zone: String,
+    /// Weekly windows; user-visible steps (upgrades, switches, pool changes) only inside them.
+    pub windows: Vec<RawWindow>,
+    /// Whether data copies, backups and purges may also run outside the windows (default true).
+    pub background_outside_windows: Option<bool>,
+}
+
+/// One weekly window: on each of `days`, from `from` to `to` (local times;
+/// `to` at or before `from` means the next day).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWindow {
+    /// The days it opens on: mon, tue, wed, thu, fri, sat, sun.
+    pub days: Vec<Weekday>,
+    /// Opening time, HH:MM.
+    pub from: String,
+    /// Closing time, HH:MM.
+    pub to: String,
+}
+
+/// A day of the week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    /// Monday.
+    Mon,
+    /// Tuesday.
+    Tue,
+    /// Wednesday.
+    Wed,
+    /// Thursday.
+    Thu,
+    /// Friday.
+    Fri,
+    /// Saturday.
+    Sat,
+    /// Sunday.
+    Sun,
+}
+
+impl Weekday {
+    /// Days from Monday (0) to Sunday (6).
+    pub fn days_from_monday(self) -> u8 {
+        self as u8
+    }
+
+    /// The name as written in an inventory.
+    pub fn as_str(self) -> &'static str {
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"][self as usize]
+    }
 }
 
 /// Rates used for time estimates only.

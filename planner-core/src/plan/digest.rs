@@ -15,7 +15,7 @@
 //!   a **time** is its RFC 3339 text (UTC, as jiff prints it). Lengths in
 //!   front of every variable field make the encoding impossible to misread,
 //!   so two different inventories cannot encode to the same bytes.
-//! - the encoding is: the string `planner-inventory/5`; `target_version`;
+//! - the encoding is: the string `planner-inventory/6`; `target_version`;
 //!   the profile (its name, tiers, then each role: name, tier, after, group,
 //!   min_available, max_unavailable, drain, evacuate, note; then each group:
 //!   name, min_available, max_unavailable; then two_stage_moves,
@@ -25,7 +25,8 @@
 //!   max_parallel_upgrades, purge, backup_after_upgrade, cross_site_moves,
 //!   allow_outage, notify, rates as copy bytes per second, delta_fraction,
 //!   switch_per_account and upgrade seconds, the backup rate as an option,
-//!   health_check and manual seconds, tools); the servers in name order (the count, then each: name, roles,
+//!   health_check and manual seconds, tools, the schedule as an option: start,
+//!   time zone, each window's days and minutes, background_outside_windows); the servers in name order (the count, then each: name, roles,
 //!   version, site, depends_on as sorted names, capacity as disk bytes and
 //!   mailboxes, spare, evacuate, last full and incremental backup); the
 //!   mailboxes as a set: the count, then the SHA-256 of each mailbox's own
@@ -115,7 +116,7 @@ impl Encoder {
 /// inventory (see the module documentation).
 pub fn inventory_digest(inventory: &Inventory) -> String {
     let mut e = Encoder(Sha256::new());
-    e.str("planner-inventory/5");
+    e.str("planner-inventory/6");
     e.str(inventory.target_version.as_str());
     profile(&mut e, &inventory.profile);
     policy(&mut e, &inventory.policy);
@@ -220,6 +221,21 @@ fn policy(e: &mut Encoder, p: &Policy) {
         e.int(r.manual.0);
     }
     e.word(&p.tools);
+    e.present(p.schedule.is_some());
+    if let Some(s) = &p.schedule {
+        e.str(&s.start);
+        e.str(&s.time_zone);
+        e.int(s.windows.len() as u64);
+        for w in &s.windows {
+            e.int(w.days.len() as u64);
+            for d in &w.days {
+                e.int(u64::from(*d));
+            }
+            e.int(u64::from(w.from));
+            e.int(u64::from(w.to));
+        }
+        e.bool(s.background_outside_windows);
+    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,18 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Estimated total duration in seconds; null without rates.
     pub estimated_duration_s: Option<u64>,
+    /// With a schedule, the windows the plan uses, in order; empty without one.
+    #[serde(default)]
+    pub windows: Vec<PlanWindow>,
+}
+
+/// A window the plan uses: one opening of a weekly window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanWindow {
+    /// When it opens (RFC 3339, in the schedule's time zone offset).
+    pub start: String,
+    /// When it closes.
+    pub end: String,
 }
 
 /// An outage the plan accepts.
@@ -249,6 +261,13 @@ pub struct Wave {
     pub steps: Vec<Step>,
     /// The longest step's estimate, in seconds; null without rates.
     pub estimated_duration_s: Option<u64>,
+    /// With a schedule, when the wave is planned to start (RFC 3339, in the
+    /// schedule's time zone offset); null without one.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// With a schedule, when it is planned to end; null without one.
+    #[serde(default)]
+    pub end: Option<String>,
 }
 
 /// What a step does.

@@ -270,6 +270,8 @@ fn plan(inv: &Inventory, waves: &str, placement: &str) -> Plan {
                 index: i as u32 + 1,
                 steps,
                 estimated_duration_s: None,
+                start: None,
+                end: None,
             }
         })
         .collect();
@@ -1561,6 +1563,8 @@ fn hand_edited_nonsense_is_reported_without_panicking() -> Result {
         index: 0,
         steps: Vec::new(),
         estimated_duration_s: None,
+        start: None,
+        end: None,
     });
     p.waves.push(Wave {
         index: 99,
@@ -1570,6 +1574,8 @@ fn hand_edited_nonsense_is_reported_without_panicking() -> Result {
             step(&inv, "pool-in ldap1"),
         ],
         estimated_duration_s: None,
+        start: None,
+        end: None,
     });
     p.placement
         .before

@@ -341,6 +341,8 @@ mod tests {
             index: 4,
             steps: vec![purge],
             estimated_duration_s: None,
+            start: None,
+            end: None,
         });
         assert_eq!(
             replay(&purged)["mbx1.example.com"],

@@ -20,6 +20,9 @@ pub(super) fn timeline(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         return Ok(());
     }
     let total = plan.summary.estimated_duration_s.unwrap_or(0);
+    if plan.waves.first().is_some_and(|w| w.start.is_some()) {
+        return calendar(out, plan);
+    }
     paragraph(
         out,
         &format!(
@@ -69,6 +72,59 @@ pub(super) fn timeline(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
         }
     }
     put!(out, "```\n");
+    Ok(())
+}
+
+/// With a schedule: the waves at their planned local times, and the
+/// windows they use.
+fn calendar(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    paragraph(
+        out,
+        "Waves at their planned times, in local time (the offsets are in the plan and in \
+         the list of windows below); upgrades, switches and pool changes run only inside \
+         the windows.",
+    )?;
+    put!(out, "```mermaid");
+    put!(out, "gantt");
+    put!(out, "    title Planned timeline");
+    put!(out, "    dateFormat YYYY-MM-DD HH:mm:ss");
+    put!(out, "    axisFormat %a %d %H:%M");
+    put!(out, "    section Waves");
+    for wave in &plan.waves {
+        let local = wave
+            .start
+            .as_deref()
+            .map(|s| s.get(..19).unwrap_or(s).replace('T', " "))
+            .unwrap_or_default();
+        let d = wave.estimated_duration_s.unwrap_or(0);
+        if d == 0 {
+            put!(
+                out,
+                "    Wave {}{} :milestone, w{}, {local}, 0s",
+                wave.index,
+                gantt_label(wave),
+                wave.index
+            );
+        } else {
+            put!(
+                out,
+                "    Wave {}{} :w{}, {local}, {d}s",
+                wave.index,
+                gantt_label(wave),
+                wave.index
+            );
+        }
+    }
+    put!(out, "```\n");
+    for (start, end, waves) in crate::calendar::waves_by_window(plan) {
+        let what = if waves.is_empty() {
+            "no wave starts in it".to_string()
+        } else {
+            crate::calendar::ranges(&waves)
+        };
+        super::prose::bullet(out, &format!("{start} to {end}: {what}."))?;
+    }
+    put!(out);
     Ok(())
 }
 

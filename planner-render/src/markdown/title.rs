@@ -95,7 +95,19 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
 pub(super) fn decision(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     let s = &plan.summary;
     put!(out, "## Decision asked\n");
+    let nights = crate::calendar::waves_by_window(plan);
     let window = match s.estimated_duration_s {
+        Some(d) if !nights.is_empty() => format!(
+            "about {} of work in {}, in {} from {} to {} (listed in section 5)",
+            duration_words(d),
+            count(plan.waves.len() as u64, "wave", "waves"),
+            count(nights.len() as u64, "window", "windows"),
+            nights[0].0,
+            plan.waves
+                .last()
+                .and_then(|w| w.end.as_deref())
+                .unwrap_or(&nights[nights.len() - 1].1)
+        ),
         Some(d) => format!(
             "about {} of work in {} run one after the other (section 4, timeline in \
              section 5); a wave starts only when the previous one has ended and its health \

@@ -6,11 +6,11 @@
 use super::{Ctx, parse_unit, set_hint};
 use crate::diagnostic::did_you_mean;
 use crate::inventory::Version;
-use crate::inventory::model::{Policy, Rates};
+use crate::inventory::model::{Policy, Rates, Schedule, Window};
 use crate::inventory::names::Account;
 use crate::inventory::profile::Profile;
 use crate::inventory::raw::{
-    DurationText, EvacuatePolicy, FractionText, RawPolicy, RawRates, Strategy,
+    DurationText, EvacuatePolicy, FractionText, RawPolicy, RawRates, RawSchedule, Strategy,
 };
 use crate::inventory::tools::Tools;
 use crate::inventory::units::{BytesPerSecond, Fraction, Seconds};
@@ -46,6 +46,10 @@ pub(super) fn resolve_policy(
         .as_ref()
         .and_then(|n| parse_unit(ctx, "policy.notify", n, Account::parse));
     let rates = raw.rates.as_ref().and_then(|r| resolve_rates(r, ctx));
+    let schedule = raw
+        .schedule
+        .as_ref()
+        .and_then(|s| resolve_schedule(s, raw.rates.is_some(), ctx));
     Policy {
         strategy: raw.strategy.unwrap_or(Strategy::Auto),
         max_fill,
@@ -67,7 +71,92 @@ pub(super) fn resolve_policy(
         notify,
         rates,
         tools,
+        schedule,
     }
+}
+
+/// The schedule: a start with an offset, a time zone the bundled database
+/// knows, windows of known days and `HH:MM` times; rates are needed to
+/// place the waves in time.
+fn resolve_schedule(raw: &RawSchedule, rates: bool, ctx: &mut Ctx<'_>) -> Option<Schedule> {
+    let mut ok = true;
+    if !rates {
+        ctx.error(
+            "policy.schedule",
+            "a schedule needs rates: without them no wave has a duration to place in the windows",
+        )
+        .hint = Some("add policy.rates (copy, delta_fraction, switch_per_account, upgrade)".into());
+        ok = false;
+    }
+    if raw.start.parse::<jiff::Timestamp>().is_err() {
+        ctx.error(
+            "policy.schedule.start",
+            format!("`{}` is not an RFC 3339 time with an offset", raw.start),
+        )
+        .hint = Some("such as 2026-12-05T22:00:00+01:00".into());
+        ok = false;
+    }
+    if jiff::tz::db().get(&raw.time_zone).is_err() {
+        ctx.error(
+            "policy.schedule.time_zone",
+            format!("unknown time zone `{}`", raw.time_zone),
+        )
+        .hint = Some("an IANA name, such as Europe/Rome or America/New_York".into());
+        ok = false;
+    }
+    if raw.windows.is_empty() {
+        ctx.error(
+            "policy.schedule.windows",
+            "a schedule needs at least one window",
+        );
+        ok = false;
+    }
+    let mut windows = Vec::new();
+    for (i, w) in raw.windows.iter().enumerate() {
+        if w.days.is_empty() {
+            ctx.error(
+                format!("policy.schedule.windows[{i}].days"),
+                "a window needs at least one day",
+            );
+            ok = false;
+        }
+        let mut time = |key: &str, text: &str| {
+            let parsed = minutes(text);
+            if parsed.is_none() {
+                ctx.error(
+                    format!("policy.schedule.windows[{i}].{key}"),
+                    format!("`{text}` is not a time of day HH:MM"),
+                )
+                .hint = Some("such as 22:00 or 06:30".into());
+            }
+            parsed
+        };
+        let (from, to) = (time("from", &w.from), time("to", &w.to));
+        let (Some(from), Some(to)) = (from, to) else {
+            ok = false;
+            continue;
+        };
+        let mut days: Vec<u8> = w.days.iter().map(|d| d.days_from_monday()).collect();
+        days.sort_unstable();
+        days.dedup();
+        windows.push(Window { days, from, to });
+    }
+    ok.then(|| Schedule {
+        start: raw.start.clone(),
+        time_zone: raw.time_zone.clone(),
+        windows,
+        background_outside_windows: raw.background_outside_windows.unwrap_or(true),
+    })
+}
+
+/// `HH:MM` as minutes after midnight.
+fn minutes(text: &str) -> Option<u16> {
+    let (h, m) = text.split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 /// The toolset: the inventory's, or the default for its profile and target.
