@@ -331,3 +331,48 @@ fn explain_names_the_closest_known_names_for_an_unknown_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn verify_holds_the_waves_to_the_schedule() {
+    let inventory = "tests/plans/nights.yaml";
+    let plan = crate::util::plan_json(inventory, &[]);
+    let dir = crate::util::scratch!("schedule");
+    let good = dir.write("plan.json", plan.to_string());
+    let out = crate::util::planner(["verify"])
+        .arg(&good)
+        .args(["--inventory", inventory])
+        .output();
+    assert_eq!(out.code, 0, "{}", out.transcript());
+    // An upgrade moved to Saturday 05:00 crosses the end of Friday's night.
+    let mut moved = plan.clone();
+    moved["waves"][2]["start"] = serde_json::json!("2026-10-24T05:00:00+02:00");
+    moved["waves"][2]["end"] = serde_json::json!("2026-10-24T07:35:00+02:00");
+    let bad = dir.write("moved.json", moved.to_string());
+    let out = crate::util::planner(["verify"])
+        .arg(&bad)
+        .args(["--inventory", inventory])
+        .output();
+    assert_eq!(out.code, 1, "{}", out.transcript());
+    assert!(
+        out.stderr().contains(
+            "wave 3: schedule: the wave runs from 2026-10-24T05:00:00+02:00 to 2026-10-24T07:35:00+02:00, not inside one window"
+        ),
+        "{}",
+        out.stderr()
+    );
+    // Times on a plan whose inventory has no schedule.
+    let mut timed = crate::util::plan_json("examples/saas.yaml", &[]);
+    timed["waves"][0]["start"] = serde_json::json!("2026-10-24T05:00:00+02:00");
+    let bad = dir.write("timed.json", timed.to_string());
+    let out = crate::util::planner(["verify"])
+        .arg(&bad)
+        .args(["--inventory", "examples/saas.yaml"])
+        .output();
+    assert_eq!(out.code, 1, "{}", out.transcript());
+    assert!(
+        out.stderr()
+            .contains("schedule: the plan gives waves times"),
+        "{}",
+        out.stderr()
+    );
+}

@@ -14,7 +14,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::{Disambiguation, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use super::reason::{NoSafePlan, ReasonKind};
+use super::reason::{Hint, NoSafePlan, ReasonKind};
 use crate::inventory::{Schedule, Window};
 use crate::plan::{Plan, PlanWindow, StepKind};
 
@@ -150,7 +150,7 @@ pub(super) fn place(plan: &mut Plan, schedule: &Schedule) -> Result<(), NoSafePl
                         duration_s: seconds,
                         longest_s: u64::try_from(longest.as_secs()).unwrap_or(0),
                     },
-                    Vec::new(),
+                    vec![Hint::LongerWindow(seconds)],
                 )
             };
             if duration > longest {

@@ -499,6 +499,8 @@ pub enum Hint {
         /// stages refuses it).
         unstage: bool,
     },
+    /// Make a window at least this long (seconds).
+    LongerWindow(u64),
     /// Break the order cycle by removing one of its edges.
     BreakCycle {
         /// The cycle's edges, in order.
@@ -521,6 +523,11 @@ impl fmt::Display for Hint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Hint::AddStore(m) => write!(f, "add an empty store {m}"),
+            Hint::LongerWindow(at_least) => write!(
+                f,
+                "make a window of policy.schedule at least {} long (or lower the rates if the work is faster)",
+                crate::inventory::Seconds(*at_least)
+            ),
             Hint::UseTools { tools, unstage } => {
                 let names: Vec<String> = tools
                     .iter()

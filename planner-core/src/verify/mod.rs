@@ -13,6 +13,7 @@
 //! plan, however malformed, makes it panic. Cost is linear in the accounts the
 //! plan moves (plus hashing), so plans for a million mailboxes check quickly.
 
+mod calendar;
 mod moves;
 mod replay;
 mod servers;
@@ -71,13 +72,16 @@ pub enum Rule {
     /// The toolset is the policy's and runs on every version at which the
     /// plan backs up, moves or purges a store.
     Tools,
+    /// With a schedule, the waves' times follow it: in order from its start,
+    /// each lasting its estimate, user-visible waves inside one window.
+    Schedule,
 }
 
 impl Rule {
     /// The rule's number in section 4 of the specification, if it has one.
     pub fn number(self) -> Option<u8> {
         match self {
-            Rule::Format | Rule::Stale | Rule::Tools => None,
+            Rule::Format | Rule::Stale | Rule::Tools | Rule::Schedule => None,
             Rule::Complete => Some(1),
             Rule::Order => Some(2),
             Rule::Availability => Some(3),
@@ -113,6 +117,7 @@ impl Rule {
             Rule::DirectoryAndTiers => "directory, pools and tiers",
             Rule::Batches => "batches",
             Rule::Tools => "toolset",
+            Rule::Schedule => "schedule",
         }
     }
 }
@@ -234,6 +239,7 @@ fn judge(
     servers::check(&ctx, &timeline, &mut report);
     moves::check(&ctx, &timeline, &mut report);
     tools::check(plan, &ctx, &timeline, &mut report);
+    calendar::check(plan, &ctx, &mut report);
     match accounts.and_then(|a| a.of(inventory)) {
         Some(map) => replay::check(plan, &ctx, &timeline, map, &mut report),
         None => {
