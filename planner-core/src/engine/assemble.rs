@@ -9,8 +9,8 @@ use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy, ServerId};
 use crate::plan::{
     BackupMode, BackupWhen, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement,
-    Plan, PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanServer, Step, StepKind, StoreLoad,
-    StrategyChoice, Summary, Wait, Wave, upgrade_actions,
+    Plan, PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanSchedule, PlanScheduleWindow,
+    PlanServer, Step, StepKind, StoreLoad, StrategyChoice, Summary, Wait, Wave, upgrade_actions,
 };
 
 fn fraction(f: crate::inventory::Fraction) -> f64 {
@@ -308,6 +308,29 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
             backup_bytes_per_s: r.backup.map(|b| b.0),
             health_check_s: r.health_check.0,
             manual_s: r.manual.0,
+        }),
+        schedule: policy.schedule.as_ref().map(|s| {
+            let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+            const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+            PlanSchedule {
+                start: s.start.clone(),
+                time_zone: s.time_zone.clone(),
+                windows: s
+                    .windows
+                    .iter()
+                    .map(|w| PlanScheduleWindow {
+                        days: w
+                            .days
+                            .iter()
+                            .filter_map(|d| DAYS.get(usize::from(*d)))
+                            .map(|d| d.to_string())
+                            .collect(),
+                        from: hhmm(w.from),
+                        to: hhmm(w.to),
+                    })
+                    .collect(),
+                background_outside_windows: s.background_outside_windows,
+            }
         }),
     }
 }

@@ -112,6 +112,33 @@ pub struct PlanPolicy {
     pub notify: Option<String>,
     /// Rates for estimates; null when none are given.
     pub rates: Option<PlanRates>,
+    /// When the work may run; null without a schedule.
+    #[serde(default)]
+    pub schedule: Option<PlanSchedule>,
+}
+
+/// The schedule a plan was made with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanSchedule {
+    /// The earliest start, as the inventory gives it.
+    pub start: String,
+    /// The IANA time zone of the windows.
+    pub time_zone: String,
+    /// The weekly windows.
+    pub windows: Vec<PlanScheduleWindow>,
+    /// Whether data copies, backups and purges may run outside the windows.
+    pub background_outside_windows: bool,
+}
+
+/// One weekly window of a schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct PlanScheduleWindow {
+    /// The days it opens on: mon, tue, wed, thu, fri, sat, sun.
+    pub days: Vec<String>,
+    /// Opening time, HH:MM local.
+    pub from: String,
+    /// Closing time, HH:MM local (at or before `from`: the next day).
+    pub to: String,
 }
 
 /// Rates used for estimates.
