@@ -312,6 +312,18 @@ fn yaml(inv: &Inv, extra: &[(Option<String>, u64, u64, String)]) -> String {
         inv.versions().0,
         inv.tools()
     );
+    // A third of the cases run on a calendar: rates, and nights across the
+    // autumn change of clocks in Europe/Rome (background work may or may not
+    // run outside them). Not the huge ones: the refusal's hints are tried
+    // without the calendar, so a store it names could still leave a wave
+    // longer than every window (a known gap).
+    if inv.max_fill % 3 == 1 && !inv.huge {
+        let _ = writeln!(
+            out,
+            "  rates: {{ copy: 1GiB/s, delta_fraction: 5%, switch_per_account: 1s, upgrade: 40m }}\n  schedule:\n    start: 2026-10-23T20:00:00+02:00\n    time_zone: Europe/Rome\n    windows:\n      - {{ days: [mon, tue, wed, thu, fri, sat, sun], from: \"20:00\", to: \"08:00\" }}\n    background_outside_windows: {}",
+            inv.overhead == 0
+        );
+    }
     let _ = writeln!(
         out,
         "  strategy: {}\n  max_fill: {}%\n  size_overhead: {}%",
@@ -510,8 +522,8 @@ fn every_plan_is_safe_and_every_refusal_honest() {
     // major upgrade, and sources with two moves in one wave.
     let c = Coverage::read();
     eprintln!(
-        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}; toolsets: zextras {}, zimbra-ne {}, none {}",
-        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]
+        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}; toolsets: zextras {}, zimbra-ne {}, none {}; on a calendar {}",
+        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
     );
     if cases >= 64 {
         assert!(
@@ -522,6 +534,7 @@ fn every_plan_is_safe_and_every_refusal_honest() {
             c[5] > 0 && c[6] > 0 && c[7] > 0,
             "the generated plans never used one of the toolsets: {c:?}"
         );
+        assert!(c[8] > 0, "no generated plan had a schedule: {c:?}");
     }
 }
 
@@ -529,8 +542,8 @@ fn every_plan_is_safe_and_every_refusal_honest() {
 /// exercise the v2 rules.
 struct Coverage;
 
-static COVERAGE: [std::sync::atomic::AtomicU64; 8] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
+static COVERAGE: [std::sync::atomic::AtomicU64; 9] =
+    [const { std::sync::atomic::AtomicU64::new(0) }; 9];
 
 impl Coverage {
     fn count(plan: &Plan) {
@@ -555,13 +568,14 @@ impl Coverage {
             plan.tools == Tools::Zextras,
             plan.tools == Tools::ZimbraNe,
             plan.tools == Tools::None,
+            plan.waves.first().is_some_and(|w| w.start.is_some()),
         ];
         for (counter, mark) in COVERAGE.iter().zip(marks) {
             counter.fetch_add(u64::from(mark), Relaxed);
         }
     }
 
-    fn read() -> [u64; 8] {
+    fn read() -> [u64; 9] {
         COVERAGE
             .each_ref()
             .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
