@@ -24,17 +24,6 @@ pub enum StepState {
     Failed,
 }
 
-impl StepState {
-    /// The word in the journal.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepState::Started => "started",
-            StepState::Done => "done",
-            StepState::Failed => "failed",
-        }
-    }
-}
-
 /// One journal line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {

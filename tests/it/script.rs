@@ -1405,17 +1405,21 @@ fn a_wave_run_again_skips_the_steps_the_journal_has_as_done() {
     // Run again from wave 1 with the journal kept: the backup is skipped,
     // the failed upgrade runs again, and the rest of the plan follows.
     let journal = dir.join("upgrade.journal");
-    let kept = fs::read_to_string(&journal).expect("journal");
-    let again = run_script(
-        &dir,
-        &script,
-        Via::Remote,
-        &Options {
-            env: &[("PLANNER_JOURNAL", journal.to_str().expect("a path"))],
-            journal: Some(&kept),
-            ..Options::default()
-        },
-    );
+    // Each run goes on from the journal the previous one left.
+    let go_on = || {
+        let kept = fs::read_to_string(&journal).expect("journal");
+        run_script(
+            &dir,
+            &script,
+            Via::Remote,
+            &Options {
+                env: &[("PLANNER_JOURNAL", journal.to_str().expect("a path"))],
+                journal: Some(&kept),
+                ..Options::default()
+            },
+        )
+    };
+    let again = go_on();
     assert_eq!(again.status, 0, "{}", again.stderr);
     assert!(
         again
@@ -1429,17 +1433,7 @@ fn a_wave_run_again_skips_the_steps_the_journal_has_as_done() {
     want.remove(0);
     assert_eq!(calls_of_run(&again), want);
     // A third run has nothing left: every step is done.
-    let done = fs::read_to_string(&journal).expect("journal");
-    let third = run_script(
-        &dir,
-        &script,
-        Via::Remote,
-        &Options {
-            env: &[("PLANNER_JOURNAL", journal.to_str().expect("a path"))],
-            journal: Some(&done),
-            ..Options::default()
-        },
-    );
+    let third = go_on();
     assert_eq!(third.status, 0, "{}", third.stderr);
     assert!(calls_of_run(&third).is_empty(), "{}", third.log);
 }

@@ -85,6 +85,21 @@ selection() {
     for a in "$@"; do case $a in accounts | domains | input_file) n=$((n + 1)) ;; esac; done
     [ "$n" -eq 1 ] || reject "a move names exactly one of accounts, domains or input_file"
 }
+# smartscan ARGS: doSmartScan's arguments (the same for zxsuite and carbonio), on an
+# idle host.
+smartscan() {
+    [ "${1:-}" = start ] || reject "doSmartScan needs the action start"
+    shift
+    pairs "deep notifications read_error_threshold remote_metadata_upload create_fake_blob" "$@"
+    busy
+}
+# purge ARGS: doPurgeMailboxes' arguments, on an idle host.
+purge() {
+    [ -n "${1:-}" ] || reject "doPurgeMailboxes needs all or a mailbox id"
+    shift
+    pairs "ignore_retention purge_orphan notifications" "$@"
+    busy
+}
 # moved TARGET ARGS: record where the accounts or domains of a switching move now live.
 moved() {
     target=$1
@@ -131,17 +146,13 @@ case $name in
                 case " $* " in *account\ * | *,account*) moved "$target" "$@" ;; esac
                 ;;
             "backup doSmartScan")
-                [ "$3" = start ] || reject "doSmartScan needs the action start"
-                shift 3
-                pairs "deep notifications read_error_threshold remote_metadata_upload create_fake_blob" "$@"
-                busy
+                shift 2
+                smartscan "$@"
                 queue doSmartScan
                 ;;
             "powerstore doPurgeMailboxes")
-                [ -n "${3:-}" ] || reject "doPurgeMailboxes needs all or a mailbox id"
-                shift 3
-                pairs "ignore_retention purge_orphan notifications" "$@"
-                busy
+                shift 2
+                purge "$@"
                 queue doPurgeMailboxes
                 ;;
             *) reject "unknown command $1 $2" ;;
@@ -166,16 +177,12 @@ case $name in
                 moved "$target" "$@"
                 ;;
             "backup doSmartScan")
-                [ "$3" = start ] || reject "doSmartScan needs the action start"
-                shift 3
-                pairs "deep notifications read_error_threshold remote_metadata_upload create_fake_blob" "$@"
-                busy
+                shift 2
+                smartscan "$@"
                 ;;
             "powerstore doPurgeMailboxes")
-                [ -n "${3:-}" ] || reject "doPurgeMailboxes needs all or a mailbox id"
-                shift 3
-                pairs "ignore_retention purge_orphan notifications" "$@"
-                busy
+                shift 2
+                purge "$@"
                 ;;
             *) reject "unknown command $1 $2" ;;
         esac

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::graph::Order;
 use super::schedule::{Scheduled, Totals};
 use super::table::Draft;
-use crate::inventory::{Checked, Inventory, Policy, ServerId};
+use crate::inventory::{Checked, Inventory, Policy, ServerId, Weekday};
 use crate::plan::{
     BackupMode, BackupWhen, Candidate, CandidateCount, ChosenStrategy, FORMAT, Outage, Placement,
     Plan, PlanCapacity, PlanOptions, PlanPolicy, PlanRates, PlanSchedule, PlanScheduleWindow,
@@ -311,7 +311,6 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
         }),
         schedule: policy.schedule.as_ref().map(|s| {
             let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
-            const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
             PlanSchedule {
                 start: s.start.clone(),
                 time_zone: s.time_zone.clone(),
@@ -322,8 +321,8 @@ fn plan_policy(policy: &Policy) -> PlanPolicy {
                         days: w
                             .days
                             .iter()
-                            .filter_map(|d| DAYS.get(usize::from(*d)))
-                            .map(|d| d.to_string())
+                            .filter_map(|d| Weekday::ALL.get(usize::from(*d)))
+                            .map(|d| d.as_str().to_string())
                             .collect(),
                         from: hhmm(w.from),
                         to: hhmm(w.to),

@@ -31,7 +31,7 @@ pub use parse::parse;
 pub use profile::{AvailabilityUnit, GroupDef, MAILSTORE, Profile, ProfileName, RoleDef};
 pub use raw::{
     BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, MailboxFileFormat, MoveBy, PurgePolicy,
-    RawInventory, Strategy,
+    RawInventory, Strategy, Weekday,
 };
 pub use tools::Tools;
 pub use units::{Bytes, BytesPerSecond, Fraction, Seconds};

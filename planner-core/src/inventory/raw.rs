@@ -146,6 +146,17 @@ pub enum Weekday {
 }
 
 impl Weekday {
+    /// Every day, Monday first.
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
     /// Days from Monday (0) to Sunday (6).
     pub fn days_from_monday(self) -> u8 {
         self as u8

@@ -61,9 +61,9 @@ pub(super) fn check(plan: &Plan, ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut R
             );
         }
     }
-    for (s, steps) in t.backups.iter().chain(&t.purges).enumerate() {
-        let s = ServerId((s % t.backups.len()) as u32);
-        for at in steps {
+    for (s, (backups, purges)) in t.backups.iter().zip(&t.purges).enumerate() {
+        let s = ServerId(s as u32);
+        for at in backups.iter().chain(purges) {
             use_at(s, at.wave, at.step, report);
         }
     }

@@ -182,6 +182,11 @@ fn say(out: &mut dyn Write, text: &str) -> io::Result<()> {
     writeln!(out, "{BODY}printf '    %s\\n' {}", sh_quote(text))
 }
 
+/// The name of the list file of step `id` in `wave`, under `$WORKDIR`.
+pub(super) fn list_file(wave: &Wave, id: &str) -> String {
+    format!("w{:02}-{}.txt", wave.index, file_name(id))
+}
+
 /// A list, one line per entry, written to a file on `host` from a quoted
 /// here-document; the file's path is left in `$list`.
 pub(super) fn account_list(
@@ -191,8 +196,11 @@ pub(super) fn account_list(
     host: &str,
     lines: &[String],
 ) -> io::Result<()> {
-    let file = format!("w{:02}-{}.txt", wave.index, file_name(id));
-    writeln!(out, "{BODY}list=\"$WORKDIR\"/{}", sh_quote(&file))?;
+    writeln!(
+        out,
+        "{BODY}list=\"$WORKDIR\"/{}",
+        sh_quote(&list_file(wave, id))
+    )?;
     let mut delimiter = DELIMITER.to_string();
     while lines.contains(&delimiter) {
         delimiter.push('_');

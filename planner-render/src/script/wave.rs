@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use planner_core::plan::{Step, StepKind, Wave};
 
-use super::shell::{BODY, IN, WIDTH, comment, file_name, sh_quote};
+use super::moves::list_file;
+use super::shell::{BODY, IN, WIDTH, comment, sh_quote};
 use super::steps::{Context, queued, render_step};
 use crate::units::duration;
 
@@ -98,12 +99,11 @@ fn wait_for_operations(out: &mut dyn Write, cx: &Context, wave: &Wave) -> io::Re
             sh_quote(host)
         )?;
         if step.kind == StepKind::MoveSwitch && cx.proxies {
-            let file = format!("w{:02}-{}.txt", wave.index, file_name(&step.id));
             writeln!(
                 out,
                 "{BODY}proxy_purge {} \"$WORKDIR\"/{}",
                 sh_quote(host),
-                sh_quote(&file)
+                sh_quote(&list_file(wave, &step.id))
             )?;
         }
         writeln!(out, "{BODY}done_step {}", sh_quote(&step.id))?;
