@@ -84,6 +84,7 @@ pub(crate) fn report(d: &PlanDiff) -> String {
     for (label, ids) in [
         ("Steps added", &d.added),
         ("Steps removed", &d.removed),
+        ("Steps done before the new plan's resume", &d.done),
         (
             "Steps changed (kind, servers, accounts, mode or actions)",
             &d.changed,

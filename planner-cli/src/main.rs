@@ -78,6 +78,12 @@ enum Command {
         /// Write to this file instead of stdout (`-` is stdout); written whole or not at all.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Plan what is left of this plan (JSON) after the steps the journal records as done.
+        #[arg(long, value_name = "PLAN.json", requires = "journal")]
+        resume: Option<PathBuf>,
+        /// The journal of the run to resume from (with --resume).
+        #[arg(long, value_name = "FILE", requires = "resume")]
+        journal: Option<PathBuf>,
     },
     /// Draw the server dependency graph with waves as ranks and mailbox flows.
     Graph {
@@ -102,6 +108,9 @@ enum Command {
         /// The policy overrides the plan was made with (never read from the plan).
         #[command(flatten)]
         options: PolicyArgs,
+        /// The run's journal: the plan must agree with what it records as done.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
     },
     /// What the script's journal says is done and left, and when the rest should end.
     Status {
@@ -299,19 +308,7 @@ fn run(cli: Cli) -> Outcome {
         load::Verbosity::Normal
     });
     match cli.command {
-        Command::Check { inventory } => match load(&inventory) {
-            Ok(checked) => {
-                print_diagnostics(checked.warnings());
-                match check::render(&inventory.display().to_string(), &checked) {
-                    Ok(summary) => emit(&summary),
-                    Err(_) => {
-                        eprintln!("error: cannot format the summary");
-                        Outcome::Refused
-                    }
-                }
-            }
-            Err(e) => load_failed(e),
-        },
+        Command::Check { inventory } => check_inventory(&inventory),
         Command::Completions { shell } => {
             let mut buffer = Vec::new();
             clap_complete::generate(shell, &mut command(), "planner", &mut buffer);
@@ -332,7 +329,15 @@ fn run(cli: Cli) -> Outcome {
             options,
             format,
             output,
-        } => plan_and_render(&inventory, &options, format, output.as_deref()),
+            resume,
+            journal,
+        } => plan_and_render(
+            &inventory,
+            &options,
+            format,
+            output.as_deref(),
+            resume.as_deref().zip(journal.as_deref()),
+        ),
         Command::Graph {
             inventory,
             options,
@@ -343,35 +348,41 @@ fn run(cli: Cli) -> Outcome {
                 GraphFormat::Dot => Format::Dot,
                 GraphFormat::Mermaid => Format::Mermaid,
             };
-            plan_and_render(&inventory, &options, format, output.as_deref())
+            plan_and_render(&inventory, &options, format, output.as_deref(), None)
         }
         Command::Verify {
             plan,
             inventory,
             options,
-        } => verify::run(&plan, &inventory, &options),
+            journal,
+        } => verify::run(&plan, &inventory, (&options, journal.as_deref())),
         Command::Explain {
             inventory,
             name,
             options,
-        } => plan_then(&inventory, &options, |checked, plan, resolved, prepared| {
-            let accounts = prepared.join().ok();
-            if let Err(outcome) = judge(&inventory, checked, plan, resolved, accounts) {
-                return outcome;
-            }
-            match planner_core::explain::explain(checked.inventory(), plan, &name) {
-                Ok(explanation) => emit(&explanation.to_string()),
-                Err(unknown) => {
-                    eprintln!("error: {unknown}");
-                    if !unknown.closest.is_empty() {
-                        let names: Vec<String> =
-                            unknown.closest.iter().map(|n| format!("`{n}`")).collect();
-                        eprintln!("  hint: did you mean {}?", names.join(" or "));
-                    }
-                    Outcome::Refused
+        } => plan_then(
+            &inventory,
+            &options,
+            None,
+            |checked, plan, resolved, prepared| {
+                let accounts = prepared.join().ok();
+                if let Err(outcome) = judge(&inventory, checked, plan, resolved, accounts) {
+                    return outcome;
                 }
-            }
-        }),
+                match planner_core::explain::explain(checked.inventory(), plan, &name) {
+                    Ok(explanation) => emit(&explanation.to_string()),
+                    Err(unknown) => {
+                        eprintln!("error: {unknown}");
+                        if !unknown.closest.is_empty() {
+                            let names: Vec<String> =
+                                unknown.closest.iter().map(|n| format!("`{n}`")).collect();
+                            eprintln!("  hint: did you mean {}?", names.join(" or "));
+                        }
+                        Outcome::Refused
+                    }
+                }
+            },
+        ),
         Command::Diff { old, new } => diff::run(&old, &new),
         Command::Status { plan, journal } => status::run(&plan, &journal),
         Command::Schema { which } => {
@@ -388,6 +399,23 @@ fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// `planner check`: the summary, or every problem.
+fn check_inventory(inventory: &std::path::Path) -> Outcome {
+    match load(inventory) {
+        Ok(checked) => {
+            print_diagnostics(checked.warnings());
+            match check::render(&inventory.display().to_string(), &checked) {
+                Ok(summary) => emit(&summary),
+                Err(_) => {
+                    eprintln!("error: cannot format the summary");
+                    Outcome::Refused
+                }
+            }
+        }
+        Err(e) => load_failed(e),
+    }
+}
+
 /// The checker's index of the inventory's accounts, being built on a second
 /// thread: joined by the check, so that rendering does not wait for it.
 type Prepared<'s, 'c> = std::thread::ScopedJoinHandle<'s, Accounts<'c>>;
@@ -396,9 +424,13 @@ type Prepared<'s, 'c> = std::thread::ScopedJoinHandle<'s, Accounts<'c>>;
 /// `then` with the checker's index of the inventory's accounts. The index
 /// and the inventory's digest depend on the inventory alone, so a second
 /// thread builds them while the engine plans.
+///
+/// With `resume` (a plan and its run's journal), what is left of that plan
+/// is planned instead (`planner_core::resume`).
 fn plan_then(
     inventory: &std::path::Path,
     options: &PlanArgs,
+    resume: Option<(&std::path::Path, &std::path::Path)>,
     then: impl for<'s, 'c> FnOnce(&'c Checked, &Plan, &PlanOptions, Prepared<'s, 'c>) -> Outcome,
 ) -> Outcome {
     let options = match options.resolve() {
@@ -407,6 +439,10 @@ fn plan_then(
             eprintln!("error: {message}");
             return Outcome::Usage;
         }
+    };
+    let previous = match resume.map(read_resume).transpose() {
+        Ok(previous) => previous,
+        Err(outcome) => return outcome,
     };
     let checked = match load(inventory) {
         Ok(checked) => checked,
@@ -417,7 +453,14 @@ fn plan_then(
             checked.digest();
             Accounts::new(checked.inventory())
         });
-        let planned = planner_core::engine::plan(&checked, &options);
+        let planned = match &previous {
+            None => planner_core::engine::plan(&checked, &options)
+                .map_err(|refusal| report_refusal(inventory, &refusal)),
+            Some((plan, digest, entries)) => {
+                planner_core::resume::resume(&checked, plan, digest, entries, &options)
+                    .map_err(|e| report_resume(inventory, &e))
+            }
+        };
         match planned {
             Ok(plan) => {
                 if load::verbose() {
@@ -438,10 +481,7 @@ fn plan_then(
                 std::mem::forget(plan);
                 outcome
             }
-            Err(refusal) => {
-                report_refusal(inventory, &refusal);
-                Outcome::Refused
-            }
+            Err(()) => Outcome::Refused,
         }
     });
     std::mem::forget(checked);
@@ -487,16 +527,49 @@ fn plan_and_render(
     options: &PlanArgs,
     format: Format,
     output: Option<&std::path::Path>,
+    resume: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Outcome {
-    plan_then(inventory, options, |checked, plan, options, prepared| {
-        let colour = output::colour(output);
-        output::write_checked(
-            output,
-            |out| format.render(plan, colour, out),
-            // A thread that failed only costs the check its head start.
-            || judge(inventory, checked, plan, options, prepared.join().ok()),
-        )
-    })
+    plan_then(
+        inventory,
+        options,
+        resume,
+        |checked, plan, options, prepared| {
+            let colour = output::colour(output);
+            output::write_checked(
+                output,
+                |out| format.render(plan, colour, out),
+                // A thread that failed only costs the check its head start.
+                || judge(inventory, checked, plan, options, prepared.join().ok()),
+            )
+        },
+    )
+}
+
+/// Reads the plan to resume (with its file's digest) and its journal.
+fn read_resume(
+    (plan, journal): (&std::path::Path, &std::path::Path),
+) -> Result<(Plan, String, Vec<planner_core::journal::Entry>), Outcome> {
+    let (previous, digest) = verify::read_plan_file(plan).map_err(|e| match e {
+        verify::PlanError::Unreadable => Outcome::Usage,
+        verify::PlanError::NotAPlan => Outcome::Refused,
+    })?;
+    let entries = status::read_journal(journal)?;
+    Ok((previous, digest, entries))
+}
+
+/// Prints why a plan cannot be resumed.
+fn report_resume(inventory: &std::path::Path, error: &planner_core::resume::ResumeError) {
+    if let planner_core::resume::ResumeError::NoSafePlan(refusal) = error {
+        report_refusal(inventory, refusal);
+        return;
+    }
+    eprintln!("error: cannot resume the plan for {}", inventory.display());
+    for line in error.to_string().lines() {
+        match line.strip_prefix("hint: ") {
+            Some(hint) => eprintln!("  hint: {hint}"),
+            None => eprintln!("error: {line}"),
+        }
+    }
 }
 
 /// Prints why no safe plan exists.

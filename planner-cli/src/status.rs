@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use planner_core::inventory::Seconds;
-use planner_core::journal::{self, Status};
+use planner_core::journal::{self, Entry, Status};
 use planner_core::plan::Plan;
 
 use crate::emit;
@@ -25,28 +25,9 @@ pub fn run(plan_path: &Path, journal_path: &Path) -> Outcome {
         Err(PlanError::NotAPlan) => return Outcome::Refused,
     };
     let label = journal_path.display().to_string();
-    let text = match std::fs::read(journal_path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(t) => t,
-            Err(_) => {
-                eprintln!("{label}: error: the journal is not UTF-8 text");
-                return Outcome::Refused;
-            }
-        },
-        Err(e) => {
-            eprintln!("error: cannot read journal `{label}`: {}", describe(&e));
-            return Outcome::Usage;
-        }
-    };
-    let entries = match journal::parse(&text) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("{label}:{}: error: {}", e.line, e.message);
-            eprintln!(
-                "  hint: the script writes `STEP_ID started|done|failed TIME [MESSAGE]`, one line per event"
-            );
-            return Outcome::Refused;
-        }
+    let entries = match read_journal(journal_path) {
+        Ok(entries) => entries,
+        Err(outcome) => return outcome,
     };
     let status = journal::status(&plan, &entries);
     if !status.unknown.is_empty() {
@@ -77,6 +58,32 @@ pub fn run(plan_path: &Path, journal_path: &Path) -> Outcome {
     emit(&report(&plan_path.display().to_string(), &plan, &status))
 }
 
+/// Reads and parses a journal, printing what is wrong: exit 2 when it
+/// cannot be read, 1 when it is not a journal.
+pub(crate) fn read_journal(path: &Path) -> Result<Vec<Entry>, Outcome> {
+    let label = path.display().to_string();
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                eprintln!("{label}: error: the journal is not UTF-8 text");
+                return Err(Outcome::Refused);
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read journal `{label}`: {}", describe(&e));
+            return Err(Outcome::Usage);
+        }
+    };
+    journal::parse(&text).map_err(|e| {
+        eprintln!("{label}:{}: error: {}", e.line, e.message);
+        eprintln!(
+            "  hint: the script writes `STEP_ID started|done|failed TIME [MESSAGE]`, one line per event"
+        );
+        Outcome::Refused
+    })
+}
+
 /// The report, as text.
 pub(crate) fn report(label: &str, plan: &Plan, s: &Status) -> String {
     let mut out = String::new();
@@ -86,6 +93,13 @@ pub(crate) fn report(label: &str, plan: &Plan, s: &Status) -> String {
         "{label}: {} of {waves} waves done, {} of {} steps done",
         s.waves_done, s.done, s.steps
     );
+    if s.done_before > 0 {
+        let _ = write!(
+            out,
+            " (and {} done before the resume this plan was made by)",
+            s.done_before
+        );
+    }
     match s.current_wave {
         None => {
             let _ = writeln!(out, "; every step is done: the plan is complete.");
@@ -134,11 +148,23 @@ pub(crate) fn report(label: &str, plan: &Plan, s: &Status) -> String {
         waves - s.waves_done,
         if waves - s.waves_done == 1 { "" } else { "s" }
     );
-    match (s.left_s, s.estimated_end(), s.last_time) {
-        (Some(left), Some(end), Some(last)) => {
+    let counted = match (s.from, s.last_time) {
+        (Some(from), Some(last)) if from == last => format!("the journal's last line ({last})"),
+        (Some(from), _) => format!("the plan's time ({from}), later than the journal's last line"),
+        _ => String::new(),
+    };
+    match (s.left_s, s.estimated_end(), s.from) {
+        (Some(left), Some(end), Some(_)) if s.end_on_calendar.is_some() => {
             let _ = writeln!(
                 out,
-                ", about {} of work at the plan's estimates: it should end about {end}, counted from the journal's last line ({last}).",
+                ", about {} of work at the plan's estimates: in the schedule's windows from {counted} on, it should end about {end}.",
+                Seconds(left)
+            );
+        }
+        (Some(left), Some(end), Some(_)) => {
+            let _ = writeln!(
+                out,
+                ", about {} of work at the plan's estimates: it should end about {end}, counted from {counted}.",
                 Seconds(left)
             );
         }

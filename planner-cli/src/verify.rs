@@ -9,13 +9,23 @@ use crate::exit::Outcome;
 use crate::load::{describe, load};
 use crate::{PolicyArgs, emit, load_failed};
 
-/// Runs the command.
-pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome {
+/// Runs the command; with a journal, also whether the plan agrees with it
+/// (a resumed plan's steps done before it are done there, and nothing is
+/// done there that the plan neither did nor plans).
+pub fn run(
+    plan_path: &Path,
+    inventory: &Path,
+    (options, journal): (&PolicyArgs, Option<&Path>),
+) -> Outcome {
     let label = plan_path.display().to_string();
     let plan = match read_plan(plan_path) {
         Ok(p) => p,
         Err(PlanError::Unreadable) => return Outcome::Usage,
         Err(PlanError::NotAPlan) => return Outcome::Refused,
+    };
+    let entries = match journal.map(crate::status::read_journal).transpose() {
+        Ok(entries) => entries,
+        Err(outcome) => return outcome,
     };
     let now = match plan.now.parse::<jiff::Timestamp>() {
         Ok(t) => t,
@@ -39,6 +49,21 @@ pub fn run(plan_path: &Path, inventory: &Path, options: &PolicyArgs) -> Outcome 
         Err(e) => return load_failed(e),
     };
     let violations = planner_core::verify::verify(&plan, checked.inventory(), &options);
+    if let (Some(entries), Some(path)) = (&entries, journal)
+        && violations.is_empty()
+    {
+        let problems = planner_core::resume::journal_disagrees(&plan, entries);
+        if !problems.is_empty() {
+            for p in &problems {
+                eprintln!("{}: error: {p}", path.display());
+            }
+            eprintln!(
+                "  hint: resume again from the plan and this journal: `planner plan INVENTORY --resume PLAN.json --journal FILE`"
+            );
+            eprintln!("the plan does not match the journal; it is refused");
+            return Outcome::Refused;
+        }
+    }
     if violations.is_empty() {
         let steps: usize = plan.waves.iter().map(|w| w.steps.len()).sum();
         return emit(&format!(
@@ -89,6 +114,12 @@ pub(crate) enum PlanError {
 
 /// Reads a JSON plan of this planner's format, printing what is wrong.
 pub(crate) fn read_plan(path: &Path) -> Result<Plan, PlanError> {
+    read_plan_file(path).map(|(plan, _)| plan)
+}
+
+/// [`read_plan`], with the digest of the file's bytes (what a resumed plan
+/// records of the plan it continues).
+pub(crate) fn read_plan_file(path: &Path) -> Result<(Plan, String), PlanError> {
     let label = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         eprintln!("error: cannot read plan `{label}`: {}", describe(&e));
@@ -110,7 +141,8 @@ pub(crate) fn read_plan(path: &Path) -> Result<Plan, PlanError> {
             return Err(PlanError::NotAPlan);
         }
     }
-    serde_json::from_slice(&bytes).map_err(|e| malformed(&label, &e))
+    let plan = serde_json::from_slice(&bytes).map_err(|e| malformed(&label, &e))?;
+    Ok((plan, planner_core::plan::file_digest(&bytes)))
 }
 
 fn malformed(label: &str, error: &serde_json::Error) -> PlanError {

@@ -111,21 +111,34 @@ pub struct Status {
     /// Steps whose last line is `started`: running, or stopped half way.
     pub started: Vec<(u32, Entry)>,
     /// Ids in the journal that the plan does not have (another plan's
-    /// journal, or a plan made again since).
+    /// journal, or a plan made again since). For a resumed plan, the steps
+    /// done before it are known, and so are the steps of the plan it
+    /// continues that did not finish (it plans them again, under new ids).
     pub unknown: Vec<String>,
+    /// For a resumed plan: the steps done before it (`resumed_from.done`).
+    pub done_before: usize,
     /// The estimated work left: the estimates of the waves not done
     /// (`None` when the plan has no estimates).
     pub left_s: Option<u64>,
-    /// The journal's last time, from which the work left is counted.
+    /// The journal's last time.
     pub last_time: Option<Timestamp>,
+    /// When the work left is counted from: the journal's last time, or the
+    /// plan's `now` when that is later (a plan made after the last line).
+    pub from: Option<Timestamp>,
+    /// With a schedule, when the waves left would end on it from `from`
+    /// (the windows they need included); `None` without one.
+    pub end_on_calendar: Option<Timestamp>,
 }
 
 impl Status {
-    /// When the work left should end, at the plan's estimates, counted from
-    /// the journal's last line.
+    /// When the work left should end: on the schedule's windows when the
+    /// plan has one, else at the plan's estimates counted from `from`.
     pub fn estimated_end(&self) -> Option<Timestamp> {
+        if self.end_on_calendar.is_some() {
+            return self.end_on_calendar;
+        }
         let left = i64::try_from(self.left_s?).ok()?;
-        self.last_time?
+        self.from?
             .checked_add(jiff::SignedDuration::from_secs(left))
             .ok()
     }
@@ -146,8 +159,11 @@ pub fn status(plan: &Plan, entries: &[Entry]) -> Status {
         failed: Vec::new(),
         started: Vec::new(),
         unknown: Vec::new(),
+        done_before: plan.resumed_from.as_ref().map_or(0, |r| r.done.len()),
         left_s: None,
         last_time: entries.iter().map(|e| e.time).max(),
+        from: None,
+        end_on_calendar: None,
     };
     let mut left: Option<u64> = Some(0);
     for (w, wave) in plan.waves.iter().enumerate() {
@@ -180,10 +196,30 @@ pub fn status(plan: &Plan, entries: &[Entry]) -> Status {
         }
     }
     status.left_s = left;
+    let now = plan.now.parse::<Timestamp>().ok();
+    status.from = match (status.last_time, now) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    if let (Some(from), Some(first)) = (status.from, status.current_wave) {
+        let left = plan.waves.get(first as usize - 1..).unwrap_or(&[]);
+        status.end_on_calendar = crate::engine::end_from(plan, left, from);
+    }
+    let before: std::collections::BTreeSet<&str> = plan
+        .resumed_from
+        .iter()
+        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
+        .collect();
+    let resumed = plan.resumed_from.is_some();
     status.unknown = last
-        .keys()
-        .filter(|id| !wave_of.contains_key(*id))
-        .map(|id| id.to_string())
+        .iter()
+        .filter(|(id, e)| {
+            let known = wave_of.contains_key(*id) || before.contains(*id);
+            // A resumed plan took up its predecessor's unfinished steps.
+            let taken_up = resumed && e.state != StepState::Done;
+            !known && !taken_up
+        })
+        .map(|(id, _)| id.to_string())
         .collect();
     status
 }

@@ -71,4 +71,5 @@ pub mod engine;
 pub mod explain;
 pub mod journal;
 pub mod plan;
+pub mod resume;
 pub mod verify;

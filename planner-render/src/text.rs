@@ -66,6 +66,15 @@ fn summary(plan: &Plan, st: &Style, out: &mut dyn Write) -> io::Result<()> {
         plural(u64::from(s.waves)),
         st.reset
     )?;
+    if let Some(from) = &plan.resumed_from {
+        writeln!(
+            out,
+            "Resumes the plan {} after the {} step{} its journal records as done",
+            from.plan_digest,
+            from.done.len(),
+            plural(from.done.len() as u64)
+        )?;
+    }
     writeln!(
         out,
         "Strategy: {} (requested {})",

@@ -38,7 +38,13 @@ use crate::util::{Scratch, planner, root, scratch};
 const DOCS: &[&str] = &["README.md", "docs/guide.md"];
 
 /// What the commands read, copied into each document's scratch directory.
-const INPUTS: &[&str] = &["examples", "tests/plans", "tests/bad-input", "schemas"];
+const INPUTS: &[&str] = &[
+    "examples",
+    "tests/plans",
+    "tests/bad-input",
+    "tests/journals",
+    "schemas",
+];
 
 /// Commands that are not run, as written after `$ ` (comment included), and why.
 const SKIPPED: &[(&str, &str)] = &[

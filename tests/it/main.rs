@@ -13,6 +13,7 @@ mod generator;
 mod graph;
 mod markdown;
 mod properties;
+mod resume;
 mod script;
 mod search;
 mod stubs;

@@ -446,6 +446,8 @@ fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
             let violations = verify::verify(&plan, checked.inventory(), &options);
             prop_assert!(violations.is_empty(), "unsafe plan: {violations:?}\n{text}");
             Coverage::count(&plan);
+            resumes_safely(&checked, &plan, &options)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         }
         Err(refusal) => {
             prop_assert!(
@@ -488,6 +490,54 @@ fn planner_is_safe_or_honest(inv: &Inv) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A run that stopped part way through `plan` (after a number of steps
+/// drawn from the inventory's digest), and one where the next step failed,
+/// resume into plans that, after the steps done, the checker accepts.
+fn resumes_safely(checked: &Checked, plan: &Plan, options: &PlanOptions) -> Result<(), String> {
+    use planner_core::journal::{Entry, StepState};
+    let ids: Vec<&str> = plan
+        .waves
+        .iter()
+        .flat_map(|w| w.steps.iter().map(|s| s.id.as_str()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let draw = checked.digest().bytes().rev().take(8).fold(0usize, |a, b| {
+        a.wrapping_mul(31).wrapping_add(usize::from(b))
+    });
+    for (k, failed) in [(draw % ids.len(), false), ((draw / 7) % ids.len(), true)] {
+        let mut journal = Vec::new();
+        let mut line = 0;
+        let mut push = |id: &str, state| {
+            line += 1;
+            journal.push(Entry {
+                id: id.to_string(),
+                state,
+                time: now(),
+                message: None,
+                line,
+            });
+        };
+        for id in &ids[..k] {
+            push(id, StepState::Done);
+        }
+        if failed {
+            push(ids[k], StepState::Failed);
+        }
+        let new = planner_core::resume::resume(checked, plan, "sha256:x", &journal, options)
+            .map_err(|e| format!("resume after {k} steps (then failed: {failed}): {e}"))?;
+        let violations = verify::verify(&new, checked.inventory(), options);
+        if !violations.is_empty() {
+            return Err(format!("resumed after {k} steps, unsafe: {violations:?}"));
+        }
+        RESUMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+static RESUMED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 #[test]
 fn every_plan_is_safe_and_every_refusal_honest() {
     let cases = std::env::var("PROPTEST_CASES")
@@ -522,8 +572,17 @@ fn every_plan_is_safe_and_every_refusal_honest() {
     // major upgrade, and sources with two moves in one wave.
     let c = Coverage::read();
     eprintln!(
-        "properties: {} plans checked; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}; toolsets: zextras {}, zimbra-ne {}, none {}; on a calendar {}",
-        c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]
+        "properties: {} plans checked, {} resumed plans; with purges {} (at-end {}), with a backup after the upgrade {}, with two moves from one source in a wave {}; toolsets: zextras {}, zimbra-ne {}, none {}; on a calendar {}",
+        c[0],
+        RESUMED.load(std::sync::atomic::Ordering::Relaxed),
+        c[1],
+        c[2],
+        c[3],
+        c[4],
+        c[5],
+        c[6],
+        c[7],
+        c[8]
     );
     if cases >= 64 {
         assert!(

@@ -1502,3 +1502,175 @@ fn status_reads_the_journal_the_script_wrote() {
         .output();
     assert_eq!(out.code, 2, "{}", out.transcript());
 }
+
+/// A failure halfway, as the guide walks through it: the script stops at a
+/// mailstore's health check; `plan --resume` plans what is left from the
+/// journal; `verify --journal` accepts it; `diff` shows what changed; a
+/// second resume with no progress plans the same work; the resumed plan's
+/// script finishes the job from the stubs' state, skipping nothing it
+/// needs; `status` then reports everything done.
+#[test]
+fn a_run_that_failed_halfway_resumes_and_finishes() {
+    // Zimbra NE's one-stage moves, and Zextras' copies and switches.
+    for example in ["enterprise", "saas"] {
+        fails_halfway_then_resumes(example);
+    }
+}
+
+fn fails_halfway_then_resumes(example: &str) {
+    let inventory = root().join(format!("examples/{example}.yaml"));
+    let dir = scratch!("resume");
+    let plan = plan_of(&inventory);
+    let old = dir.write("plan.json", planner(&inventory, "json"));
+    // The first mailstore upgraded with moves before it: halfway in.
+    let store = plan
+        .waves
+        .iter()
+        .flat_map(|w| &w.steps)
+        .filter(|s| s.kind == StepKind::Upgrade)
+        .filter_map(|s| s.server.clone())
+        .find(|s| s.starts_with("mbx"))
+        .expect("a mailstore upgrade");
+    let run = run_script(
+        &dir,
+        &planner(&inventory, "script"),
+        Via::Remote,
+        &Options {
+            env: &[("STUB_ZMCONTROL_FAILS_ON", &store)],
+            ..Options::default()
+        },
+    );
+    assert_eq!(run.status, 3, "{}", run.stderr);
+    let journal = dir.join("upgrade.journal");
+    assert!(
+        run.journal.contains(&format!("upgrade:{store} failed")),
+        "{}",
+        run.journal
+    );
+    let resume = |from: &Path, out: &str| {
+        let result = util::planner(["plan"])
+            .arg(&inventory)
+            .args(["--now", util::NOW, "--format", "json", "--resume"])
+            .arg(from)
+            .arg("--journal")
+            .arg(&journal)
+            .args(["--output"])
+            .arg(dir.join(out))
+            .output();
+        assert_eq!(result.code, 0, "{}", result.transcript());
+        dir.join(out)
+    };
+    // Zextras operations still running when the script stopped are left
+    // `started`: resume refuses them until the operator records how they
+    // ended (here: they finished).
+    let mut last: BTreeMap<&str, &str> = BTreeMap::new();
+    for line in run.journal.lines() {
+        let mut fields = line.split(' ');
+        if let (Some(id), Some(state)) = (fields.next(), fields.next()) {
+            last.insert(id, state);
+        }
+    }
+    let started: Vec<&str> = last
+        .iter()
+        .filter(|(_, state)| **state == "started")
+        .map(|(id, _)| *id)
+        .collect();
+    let mut journal_text = run.journal.clone();
+    if !started.is_empty() {
+        let refused = util::planner(["plan"])
+            .arg(&inventory)
+            .args(["--now", util::NOW, "--resume"])
+            .arg(&old)
+            .arg("--journal")
+            .arg(&journal)
+            .output();
+        assert_eq!(refused.code, 1, "{}", refused.transcript());
+        for id in &started {
+            assert!(refused.stderr().contains(id), "{}", refused.stderr());
+            journal_text.push_str(&format!("{id} done {}\n", util::NOW));
+        }
+        fs::write(&journal, &journal_text).expect("the journal");
+    }
+    let new_path = resume(&old, "resumed.json");
+    let new: Plan =
+        serde_json::from_str(&fs::read_to_string(&new_path).expect("the plan")).expect("a plan");
+    let from = new.resumed_from.as_ref().expect("resumed_from");
+    let done = journal_text
+        .lines()
+        .filter(|l| l.contains(" done "))
+        .count();
+    assert_eq!(from.done.len(), done, "every done step is recorded");
+    assert!(
+        new.waves
+            .iter()
+            .flat_map(|w| &w.steps)
+            .any(|s| s.id == format!("upgrade:{store}#2")),
+        "the failed upgrade is planned again under a new id"
+    );
+    let verify = util::planner(["verify"])
+        .arg(&new_path)
+        .arg("--inventory")
+        .arg(&inventory)
+        .arg("--journal")
+        .arg(&journal)
+        .output();
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    let diff = util::planner(["diff"]).arg(&old).arg(&new_path).output();
+    assert_eq!(diff.code, 1, "{}", diff.transcript());
+    // No progress since: resuming the resumed plan plans the same work.
+    let again = resume(&new_path, "again.json");
+    let diff = util::planner(["diff"]).arg(&new_path).arg(&again).output();
+    assert_eq!(diff.code, 0, "{}", diff.transcript());
+    // The resumed plan's script, from where the stubs' state was left.
+    let homes = stub_homes(&dir);
+    let script = util::planner(["plan"])
+        .arg(&inventory)
+        .args(["--now", util::NOW, "--format", "script", "--resume"])
+        .arg(&old)
+        .arg("--journal")
+        .arg(&journal)
+        .output();
+    assert_eq!(script.code, 0, "{}", script.transcript());
+    let finish = run_script(
+        &dir,
+        &script.stdout(),
+        Via::Remote,
+        &Options {
+            journal: Some(&journal_text),
+            homes,
+            ..Options::default()
+        },
+    );
+    assert_eq!(finish.status, 0, "{}", finish.stderr);
+    let status = util::planner(["status"])
+        .arg(&new_path)
+        .arg("--journal")
+        .arg(dir.join("upgrade.journal"))
+        .output();
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    assert!(
+        status.stdout().contains("every step is done")
+            && status.stdout().contains("done before the resume"),
+        "{}",
+        status.stdout()
+    );
+}
+
+/// Where the stubs' state says each account lives.
+fn stub_homes(dir: &Path) -> Vec<(String, String)> {
+    let mut homes = Vec::new();
+    for entry in fs::read_dir(dir.join("state").join("homes")).expect("homes") {
+        let entry = entry.expect("a home");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let bytes: Vec<u8> = (0..name.len() / 2)
+            .filter_map(|i| u8::from_str_radix(&name[2 * i..2 * i + 2], 16).ok())
+            .collect();
+        let store = fs::read_to_string(entry.path()).expect("a store");
+        homes.push((
+            String::from_utf8(bytes).expect("an account"),
+            store.trim().to_string(),
+        ));
+    }
+    homes.sort();
+    homes
+}

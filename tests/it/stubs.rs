@@ -268,6 +268,7 @@ case $name in
         # zmcontrol (zm-core-utils): status lists the services, non-zero when one is stopped.
         [ "$*" = status ] || reject "expected zmcontrol status"
         log end
+        case " ${STUB_ZMCONTROL_FAILS_ON:-} " in *" $host "*) exit 3 ;; esac
         exit "${STUB_ZMCONTROL_STATUS:-0}"
         ;;
     zmlocalconfig)

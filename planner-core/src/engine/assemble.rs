@@ -1,10 +1,11 @@
 //! Writes a schedule out as the `Plan` contract: stable step ids and order,
 //! estimates from the rates, placement before / peak / after, and the summary.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::graph::Order;
 use super::schedule::{Scheduled, Totals};
+use super::start::Start;
 use super::table::Draft;
 use crate::inventory::{Checked, Inventory, Policy, ServerId, Weekday};
 use crate::plan::{
@@ -24,18 +25,18 @@ pub fn assemble(
     options: &PlanOptions,
     order: &Order,
     scheduled: &Scheduled,
-    chosen: ChosenStrategy,
-    why: String,
+    (chosen, why): (ChosenStrategy, String),
+    start: &Start,
 ) -> Plan {
     let inv = &checked.inventory;
-    let (placement, backed_up) = replay(inv, policy, scheduled);
+    let (placement, backed_up) = replay(inv, policy, scheduled, start);
     let written = waves(
         inv,
         policy,
-        order,
-        scheduled,
+        (order, scheduled),
         &account_rank(inv),
         &backed_up,
+        start,
     );
     let Totals {
         moved,
@@ -73,6 +74,7 @@ pub fn assemble(
         summary,
         servers: servers(inv, policy),
         role_notes: role_notes(inv),
+        resumed_from: None,
         waves: written.waves,
         placement,
     }
@@ -121,16 +123,17 @@ struct Written {
 fn waves(
     inv: &Inventory,
     policy: &Policy,
-    order: &Order,
-    scheduled: &Scheduled,
+    (order, scheduled): (&Order, &Scheduled),
     rank: &[u32],
     backed_up: &BTreeMap<(usize, usize), u64>,
+    start: &Start,
 ) -> Written {
     let name = |id: crate::inventory::ServerId| inv.server(id).name.to_string();
     let rates = policy.rates;
     let mut waves = Vec::new();
     let mut total: Option<u64> = rates.map(|_| 0);
-    let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+    let mut ids = used_ids(&start.used_ids);
+    let mut kept: BTreeSet<usize> = start.kept.keys().copied().collect();
     let mut wave_of_slot: Vec<u32> = Vec::new();
     // Per (source, target): the mailboxes of the last data copy and the
     // written wave it is in, so that its switch (the same batch) copies the
@@ -155,7 +158,13 @@ fn waves(
                         .filter(|(mailboxes, _)| *mailboxes == d.mailboxes.as_slice())
                         .and_then(|&(_, w)| copy_accounts(inv, &waves[w], d.server, t)),
                     // A purge deletes what the switches off its store since
-                    // its last purge moved: their sorted lists, merged.
+                    // its last purge moved: their sorted lists, merged (the
+                    // first one after a resume also deletes the copies kept
+                    // from before it: its own list, sorted).
+                    (StepKind::Purge, _) if kept.remove(&d.server.index()) => {
+                        switched.remove(&d.server);
+                        None
+                    }
                     (StepKind::Purge, _) => Some(merged(
                         &waves,
                         switched.remove(&d.server).unwrap_or_default(),
@@ -171,13 +180,7 @@ fn waves(
             })
             .collect();
         steps.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.id.cmp(&b.id)));
-        for s in &mut steps {
-            let seen = ids.entry(s.id.clone()).or_insert(0);
-            *seen += 1;
-            if *seen > 1 {
-                s.id = format!("{}#{}", s.id, seen);
-            }
-        }
+        number(&mut steps, &mut ids);
         let estimate = rates.map(|_| {
             steps
                 .iter()
@@ -216,6 +219,36 @@ fn waves(
         wave_of_slot,
         total,
     }
+}
+
+/// Makes the ids of a wave's steps unique: a kind and servers seen before
+/// (in this plan, or before its resume) get the next `#N`.
+fn number(steps: &mut [Step], ids: &mut BTreeMap<String, u32>) {
+    for s in steps {
+        let seen = ids.entry(s.id.clone()).or_insert(0);
+        *seen += 1;
+        if *seen > 1 {
+            s.id = format!("{}#{}", s.id, seen);
+        }
+    }
+}
+
+/// The numbering of step ids used before a resume: per id without its
+/// `#N`, the highest `N` (1 for the bare id), so that new ids continue it.
+fn used_ids(used: &[String]) -> BTreeMap<String, u32> {
+    let mut ids: BTreeMap<String, u32> = BTreeMap::new();
+    for id in used {
+        let (base, n) = match id.rsplit_once('#') {
+            Some((base, n)) => match n.parse::<u32>() {
+                Ok(n) => (base, n),
+                Err(_) => (id.as_str(), 1),
+            },
+            None => (id.as_str(), 1),
+        };
+        let seen = ids.entry(base.to_string()).or_insert(0);
+        *seen = (*seen).max(n);
+    }
+    ids
 }
 
 /// The inventory's warnings, and the planning's own.
@@ -282,7 +315,7 @@ fn outages(inv: &Inventory, scheduled: &Scheduled, wave_of_slot: &[u32]) -> Vec<
 }
 
 /// The effective policy as numbers.
-fn plan_policy(policy: &Policy) -> PlanPolicy {
+pub(crate) fn plan_policy(policy: &Policy) -> PlanPolicy {
     PlanPolicy {
         strategy: policy.strategy,
         max_fill: fraction(policy.max_fill),
@@ -587,6 +620,35 @@ fn footprints(inv: &Inventory, policy: &Policy, mailboxes: &[u32]) -> u64 {
 
 /// Replays the moves to find each store's load before, at its peak, and
 /// after, from the schedule's own records (mailbox indices, no lookups).
+/// What steps done before a resume left on the stores' disks: copies made
+/// and not switched on their targets (added to `bytes`; the result has each
+/// such mailbox's target, `u32::MAX` for the others), and copies switched
+/// off stores and not purged on theirs (`kept`).
+fn resumed_disk(
+    inv: &Inventory,
+    policy: &Policy,
+    start: &Start,
+    bytes: &mut [u64],
+    kept: &mut [u64],
+) -> Vec<u32> {
+    let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
+    for c in &start.copied {
+        for &m in &c.mailboxes {
+            if let Some(p) = pending.get_mut(m as usize) {
+                *p = c.target.0;
+                bytes[c.target.index()] += inv.mailboxes[m as usize]
+                    .size
+                    .with_overhead(policy.size_overhead)
+                    .0;
+            }
+        }
+    }
+    for (&s, list) in &start.kept {
+        kept[s] = footprints(inv, policy, list);
+    }
+    pending
+}
+
 /// `before` and `after` count the mailboxes homed on each store; the peak is
 /// the disk in use, with stage-1 copies and the copies not yet purged.
 ///
@@ -596,6 +658,7 @@ fn replay(
     inv: &Inventory,
     policy: &Policy,
     scheduled: &Scheduled,
+    start: &Start,
 ) -> (Placement, BTreeMap<(usize, usize), u64>) {
     let n = inv.servers.len();
     let mut bytes = vec![0u64; n];
@@ -612,9 +675,16 @@ fn replay(
         bytes[m.store.index()] += footprint(i as u32);
         count[m.store.index()] += 1;
     }
+    let mut pending = resumed_disk(inv, policy, start, &mut bytes, &mut kept);
     let before = (bytes.clone(), count.clone());
-    let mut peak = (bytes.clone(), count.clone());
-    let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
+    let mut peak = (
+        bytes
+            .iter()
+            .zip(&kept)
+            .map(|(b, k)| b.saturating_add(*k))
+            .collect::<Vec<u64>>(),
+        count.clone(),
+    );
     let mut backed_up = BTreeMap::new();
     for (index, slot) in scheduled.table.slots().iter().enumerate() {
         for d in slot.steps.iter().filter(|d| d.kind == StepKind::Backup) {

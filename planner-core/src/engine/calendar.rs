@@ -122,7 +122,14 @@ fn rfc3339(tz: &TimeZone, t: Timestamp) -> String {
 /// Gives every wave of the plan its start and end, and the plan the windows
 /// it uses; refuses a wave that must run in a window and is longer than
 /// every window.
-pub(super) fn place(plan: &mut Plan, schedule: &Schedule) -> Result<(), NoSafePlan> {
+///
+/// A resumed plan starts no earlier than `not_before` (the time it is made),
+/// when that is after the schedule's start.
+pub(super) fn place(
+    plan: &mut Plan,
+    schedule: &Schedule,
+    not_before: Option<Timestamp>,
+) -> Result<(), NoSafePlan> {
     // Validation checked both.
     let (Ok(tz), Ok(start)) = (
         jiff::tz::db().get(&schedule.time_zone),
@@ -130,6 +137,7 @@ pub(super) fn place(plan: &mut Plan, schedule: &Schedule) -> Result<(), NoSafePl
     ) else {
         return Ok(());
     };
+    let start = not_before.map_or(start, |t| t.max(start));
     let longest = longest(&tz, &schedule.windows, start.to_zoned(tz.clone()).date());
     let mut now = start;
     let mut used: Vec<Opening> = Vec::new();
@@ -178,6 +186,50 @@ pub(super) fn place(plan: &mut Plan, schedule: &Schedule) -> Result<(), NoSafePl
         })
         .collect();
     Ok(())
+}
+
+/// When `waves` (the waves left of a plan, in order) would end if they ran
+/// on the plan's recorded schedule from `from` on: how `planner status`
+/// gives the end in real time. `None` without a schedule, or when a wave
+/// fits in no window.
+pub fn end_from(plan: &Plan, waves: &[crate::plan::Wave], from: Timestamp) -> Option<Timestamp> {
+    let recorded = plan.policy.schedule.as_ref()?;
+    let minutes = |hhmm: &str| -> Option<u16> {
+        let (h, m) = hhmm.split_once(':')?;
+        Some(h.parse::<u16>().ok()? * 60 + m.parse::<u16>().ok()?)
+    };
+    let mut windows = Vec::with_capacity(recorded.windows.len());
+    for w in &recorded.windows {
+        let days = w
+            .days
+            .iter()
+            .filter_map(|d| {
+                crate::inventory::Weekday::ALL
+                    .iter()
+                    .position(|x| x.as_str() == d)
+            })
+            .filter_map(|i| u8::try_from(i).ok())
+            .collect();
+        windows.push(Window {
+            days,
+            from: minutes(&w.from)?,
+            to: minutes(&w.to)?,
+        });
+    }
+    let schedule = Schedule {
+        start: recorded.start.clone(),
+        time_zone: recorded.time_zone.clone(),
+        windows,
+        background_outside_windows: recorded.background_outside_windows,
+    };
+    let mut left = Plan {
+        waves: waves.to_vec(),
+        resumed_from: None,
+        ..plan.clone()
+    };
+    left.summary.windows.clear();
+    place(&mut left, &schedule, Some(from)).ok()?;
+    left.waves.last()?.end.as_deref()?.parse().ok()
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 use super::graph::Order;
 use super::place::{Guide, Mode};
 use super::schedule::{Sched, Scheduled};
+use super::start::Start;
 use crate::inventory::{AgainstTarget, Inventory, MoveBy, Policy};
 
 /// States and placement decisions one search may visit. Two million left
@@ -52,6 +53,7 @@ pub fn attempts(
     order: &Order,
     modes: &[Mode],
     now: jiff::Timestamp,
+    start: &Start,
     budget: &mut u64,
 ) -> Vec<(Mode, Scheduled)> {
     let movable = inv
@@ -66,12 +68,13 @@ pub fn attempts(
         if mode == Mode::Spare || (mode == Mode::Spread && modes.contains(&Mode::Greedy)) {
             continue;
         }
-        let (guide, nodes) = search(inv, policy, order, mode, now, (*budget).min(BUDGET));
+        let (guide, nodes) = search(inv, policy, order, mode, now, start, (*budget).min(BUDGET));
         *budget = budget.saturating_sub(nodes);
         let Some(guide) = guide else {
             continue;
         };
         let scheduled = Sched::new(inv, policy, order, mode, now)
+            .resumed(start)
             .guided(&guide)
             .run();
         if scheduled.shortfalls.is_empty() && scheduled.stuck.is_empty() {
@@ -130,9 +133,10 @@ fn search(
     order: &Order,
     mode: Mode,
     now: jiff::Timestamp,
+    start: &Start,
     budget: u64,
 ) -> (Option<Guide>, u64) {
-    let sched = Sched::new(inv, policy, order, mode, now);
+    let sched = Sched::new(inv, policy, order, mode, now).resumed(start);
     let n = inv.servers.len();
     let place = &sched.place;
     let mut x = Exact {

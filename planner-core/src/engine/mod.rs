@@ -26,9 +26,15 @@ mod place;
 mod reason;
 mod refuse;
 mod schedule;
+mod start;
 mod strategy;
 mod table;
 mod toolcheck;
+
+pub(crate) use assemble::plan_policy;
+pub(crate) use calendar::end_from;
+pub(crate) use place::Guide;
+pub(crate) use start::{Copied, Parked, Start};
 
 pub use reason::{
     Blocker, CycleEdge, Hint, Limit, Missing, NoSafePlan, Reason, ReasonKind, SpareProblem,
@@ -41,10 +47,25 @@ use crate::plan::{Plan, PlanOptions, effective_policy};
 /// Plans the upgrade of a checked inventory with the given options. The
 /// inventory is only read: the refusal probe plans copies built by the model.
 pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan> {
+    let plan = plan_from(checked, options, &Start::default())?;
+    #[cfg(debug_assertions)]
+    judge(&plan, checked, options);
+    Ok(plan)
+}
+
+/// Plans from where earlier steps left off (`start`; nothing, for a fresh
+/// plan) on an inventory that already reads as they left it. The resume
+/// checks the result with the steps done before it; a fresh plan is
+/// checked by [`plan`].
+pub(crate) fn plan_from(
+    checked: &Checked,
+    options: &PlanOptions,
+    start: &Start,
+) -> Result<Plan, NoSafePlan> {
     let inv = &checked.inventory;
     let policy = effective_policy(inv, options);
     let now = options.now;
-    let tried = attempt(inv, &policy, now, &mut { exact::BUDGET })?;
+    let tried = attempt(inv, &policy, now, start, &mut { exact::BUDGET })?;
     let Some(best) = tried.best else {
         // The oracle of every hint: the inventory changed as the hint says,
         // planned by the same function as this one.
@@ -54,7 +75,8 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         let plans = |inv: &Inventory, policy: &Policy| {
             let mut left = budget.get().min(exact::PROBE_BUDGET);
             let before = left;
-            let planned = attempt(inv, policy, now, &mut left).is_ok_and(|t| t.best.is_some());
+            let planned =
+                attempt(inv, policy, now, start, &mut left).is_ok_and(|t| t.best.is_some());
             budget.set(budget.get() - (before - left));
             planned
         };
@@ -75,17 +97,15 @@ pub fn plan(checked: &Checked, options: &PlanOptions) -> Result<Plan, NoSafePlan
         options,
         &tried.order,
         scheduled,
-        chosen,
-        why,
+        (chosen, why),
+        start,
     );
     if let Some(refusal) = toolcheck::unavailable(&plan, inv, &policy) {
         return Err(refusal);
     }
     if let Some(schedule) = &policy.schedule {
-        calendar::place(&mut plan, schedule)?;
+        calendar::place(&mut plan, schedule, start.not_before)?;
     }
-    #[cfg(debug_assertions)]
-    judge(&plan, checked, options);
     Ok(plan)
 }
 
@@ -110,18 +130,25 @@ fn attempt(
     inv: &Inventory,
     policy: &Policy,
     now: jiff::Timestamp,
+    start: &Start,
     budget: &mut u64,
 ) -> Result<Tried, NoSafePlan> {
     if let Some(refusal) = refuse::max_fill_out_of_range(policy) {
         return Err(refusal);
     }
     let order = graph::build(inv).map_err(|cycles| refuse::cycles(inv, &cycles))?;
-    let spare_problem = strategy::spare_problem(inv);
+    let spare_problem = strategy::spare_problem(inv, start);
     let modes = strategy::modes(policy.strategy, spare_problem.as_ref())?;
-    let mut results = strategy::attempts(inv, policy, &order, &modes, now);
+    // A resume follows the choices of the plan it continues where they hold.
+    let mut results = strategy::as_before(inv, policy, &order, &modes, now, start);
+    if results.is_empty() {
+        results = strategy::attempts(inv, policy, &order, &modes, now, start);
+    }
     if strategy::cheapest(&results).is_none() {
         // Every heuristic attempt failed: the exact search is the last resort.
-        results.extend(exact::attempts(inv, policy, &order, &modes, now, budget));
+        results.extend(exact::attempts(
+            inv, policy, &order, &modes, now, start, budget,
+        ));
     }
     let best = strategy::cheapest(&results);
     Ok(Tried {

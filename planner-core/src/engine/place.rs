@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::reason::Limit;
+use super::start::Start;
 use crate::inventory::{
     AgainstTarget, Bytes, Inventory, MoveBy, Policy, PurgePolicy, ServerId, Version,
 };
@@ -193,6 +194,40 @@ impl State {
         self.on_store[s].clear();
     }
 
+    /// Takes in what steps done before a resume left: the mailboxes of a
+    /// copy waiting for its switch count as placed on its target (and moved
+    /// once), and, where stores keep the copies switched off them to the end,
+    /// the copies kept since take their disk.
+    pub fn resume(&mut self, start: &Start) {
+        for c in &start.copied {
+            let (s, t) = (c.source.index(), c.target.index());
+            for &m in &c.mailboxes {
+                let Some(&fp) = self.footprint.get(m as usize) else {
+                    continue;
+                };
+                self.loc[m as usize] = t as u32;
+                self.moves[m as usize] = self.moves[m as usize].saturating_add(1);
+                self.on_store[t].push(m);
+                self.bytes[t] = self.bytes[t].saturating_add(fp);
+                self.count[t] += 1;
+                self.release(s, fp, 1);
+            }
+            let loc = &self.loc;
+            self.on_store[s].retain(|m| loc[*m as usize] as usize == s);
+        }
+        if self.keeps_copies {
+            for (&s, kept) in &start.kept {
+                for &m in kept {
+                    let fp = self.footprint.get(m as usize).copied().unwrap_or(0);
+                    self.bytes[s] = self.bytes[s].saturating_add(fp);
+                }
+            }
+        }
+        for i in 0..self.bytes.len() {
+            self.over[i] = self.bytes[i] > self.ceil_bytes[i] || self.count[i] > self.ceil_count[i];
+        }
+    }
+
     /// Commits the return of a store's mailboxes from the spares (`back`,
     /// from [`returns`]).
     pub fn bring_back(&mut self, s: usize, back: &[Batch]) {
@@ -321,6 +356,8 @@ pub struct Batch {
     pub candidates: Vec<(ServerId, Verdict)>,
     /// How many other stores were considered and not listed, by verdict.
     pub not_listed: Vec<(Verdict, u64)>,
+    /// Whether its stage-1 copy was made before a resume: only its switch is left.
+    pub copied: bool,
 }
 
 /// How many stores besides its target a move lists with their verdicts
@@ -937,6 +974,7 @@ fn batch(
         domains,
         candidates,
         not_listed,
+        copied: false,
     }
 }
 
@@ -1005,6 +1043,7 @@ pub fn returns(
                 ),
                 candidates: vec![(b.source, Verdict::ChosenReturn)],
                 not_listed: Vec::new(),
+                copied: false,
             }
         })
         .collect();

@@ -15,12 +15,26 @@ use std::collections::BTreeMap;
 use super::graph::Order;
 use super::place::{self, Batch, Guide, Mode, Shortfall};
 use super::reason::{Blocker, Stuck};
+use super::start::Start;
 use super::table::{Draft, Table};
 use crate::inventory::{
     AgainstTarget, BackupAfterUpgrade, BackupPolicy, EvacuatePolicy, Inventory, MAILSTORE, Policy,
     PurgePolicy, ServerId,
 };
-use crate::plan::StepKind;
+use crate::plan::{StepKind, Verdict};
+
+/// Where a fresh plan starts: nothing done before it.
+static FRESH: Start = Start {
+    pooled_out: std::collections::BTreeSet::new(),
+    backed_up: std::collections::BTreeSet::new(),
+    backup_after_due: std::collections::BTreeSet::new(),
+    copied: Vec::new(),
+    kept: BTreeMap::new(),
+    parked: Vec::new(),
+    guide: None,
+    used_ids: Vec::new(),
+    not_before: None,
+};
 
 /// An availability unit: a group, or a role without a group; or the
 /// directory masters, which go one at a time whatever the overrides say.
@@ -120,6 +134,8 @@ pub struct Sched<'a> {
     /// a store keeps the disk of the copies switched off it until a purge).
     pub offs: Vec<Vec<usize>>,
     pub purges: Vec<Vec<usize>>,
+    /// What steps done before a resume left to finish (nothing, for a fresh plan).
+    pub start: &'a Start,
 }
 
 impl<'a> Sched<'a> {
@@ -169,7 +185,24 @@ impl<'a> Sched<'a> {
             guide: None,
             offs: vec![Vec::new(); inv.servers.len()],
             purges: vec![Vec::new(); inv.servers.len()],
+            start: &FRESH,
         }
+    }
+
+    /// Starts from what steps done before a resume left: copies waiting for
+    /// their switch placed on their targets, and copies kept on stores as
+    /// switched off them before the first wave (wave 0), for their purges.
+    pub fn resumed(mut self, start: &'a Start) -> Sched<'a> {
+        self.start = start;
+        self.place.resume(start);
+        for (&s, kept) in &start.kept {
+            if !kept.is_empty()
+                && let Some(offs) = self.offs.get_mut(s)
+            {
+                offs.push(0);
+            }
+        }
+        self
     }
 
     /// Follows the exact search's emptying order and targets.
@@ -236,6 +269,18 @@ impl<'a> Sched<'a> {
                 }
             }
         }
+        for &s in &self.start.pooled_out {
+            if self.inv.servers.get(s).is_some_and(|x| !x.needs_upgrade()) {
+                let name = &self.inv.servers[s].name;
+                let why = format!(
+                    "{name} was upgraded before the resume: new accounts may land on it again"
+                );
+                self.book_pool_in(s, 1, why);
+            }
+        }
+        // Mailboxes parked on a spare by a store upgraded before the resume
+        // free the spare before any other store's phase.
+        self.return_parked();
         loop {
             let ready: Vec<usize> = (0..n).filter(|&i| !done[i] && waiting[i] == 0).collect();
             let Some(min_rank) = ready.iter().map(|&i| self.order.rank[i]).min() else {
@@ -252,6 +297,7 @@ impl<'a> Sched<'a> {
                 waiting[i] -= 1;
             }
         }
+        self.switch_left_copies(&done);
         if self.shortfalls.is_empty() && self.stuck.is_empty() {
             self.backups_after_upgrade();
             self.end_purges();
@@ -309,7 +355,9 @@ impl<'a> Sched<'a> {
 
     fn schedule(&mut self, s: usize) {
         let server = &self.inv.servers[s];
-        if server.is_mailstore() && self.place.holds(s) > 0 {
+        let copied = self.start.copied_from(s).next().is_some()
+            || (self.mode == Mode::Spare && self.start.parked_from(s).next().is_some());
+        if server.is_mailstore() && (self.place.holds(s) > 0 || copied) {
             if self.evacuated(s) {
                 self.phase(s);
             } else {
@@ -323,7 +371,137 @@ impl<'a> Sched<'a> {
                 // An empty store upgraded early is the best target for what follows.
                 self.mail_cursor = self.mail_cursor.max(wave + 1);
             }
+            self.pool_in_after(s, wave);
         }
+    }
+
+    /// A store pooled out before a resume and upgraded in `wave` without a
+    /// phase of its own gets its pool-in after it.
+    fn pool_in_after(&mut self, s: usize, wave: usize) {
+        if self.start.pooled_out.contains(&s) {
+            let name = &self.inv.servers[s].name;
+            let why = format!(
+                "{name} was pooled out before the resume and is upgraded: new accounts may land on it again"
+            );
+            self.book_pool_in(s, wave + 1, why);
+        }
+    }
+
+    /// Books a pool-in of store `s` in the first wave from `from` where a
+    /// directory write may go.
+    fn book_pool_in(&mut self, s: usize, from: usize, why: String) {
+        let wave = self.writable(from);
+        self.table
+            .push(wave, Draft::on(StepKind::PoolIn, ServerId(s as u32), why));
+    }
+
+    /// The switches of the copies made before a resume off `s`, as batches
+    /// whose copy is done.
+    fn pinned(&self, s: usize) -> Vec<Batch> {
+        self.start
+            .copied_from(s)
+            .map(|c| {
+                let n = c.mailboxes.len();
+                let source = &self.inv.servers[s].name;
+                let target = &self.inv.servers[c.target.index()].name;
+                Batch {
+                    source: c.source,
+                    target: c.target,
+                    mailboxes: c.mailboxes.clone(),
+                    domains: c.domains.clone(),
+                    why_data: String::new(),
+                    why_switch: format!(
+                        "stage 2 of emptying {source}: copy the changes of {n} mailbox{} and switch {} to {target}; their copy ({}) was made before the resume, so it is not made again",
+                        if n == 1 { "" } else { "es" },
+                        if n == 1 { "it" } else { "them" },
+                        c.step
+                    ),
+                    candidates: vec![(c.target, Verdict::Chosen)],
+                    not_listed: Vec::new(),
+                    copied: true,
+                }
+            })
+            .collect()
+    }
+
+    /// The mailboxes of store `s` parked on spares before a resume, as the
+    /// batches that took them there (for their return), less those whose
+    /// copy back is made already (their switch is booked as such).
+    fn parked(&self, s: usize) -> Vec<Batch> {
+        let copied_back: std::collections::BTreeSet<u32> = self
+            .start
+            .copied
+            .iter()
+            .filter(|c| c.target.index() == s)
+            .flat_map(|c| c.mailboxes.iter().copied())
+            .collect();
+        self.start
+            .parked_from(s)
+            .map(|p| Batch {
+                source: p.home,
+                target: p.spare,
+                mailboxes: p
+                    .mailboxes
+                    .iter()
+                    .copied()
+                    .filter(|m| !copied_back.contains(m))
+                    .collect(),
+                domains: Vec::new(),
+                why_data: String::new(),
+                why_switch: String::new(),
+                candidates: Vec::new(),
+                not_listed: Vec::new(),
+                copied: false,
+            })
+            .filter(|b| !b.mailboxes.is_empty())
+            .collect()
+    }
+
+    /// Under `spare`, brings back the mailboxes parked before a resume from
+    /// stores upgraded before it.
+    fn return_parked(&mut self) {
+        if self.mode != Mode::Spare {
+            return;
+        }
+        let homes: std::collections::BTreeSet<usize> = self
+            .start
+            .parked
+            .iter()
+            .map(|p| p.home.index())
+            .filter(|&h| !self.inv.servers[h].needs_upgrade())
+            .collect();
+        for s in homes {
+            let out = self.parked(s);
+            if !out.is_empty() {
+                self.bring_back(s, &out, 0);
+            }
+        }
+    }
+
+    /// Switches the copies made before a resume whose source no phase
+    /// emptied (the return from a spare of a store upgraded before it).
+    fn switch_left_copies(&mut self, scheduled: &[bool]) {
+        let sources: std::collections::BTreeSet<usize> = self
+            .start
+            .copied
+            .iter()
+            .map(|c| c.source.index())
+            .filter(|&s| !self.phased(s, scheduled))
+            .collect();
+        for s in sources {
+            let batches = self.pinned(s);
+            if self.book_moves(&batches, 1).is_none() {
+                self.stuck.push(Stuck::CannotSwitch {
+                    store: self.inv.servers[s].name.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Whether the schedule gave store `s` a phase (which switches its
+    /// copies made before a resume).
+    fn phased(&self, s: usize, scheduled: &[bool]) -> bool {
+        self.inv.servers[s].needs_upgrade() && scheduled.get(s).copied().unwrap_or(false)
     }
 
     /// Whether the backup before touching a store is full.
@@ -360,7 +538,9 @@ impl<'a> Sched<'a> {
     }
 
     fn book_backup(&mut self, s: usize, wave: usize, purpose: &str, count: usize) {
-        if self.policy.backup == BackupPolicy::None {
+        // A backup taken before a resume serves: it came before every move
+        // off the store and its upgrade.
+        if self.policy.backup == BackupPolicy::None || self.start.backed_up.contains(&s) {
             return;
         }
         let (full, reason) = self.full_backup(s);
@@ -404,6 +584,7 @@ impl<'a> Sched<'a> {
             backup -= 1;
         }
         self.book_backup(s, backup, "before the in-place upgrade", count);
+        self.pool_in_after(s, wave);
         self.outages.push(OutageNote {
             wave,
             server: ServerId(s as u32),
@@ -431,28 +612,36 @@ impl<'a> Sched<'a> {
         let sid = ServerId(s as u32);
         let name = self.inv.servers[s].name.clone();
         let count = self.place.holds(s);
-        let batches = match place::evacuate(&self.view(), &self.place, s) {
-            Ok(evacuation) => {
-                self.place.commit(&evacuation);
-                evacuation.batches
+        let mut batches = self.pinned(s);
+        if count > 0 {
+            match place::evacuate(&self.view(), &self.place, s) {
+                Ok(evacuation) => {
+                    self.place.commit(&evacuation);
+                    batches.extend(evacuation.batches);
+                }
+                Err(shortfall) => {
+                    self.shortfalls.push(*shortfall);
+                    return;
+                }
             }
-            Err(shortfall) => {
-                self.shortfalls.push(*shortfall);
-                return;
-            }
-        };
+        }
         let start = self.phase_start(s, &batches);
         self.book_backup(s, start, &format!("before {name} is emptied"), count);
-        let pooled_out = self.writable(start);
-        self.table.push(
-            pooled_out,
-            Draft::on(
-                StepKind::PoolOut,
-                sid,
-                format!("no new accounts land on {name} while it is emptied"),
-            ),
-        );
-        let Some(last) = self.book_moves(&batches, pooled_out + 1) else {
+        let moves_from = if self.start.pooled_out.contains(&s) {
+            start
+        } else {
+            let pooled_out = self.writable(start);
+            self.table.push(
+                pooled_out,
+                Draft::on(
+                    StepKind::PoolOut,
+                    sid,
+                    format!("no new accounts land on {name} while it is emptied"),
+                ),
+            );
+            pooled_out + 1
+        };
+        let Some(last) = self.book_moves(&batches, moves_from) else {
             self.stuck.push(Stuck::CannotSwitch {
                 store: name.to_string(),
             });
@@ -477,6 +666,7 @@ impl<'a> Sched<'a> {
         );
         self.mail_cursor = self.mail_cursor.max(wave + 1);
         if self.mode == Mode::Spare {
+            batches.extend(self.parked(s));
             self.bring_back(s, &batches, wave);
         }
     }
@@ -545,12 +735,30 @@ impl<'a> Sched<'a> {
 
     /// Books the copies and switches of a phase's batches from `start` on;
     /// returns the last wave used, or `None` when a move fits in no wave.
+    /// A batch copied before a resume gets its switch only, first; a new copy
+    /// between the same two stores comes after that switch, so that every
+    /// switch follows the last copy between its stores.
     fn book_moves(&mut self, batches: &[Batch], start: usize) -> Option<usize> {
         let two_stage = self.policy.two_stage_moves;
-        let mut data_waves = Vec::with_capacity(batches.len());
+        let mut last = start;
+        let mut pinned: BTreeMap<(ServerId, ServerId), usize> = BTreeMap::new();
+        for b in batches.iter().filter(|b| b.copied) {
+            let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, start)?;
+            self.book_switch(b, w);
+            pinned.insert((b.source, b.target), w);
+            last = last.max(w);
+        }
+        let after_pinned = |b: &Batch| {
+            pinned
+                .get(&(b.source, b.target))
+                .map_or(start, |&w| start.max(w + 1))
+        };
+        let fresh: Vec<&Batch> = batches.iter().filter(|b| !b.copied).collect();
+        let mut data_waves = Vec::with_capacity(fresh.len());
         if two_stage {
-            for b in batches {
-                let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, start)?;
+            for b in &fresh {
+                let from = after_pinned(b);
+                let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, from)?;
                 self.book_purge_before(b.target.index(), w);
                 let mut draft = Draft::on(StepKind::MoveData, b.source, b.why_data.clone());
                 draft.target = Some(b.target);
@@ -562,24 +770,32 @@ impl<'a> Sched<'a> {
                 data_waves.push(w);
             }
         }
-        let mut last = start;
-        for (k, b) in batches.iter().enumerate() {
-            let from = if two_stage { data_waves[k] + 1 } else { start };
+        for (k, b) in fresh.iter().enumerate() {
+            let from = if two_stage {
+                data_waves[k] + 1
+            } else {
+                after_pinned(b)
+            };
             let w = self.first_move_wave(StepKind::MoveSwitch, b.source, b.target, from)?;
             if !two_stage {
                 self.book_purge_before(b.target.index(), w);
             }
-            self.offs[b.source.index()].push(w);
-            let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
-            draft.target = Some(b.target);
-            draft.mailboxes = b.mailboxes.clone();
-            draft.domains = b.domains.clone();
-            draft.candidates = b.candidates.clone();
-            draft.not_listed = b.not_listed.clone();
-            self.table.push(w, draft);
+            self.book_switch(b, w);
             last = last.max(w);
         }
         Some(last)
+    }
+
+    /// Books the switch of a batch in wave `w`.
+    fn book_switch(&mut self, b: &Batch, w: usize) {
+        self.offs[b.source.index()].push(w);
+        let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
+        draft.target = Some(b.target);
+        draft.mailboxes = b.mailboxes.clone();
+        draft.domains = b.domains.clone();
+        draft.candidates = b.candidates.clone();
+        draft.not_listed = b.not_listed.clone();
+        self.table.push(w, draft);
     }
 
     /// The earliest wave from `from` on where a move step fits.
@@ -665,13 +881,17 @@ impl<'a> Sched<'a> {
         }
         for s in 0..self.inv.servers.len() {
             let server = &self.inv.servers[s];
-            let Some(upgraded) = self.upgrade_wave[s] else {
+            // A store upgraded before a resume is due one when the resume
+            // found it so (from its version before the upgrade).
+            let due = self.start.backup_after_due.contains(&s);
+            let Some(upgraded) = self.upgrade_wave[s].or(due.then_some(0)) else {
                 continue;
             };
             let held = self.place.holds(s);
             if !server.is_mailstore()
                 || held == 0
-                || (self.policy.backup_after_upgrade == BackupAfterUpgrade::Major
+                || (!due
+                    && self.policy.backup_after_upgrade == BackupAfterUpgrade::Major
                     && !server.version.major_change_to(&self.inv.target_version))
             {
                 continue;
@@ -791,6 +1011,11 @@ impl<'a> Sched<'a> {
     /// its store in earlier waves since the store's previous purge.
     fn purge_lists(&mut self) {
         let mut switched: Vec<Vec<u32>> = vec![Vec::new(); self.inv.servers.len()];
+        for (&s, kept) in &self.start.kept {
+            if let Some(list) = switched.get_mut(s) {
+                list.extend_from_slice(kept);
+            }
+        }
         for slot in self.table.slots_mut() {
             for d in &mut slot.steps {
                 if d.kind == StepKind::Purge {

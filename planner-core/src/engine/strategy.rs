@@ -10,12 +10,16 @@ use super::graph::Order;
 use super::place::Mode;
 use super::reason::{Hint, NoSafePlan, ReasonKind, SpareProblem};
 use super::schedule::{Sched, Scheduled, Totals};
+use super::start::Start;
 use crate::inventory::{Bytes, Inventory, Policy, Strategy};
 use crate::plan::ChosenStrategy;
 use crate::words::count;
 
 /// Why strategy `spare` cannot work on this inventory, if it cannot.
-pub fn spare_problem(inv: &Inventory) -> Option<SpareProblem> {
+///
+/// Mailboxes parked on a spare before a resume (`start`) come back to their
+/// stores: they do not count.
+pub fn spare_problem(inv: &Inventory, start: &Start) -> Option<SpareProblem> {
     let spares: Vec<usize> = (0..inv.servers.len())
         .filter(|&i| inv.servers[i].is_mailstore() && inv.servers[i].spare)
         .collect();
@@ -23,9 +27,16 @@ pub fn spare_problem(inv: &Inventory) -> Option<SpareProblem> {
         return Some(SpareProblem::NoSpare);
     }
     // One pass over the mailboxes, whatever the number of spares.
+    let parked: std::collections::BTreeSet<u32> = start
+        .parked
+        .iter()
+        .flat_map(|p| p.mailboxes.iter().copied())
+        .collect();
     let mut holds = vec![false; inv.servers.len()];
-    for m in &inv.mailboxes {
-        holds[m.store.index()] = true;
+    for (i, m) in inv.mailboxes.iter().enumerate() {
+        if !parked.contains(&(i as u32)) {
+            holds[m.store.index()] = true;
+        }
     }
     spares
         .iter()
@@ -62,6 +73,32 @@ pub fn modes(
     })
 }
 
+/// For a resume: the first feasible schedule, in the order of `modes`, that
+/// follows the emptying order and targets of the plan resumed
+/// (`start.guide`); none when there is no guide or it no longer holds.
+pub fn as_before(
+    inv: &Inventory,
+    policy: &Policy,
+    order: &Order,
+    modes: &[Mode],
+    now: jiff::Timestamp,
+    start: &Start,
+) -> Vec<(Mode, Scheduled)> {
+    let Some(guide) = &start.guide else {
+        return Vec::new();
+    };
+    for &mode in modes {
+        let scheduled = Sched::new(inv, policy, order, mode, now)
+            .resumed(start)
+            .guided(guide)
+            .run();
+        if scheduled.shortfalls.is_empty() && scheduled.stuck.is_empty() {
+            return vec![(mode, scheduled)];
+        }
+    }
+    Vec::new()
+}
+
 /// Runs one scheduling attempt per mode.
 pub fn attempts(
     inv: &Inventory,
@@ -69,10 +106,13 @@ pub fn attempts(
     order: &Order,
     modes: &[Mode],
     now: jiff::Timestamp,
+    start: &Start,
 ) -> Vec<(Mode, Scheduled)> {
     let mut results = Vec::with_capacity(modes.len());
     for &mode in modes {
-        let scheduled = Sched::new(inv, policy, order, mode, now).run();
+        let scheduled = Sched::new(inv, policy, order, mode, now)
+            .resumed(start)
+            .run();
         // Auto's own order moving every mailbox at most once is as cheap as
         // any plan can be (each mailbox of a store to empty moves at least
         // once): the other attempts cannot beat it.

@@ -26,8 +26,12 @@ pub struct PlanDiff {
     pub destinations: Vec<(String, Option<String>, Option<String>)>,
     /// Ids of steps only in the new plan, in its order.
     pub added: Vec<String>,
-    /// Ids of steps only in the old plan, in its order.
+    /// Ids of steps only in the old plan, in its order, less those the new
+    /// plan records as done before its resume.
     pub removed: Vec<String>,
+    /// Ids of steps of the old plan that the new one, a resumed plan,
+    /// records as done before it (`resumed_from.done`), in the old plan's order.
+    pub done: Vec<String>,
     /// Ids of steps in both whose work differs (kind, servers, accounts,
     /// mode or actions), in the new plan's order.
     pub changed: Vec<String>,
@@ -185,13 +189,16 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
             .copied()
             .collect(),
     );
-    let removed = in_order(
-        &a,
-        a.keys()
-            .filter(|id| !b.contains_key(*id))
-            .copied()
-            .collect(),
-    );
+    let done_before: BTreeSet<&str> = new
+        .resumed_from
+        .iter()
+        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
+        .collect();
+    let (done, removed): (Vec<&str>, Vec<&str>) = a
+        .keys()
+        .filter(|id| !b.contains_key(*id))
+        .partition(|id| done_before.contains(*id));
+    let (done, removed) = (in_order(&a, done), in_order(&a, removed));
     let changed = in_order(
         &b,
         b.iter()
@@ -220,25 +227,11 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
     let same_work = complete
         && added.is_empty()
         && removed.is_empty()
+        && done.is_empty()
         && changed.is_empty()
         && moved.is_empty()
         && shift == 0;
-    let (ua, ub) = (upgrades(old), upgrades(new));
-    let servers: BTreeSet<&str> = ua.keys().chain(ub.keys()).copied().collect();
-    let servers = servers
-        .into_iter()
-        .filter(|s| match (ua.get(s), ub.get(s)) {
-            (Some((wa, xa)), Some((wb, xb))) => {
-                i64::from(*wb) - i64::from(*wa) != shift || xa != xb
-            }
-            (x, y) => x != y,
-        })
-        .map(|s| ServerChange {
-            server: s.to_string(),
-            old: ua.get(s).cloned(),
-            new: ub.get(s).cloned(),
-        })
-        .collect();
+    let servers = changed_servers(old, new, shift);
     let (da, db) = (old.destinations(), new.destinations());
     let accounts: BTreeSet<&str> = da.keys().chain(db.keys()).copied().collect();
     let destinations = accounts
@@ -258,9 +251,41 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
         destinations,
         added,
         removed,
+        done,
         changed,
         moved,
         shift,
         totals: [totals(old), totals(new)],
     }
+}
+
+/// Servers whose upgrade moved to another wave (after the shift), changed
+/// its actions, appeared or disappeared; not those the new plan's resume
+/// found upgraded (their steps are among the done ones).
+fn changed_servers(old: &Plan, new: &Plan, shift: i64) -> Vec<ServerChange> {
+    let (ua, ub) = (upgrades(old), upgrades(new));
+    let servers: BTreeSet<&str> = ua.keys().chain(ub.keys()).copied().collect();
+    // Servers the new plan's resume found upgraded are among `done`.
+    let upgraded_before: BTreeSet<&str> = new
+        .resumed_from
+        .iter()
+        .flat_map(|r| r.done.iter())
+        .filter(|s| s.kind == StepKind::Upgrade)
+        .filter_map(|s| s.server.as_deref())
+        .collect();
+    servers
+        .into_iter()
+        .filter(|s| ub.contains_key(s) || !upgraded_before.contains(s))
+        .filter(|s| match (ua.get(s), ub.get(s)) {
+            (Some((wa, xa)), Some((wb, xb))) => {
+                i64::from(*wb) - i64::from(*wa) != shift || xa != xb
+            }
+            (x, y) => x != y,
+        })
+        .map(|s| ServerChange {
+            server: s.to_string(),
+            old: ua.get(s).cloned(),
+            new: ub.get(s).cloned(),
+        })
+        .collect()
 }

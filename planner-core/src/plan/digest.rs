@@ -112,6 +112,18 @@ impl Encoder {
     }
 }
 
+/// `sha256:` followed by the hex digest of a file's bytes: how a resumed
+/// plan names the plan file it continues (`resumed_from.plan_digest`).
+pub fn file_digest(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for b in digest {
+        text.push_str(&format!("{b:02x}"));
+    }
+    text
+}
+
 /// `sha256:` followed by the hex digest of the canonical encoding of the
 /// inventory (see the module documentation).
 pub fn inventory_digest(inventory: &Inventory) -> String {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use decisions::{Verdict, WaitRule};
 pub use diff::{PlanDiff, ServerChange, Totals, diff};
-pub use digest::inventory_digest;
+pub use digest::{file_digest, inventory_digest};
 pub use options::{PlanOptions, effective_policy};
 pub use query::Received;
 
@@ -68,10 +68,27 @@ pub struct Plan {
     /// inventory's `roles` override), shown in reviews.
     #[serde(default)]
     pub role_notes: BTreeMap<String, String>,
+    /// For a plan made by `planner plan --resume`: the plan it continues and
+    /// the steps done before it. Absent for a fresh plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<ResumedFrom>,
     /// The waves, run in order; the steps of one wave may run in any order.
     pub waves: Vec<Wave>,
-    /// Per mailstore: what it holds before, at its peak, and after.
+    /// Per mailstore: what it holds before, at its peak, and after. In a
+    /// resumed plan, `before` is the state the done steps left and `peak`
+    /// counts from there.
     pub placement: Placement,
+}
+
+/// Where a resumed plan comes from, so that `verify`, `status` and a second
+/// resume can replay the steps done before it without the old plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ResumedFrom {
+    /// `sha256:` and the hex digest of the bytes of the plan file resumed.
+    pub plan_digest: String,
+    /// The steps done before the resume, in full, in the order the journal
+    /// records them done (a second resume lists the first one's too, first).
+    pub done: Vec<Step>,
 }
 
 /// The effective policy, as numbers a tool can use.

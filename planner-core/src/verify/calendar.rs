@@ -13,7 +13,9 @@ use super::{Ctx, Report, Rule};
 use crate::inventory::{Schedule, Window};
 use crate::plan::{Plan, StepKind};
 
-pub(super) fn check(plan: &Plan, ctx: &Ctx<'_>, report: &mut Report) {
+/// The first `history` waves are steps done before a resume: they have no
+/// times, and the rest follow the schedule from its start (or later).
+pub(super) fn check(plan: &Plan, ctx: &Ctx<'_>, history: u32, report: &mut Report) {
     let Some(schedule) = &ctx.policy.schedule else {
         if plan
             .waves
@@ -36,6 +38,9 @@ pub(super) fn check(plan: &Plan, ctx: &Ctx<'_>, report: &mut Report) {
     let mut previous = first;
     for (i, wave) in plan.waves.iter().enumerate() {
         let w = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if w <= history {
+            continue;
+        }
         let parse = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<Timestamp>().ok());
         let (Some(start), Some(end)) = (parse(&wave.start), parse(&wave.end)) else {
             report.wave(

@@ -214,12 +214,69 @@ impl<'i> Accounts<'i> {
     }
 }
 
+/// Judges a plan; a resumed plan as one plan with the steps done before it
+/// (`resumed_from.done`, one wave each, in the order they were done) ahead
+/// of its own waves, against the original inventory. Violations in its own
+/// waves are numbered as the plan numbers them; those in the steps done
+/// before the resume have no wave and say so.
 fn judge(
     plan: &Plan,
     inventory: &Inventory,
     options: &PlanOptions,
     staleness: bool,
     accounts: Option<&Accounts<'_>>,
+) -> Vec<Violation> {
+    let Some(from) = &plan.resumed_from else {
+        return judge_waves(plan, inventory, options, staleness, accounts, 0);
+    };
+    let history = u32::try_from(from.done.len()).unwrap_or(u32::MAX);
+    let whole = with_history(plan, &from.done);
+    let mut report = Report::default();
+    for mut v in judge_waves(&whole, inventory, options, staleness, accounts, history) {
+        match v.wave {
+            Some(w) if w <= history => {
+                v.wave = None;
+                v.message = format!("in a step done before the resume: {}", v.message);
+            }
+            Some(w) => v.wave = Some(w - history),
+            None => {}
+        }
+        report.out.push(v);
+    }
+    report.finish()
+}
+
+/// A resumed plan as one plan: each step done before it in a wave of its
+/// own, then its waves, numbered on from there.
+fn with_history(plan: &Plan, done: &[Step]) -> Plan {
+    let mut waves: Vec<crate::plan::Wave> = done
+        .iter()
+        .map(|step| crate::plan::Wave {
+            index: 0,
+            steps: vec![step.clone()],
+            estimated_duration_s: None,
+            start: None,
+            end: None,
+        })
+        .collect();
+    waves.extend(plan.waves.iter().cloned());
+    for (i, wave) in waves.iter_mut().enumerate() {
+        wave.index = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    Plan {
+        waves,
+        resumed_from: None,
+        ..plan.clone()
+    }
+}
+
+fn judge_waves(
+    plan: &Plan,
+    inventory: &Inventory,
+    options: &PlanOptions,
+    staleness: bool,
+    accounts: Option<&Accounts<'_>>,
+    history: u32,
 ) -> Vec<Violation> {
     let ctx = Ctx::new(inventory, effective_policy(inventory, options));
     let mut report = Report::default();
@@ -235,11 +292,12 @@ fn judge(
             "the inventory changed since the plan was made (its digest differs)".to_string(),
         );
     }
-    let timeline = Timeline::build(plan, &ctx, &mut report);
+    let mut timeline = Timeline::build(plan, &ctx, &mut report);
+    timeline.history = history;
     servers::check(&ctx, &timeline, &mut report);
     moves::check(&ctx, &timeline, &mut report);
     tools::check(plan, &ctx, &timeline, &mut report);
-    calendar::check(plan, &ctx, &mut report);
+    calendar::check(plan, &ctx, history, &mut report);
     match accounts.and_then(|a| a.of(inventory)) {
         Some(map) => replay::check(plan, &ctx, &timeline, map, &mut report),
         None => {

@@ -125,7 +125,13 @@ pub(super) fn check<'p>(
     // The copies' resolved accounts, by (source, target), for their switches.
     let mut copied: HashMap<(u32, u32), Resolved<'p>> = HashMap::new();
     let mut purges = Purges::new(t);
+    // What the stores hold when the plan's own waves start: the inventory's,
+    // or, after a resume, what the steps done before it left.
+    let mut before: Option<(Vec<u64>, Vec<u64>)> = None;
     for w in 1..=t.waves {
+        if w == t.history + 1 {
+            before = Some(s.start_here());
+        }
         let index = w as usize - 1;
         empty_at_upgrade(ctx, &s, w, &t.upgrades_in[index], report);
         let mut receivers: Vec<(u32, &Step)> = Vec::new();
@@ -171,7 +177,8 @@ pub(super) fn check<'p>(
     }
     purges.end(ctx, &s, t, report);
     orphans(ctx, &s, report);
-    placement(plan, ctx, &s, report);
+    let before = before.unwrap_or_else(|| s.start_here());
+    placement(plan, ctx, &s, &before, report);
     if ctx.policy.move_by == MoveBy::Domain {
         domains_together(ctx, &s, report);
     }
@@ -613,9 +620,28 @@ fn orphans(ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
     }
 }
 
-/// Rule 8: the plan's placement figures are the inventory's and the replay's.
-fn placement(plan: &Plan, ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
-    let before = ctx.inv.store_loads();
+impl State<'_> {
+    /// What each store holds (bytes with stage-1 copies, mailboxes homed)
+    /// where the plan's own waves start; the peaks count from there, with
+    /// the copies kept until a purge.
+    fn start_here(&mut self) -> (Vec<u64>, Vec<u64>) {
+        for i in 0..self.bytes.len() {
+            self.peak_bytes[i] = self.bytes[i].saturating_add(self.kept[i]);
+            self.peak_count[i] = self.count[i];
+        }
+        (self.bytes.clone(), self.count.clone())
+    }
+}
+
+/// Rule 8: the plan's placement figures are the replay's: `before` where
+/// the plan's own waves start (the inventory's, unless it was resumed).
+fn placement(
+    plan: &Plan,
+    ctx: &Ctx<'_>,
+    s: &State<'_>,
+    before: &(Vec<u64>, Vec<u64>),
+    report: &mut Report,
+) {
     let figures: [(&str, &BTreeMap<String, StoreLoad>); 3] = [
         ("before", &plan.placement.before),
         ("peak", &plan.placement.peak),
@@ -641,10 +667,13 @@ fn placement(plan: &Plan, ctx: &Ctx<'_>, s: &State<'_>, report: &mut Report) {
                 continue;
             }
             let (expected, source) = match field {
-                "before" => {
-                    let l = before.get(i).copied().unwrap_or_default();
-                    ((l.bytes.0, l.mailboxes), "the inventory has")
-                }
+                "before" => (
+                    (
+                        before.0.get(i).copied().unwrap_or(0),
+                        before.1.get(i).copied().unwrap_or(0),
+                    ),
+                    "the replay of the steps starts with",
+                ),
                 "peak" => (
                     (s.peak_bytes[i], s.peak_count[i]),
                     "the replay of the steps peaks at",
@@ -867,7 +896,10 @@ impl<'p> Purges<'p> {
         match ctx.policy.purge {
             PurgePolicy::AtEnd => {
                 for ats in &t.purges {
-                    for at in ats.iter().filter(|at| at.wave != t.waves) {
+                    for at in ats
+                        .iter()
+                        .filter(|at| at.wave != t.waves && at.wave > t.history)
+                    {
                         report.step(
                             at.wave,
                             at.step,
@@ -924,7 +956,8 @@ fn as_late_as_possible(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
     }
     for &i in &purged {
         let id = i as u32;
-        for at in &t.purges[i] {
+        // A purge done before a resume happened when it happened.
+        for at in t.purges[i].iter().filter(|at| at.wave > t.history) {
             let next = receives[&id].range(at.wave + 1..).next().copied();
             let Some(next) = next else {
                 if at.wave != t.waves {

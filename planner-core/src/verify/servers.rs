@@ -553,7 +553,7 @@ fn backups(ctx: &Ctx<'_>, t: &Timeline<'_>, report: &mut Report) {
             continue;
         };
         backup_order(ctx, t, id, &list, first_out[id.index()], report);
-        if let (Some(now), Some(mode)) = (t.now, first.step.mode) {
+        if let (Some(now), Some(mode), true) = (t.now, first.step.mode, first.wave > t.history) {
             backup_mode(ctx, server, *first, now, mode, report);
         }
     }

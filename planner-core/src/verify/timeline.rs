@@ -40,6 +40,9 @@ pub(super) struct Move<'p> {
 pub(super) struct Timeline<'p> {
     /// The number of waves.
     pub waves: u32,
+    /// How many waves at the start are steps done before a resume (one
+    /// step each): history, whose times and backup modes are not judged.
+    pub history: u32,
     /// The plan's reference time, when it parses.
     pub now: Option<Timestamp>,
     /// Per server: its upgrade steps, in plan order.
@@ -65,6 +68,7 @@ impl<'p> Timeline<'p> {
         let waves = u32::try_from(plan.waves.len()).unwrap_or(u32::MAX);
         let mut t = Timeline {
             waves,
+            history: 0,
             now: read_now(plan, report),
             upgrades: vec![Vec::new(); servers],
             backups: vec![Vec::new(); servers],

@@ -30,6 +30,27 @@ pub(super) fn title(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
             escape(&plan.target_version),
         ),
     )?;
+    if let Some(from) = &plan.resumed_from {
+        let upgraded = from
+            .done
+            .iter()
+            .filter(|s| s.kind == planner_core::plan::StepKind::Upgrade)
+            .count() as u64;
+        paragraph(
+            out,
+            &format!(
+                "It continues an approved plan (file digest `{}`) that stopped part way: {} \
+                 of it {} done ({} upgraded) and {} not repeated here; what is left was \
+                 planned again from there. Compare it with the approved plan \
+                 (`planner diff`) before signing.",
+                escape(&from.plan_digest),
+                count(from.done.len() as u64, "step", "steps"),
+                if from.done.len() == 1 { "is" } else { "are" },
+                count(upgraded, "server", "servers"),
+                if from.done.len() == 1 { "is" } else { "are" },
+            ),
+        )?;
+    }
     let stores = plan.placement.before.len() as u64;
     let mailboxes: u64 = plan
         .placement

@@ -117,37 +117,38 @@ fn replchk_host(plan: &Plan) -> Option<&str> {
 fn destinations(plan: &Plan) -> BTreeMap<&str, Vec<(&str, &str)>> {
     let mut moved: BTreeMap<&str, &str> = BTreeMap::new();
     let mut found = BTreeMap::new();
-    for wave in &plan.waves {
-        for step in &wave.steps {
-            match step.kind {
-                StepKind::MoveSwitch => {
-                    if let (Some(target), Some(accounts)) = (&step.target, &step.accounts) {
-                        for account in accounts {
-                            moved.insert(account.as_str(), target.as_str());
-                        }
+    // A resumed plan's purges also delete copies switched off before it.
+    let earlier = plan.resumed_from.iter().flat_map(|r| r.done.iter());
+    let steps = earlier.chain(plan.waves.iter().flat_map(|w| w.steps.iter()));
+    for step in steps {
+        match step.kind {
+            StepKind::MoveSwitch => {
+                if let (Some(target), Some(accounts)) = (&step.target, &step.accounts) {
+                    for account in accounts {
+                        moved.insert(account.as_str(), target.as_str());
                     }
                 }
-                StepKind::Purge => {
-                    let server = step.server.as_deref().unwrap_or("");
-                    let list = step
-                        .accounts
-                        .iter()
-                        .flatten()
-                        .map(|a| {
-                            // An account homed on the purged store again has
-                            // no old copy the plan can name there.
-                            let to = moved
-                                .get(a.as_str())
-                                .copied()
-                                .filter(|to| *to != server)
-                                .unwrap_or("");
-                            (a.as_str(), to)
-                        })
-                        .collect();
-                    found.insert(step.id.as_str(), list);
-                }
-                _ => {}
             }
+            StepKind::Purge => {
+                let server = step.server.as_deref().unwrap_or("");
+                let list = step
+                    .accounts
+                    .iter()
+                    .flatten()
+                    .map(|a| {
+                        // An account homed on the purged store again has
+                        // no old copy the plan can name there.
+                        let to = moved
+                            .get(a.as_str())
+                            .copied()
+                            .filter(|to| *to != server)
+                            .unwrap_or("");
+                        (a.as_str(), to)
+                    })
+                    .collect();
+                found.insert(step.id.as_str(), list);
+            }
+            _ => {}
         }
     }
     found

@@ -82,6 +82,20 @@ impl Checked {
         self.digest
             .get_or_init(|| crate::plan::inventory_digest(&self.inventory))
     }
+
+    /// The same inventory as some steps of a plan left it (`now`, made by
+    /// [`Inventory::with_progress`]), keeping this one's warnings and
+    /// digest: a resumed plan records the digest of the inventory file,
+    /// which did not change.
+    pub(crate) fn with_inventory(&self, now: Inventory) -> Checked {
+        let digest = std::sync::OnceLock::new();
+        let _ = digest.set(self.digest().to_string());
+        Checked {
+            inventory: now,
+            warnings: self.warnings.clone(),
+            digest,
+        }
+    }
 }
 
 impl From<Inventory> for Checked {
