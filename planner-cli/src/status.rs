@@ -148,9 +148,18 @@ pub(crate) fn report(label: &str, plan: &Plan, s: &Status) -> String {
         waves - s.waves_done,
         if waves - s.waves_done == 1 { "" } else { "s" }
     );
+    end(&mut out, s);
+    out
+}
+
+/// The end of the report: the work left and when it should end.
+fn end(out: &mut String, s: &Status) {
     let counted = match (s.from, s.last_time) {
         (Some(from), Some(last)) if from == last => format!("the journal's last line ({last})"),
-        (Some(from), _) => format!("the plan's time ({from}), later than the journal's last line"),
+        (Some(from), Some(_)) => {
+            format!("the plan's time ({from}), later than the journal's last line")
+        }
+        (Some(from), None) => format!("the plan's time ({from})"),
         _ => String::new(),
     };
     match (s.left_s, s.estimated_end(), s.from) {
@@ -182,5 +191,4 @@ pub(crate) fn report(label: &str, plan: &Plan, s: &Status) -> String {
             );
         }
     }
-    out
 }

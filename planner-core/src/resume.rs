@@ -34,6 +34,9 @@ pub enum ResumeError {
     Started(Vec<(String, String)>),
     /// Ids the journal records as done that the plan does not have.
     Unknown(Vec<String>),
+    /// This run's options (`--strategy`, `--max-fill`) differ from those the
+    /// plan was made with: the flags to repeat.
+    OtherOptions(Vec<String>),
     /// A done step names a server or an account the inventory lacks.
     Malformed(String),
     /// The steps done break the safety rules by themselves (they were not
@@ -91,6 +94,11 @@ impl fmt::Display for ResumeError {
                 ids.iter().take(5).cloned().collect::<Vec<_>>().join(", ")
             ),
             ResumeError::Malformed(what) => write!(f, "a done step {what}"),
+            ResumeError::OtherOptions(flags) => write!(
+                f,
+                "the plan was made with other planning options than this run's, and the steps done are judged under the plan's\nhint: repeat them: {}",
+                flags.join(" ")
+            ),
             ResumeError::UnsafeHistory(v) => {
                 writeln!(
                     f,
@@ -126,6 +134,7 @@ pub fn resume(
     journal: &[Entry],
     options: &PlanOptions,
 ) -> Result<Plan, ResumeError> {
+    fresh(checked, previous, options)?;
     let steps = steps_by_id(previous);
     let mut last: BTreeMap<&str, &Entry> = BTreeMap::new();
     for e in journal {
@@ -157,11 +166,51 @@ pub fn resume(
         }
     }
     let used: Vec<&str> = last.keys().copied().collect();
-    resume_with(checked, previous, plan_digest, &done, &used, options)
+    let failed: Vec<&str> = last
+        .values()
+        .filter(|e| e.state == StepState::Failed)
+        .map(|e| e.id.as_str())
+        .collect();
+    resume_with(
+        checked,
+        previous,
+        plan_digest,
+        (&done, &failed, &used),
+        options,
+    )
+}
+
+/// The plan was made from this inventory, with this run's options.
+fn fresh(checked: &Checked, previous: &Plan, options: &PlanOptions) -> Result<(), ResumeError> {
+    let inv = checked.inventory();
+    if previous.inventory_digest != checked.digest() {
+        return Err(ResumeError::Stale(what_changed(previous, inv, options)));
+    }
+    let now = engine::plan_policy(&effective_policy(inv, options));
+    if previous.policy != now {
+        let mut flags = Vec::new();
+        if previous.policy.strategy != now.strategy {
+            flags.push(format!(
+                "--strategy {}",
+                format!("{:?}", previous.policy.strategy).to_lowercase()
+            ));
+        }
+        if previous.policy.max_fill != now.max_fill {
+            flags.push(format!("--max-fill {}%", previous.policy.max_fill * 100.0));
+        }
+        if flags.is_empty() {
+            return Err(ResumeError::Stale(what_changed(previous, inv, options)));
+        }
+        return Err(ResumeError::OtherOptions(flags));
+    }
+    Ok(())
 }
 
 /// [`resume`] from a list of done step ids (in the order they were done)
-/// instead of a journal: for a tool that keeps its own record.
+/// instead of a journal: for a tool that keeps its own record. It knows
+/// nothing of failed steps: their ids may come back, and a one-stage move
+/// that failed part way is planned afresh (give a journal to [`resume`] to
+/// send it to the same target).
 pub fn resume_done(
     checked: &Checked,
     previous: &Plan,
@@ -169,21 +218,18 @@ pub fn resume_done(
     done: &[&str],
     options: &PlanOptions,
 ) -> Result<Plan, ResumeError> {
-    resume_with(checked, previous, plan_digest, done, done, options)
+    fresh(checked, previous, options)?;
+    resume_with(checked, previous, plan_digest, (done, &[], done), options)
 }
 
 fn resume_with(
     checked: &Checked,
     previous: &Plan,
     plan_digest: &str,
-    done: &[&str],
-    used: &[&str],
+    (done, failed, used): (&[&str], &[&str], &[&str]),
     options: &PlanOptions,
 ) -> Result<Plan, ResumeError> {
     let inv = checked.inventory();
-    if previous.inventory_digest != checked.digest() {
-        return Err(ResumeError::Stale(what_changed(previous, inv, options)));
-    }
     let steps = steps_by_id(previous);
     let unknown: Vec<String> = done
         .iter()
@@ -206,13 +252,18 @@ fn resume_with(
             .filter(|id| !earlier_ids.contains(**id))
             .filter_map(|id| steps.get(*id).copied()),
     );
-    let progress = Progress::replay(inv, &history)?;
+    let spare = previous.strategy.chosen == crate::plan::ChosenStrategy::Spare;
+    let progress = Progress::replay(inv, &history, spare)?;
     let mut used_ids: Vec<String> = used.iter().map(|s| s.to_string()).collect();
     used_ids.extend(history.iter().map(|s| s.id.clone()));
     let mut start = progress.start(inv, used_ids, options.now)?;
     start.guide = Some(guide(inv, previous, &history));
-    let now_inv = progress.inventory(inv)?;
-    let resumed = checked.with_inventory(now_inv);
+    start.chosen_before = Some(previous.strategy.chosen);
+    let resumed = checked.with_inventory(progress.inventory(inv)?);
+    if !inv.policy().two_stage_moves {
+        let failed = failed.iter().filter_map(|id| steps.get(id).copied());
+        retry_failed_moves(resumed.inventory(), &mut start, failed)?;
+    }
     let mut plan = engine::plan_from(&resumed, options, &start).map_err(ResumeError::NoSafePlan)?;
     plan.resumed_from = Some(ResumedFrom {
         plan_digest: plan_digest.to_string(),
@@ -235,6 +286,51 @@ fn resume_with(
     } else {
         ResumeError::Internal(violations)
     })
+}
+
+/// One-stage moves that failed may have moved some of their accounts (the
+/// tool moves one account after another): each is made again to the same
+/// target, so that the accounts already there stay and the rest follow.
+/// `now` is the inventory as the done steps left it.
+fn retry_failed_moves<'s>(
+    now: &Inventory,
+    start: &mut Start,
+    failed: impl Iterator<Item = &'s Step>,
+) -> Result<(), ResumeError> {
+    for step in failed.filter(|s| s.kind == StepKind::MoveSwitch) {
+        let ends = (
+            step.source.as_deref().and_then(|n| now.server_id(n)),
+            step.target.as_deref().and_then(|n| now.server_id(n)),
+        );
+        let (Some(source), Some(target)) = ends else {
+            continue;
+        };
+        let mut mailboxes = Vec::new();
+        for account in step.accounts.iter().flatten() {
+            let m = now.mailbox_index(account).ok_or_else(|| {
+                ResumeError::Malformed(format!(
+                    "names the account `{account}`, which the inventory lacks"
+                ))
+            })?;
+            // Moved since by a done step: not this move's any more.
+            if now.mailboxes()[m].store() == source {
+                mailboxes.push(m as u32);
+            }
+        }
+        if mailboxes.is_empty() || start.copied.iter().any(|c| c.source == source) {
+            continue;
+        }
+        mailboxes.sort_unstable();
+        start.copied.push(Copied {
+            made: false,
+            source,
+            target,
+            mailboxes,
+            domains: step.domains.clone().unwrap_or_default(),
+            step: step.id.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// What the plan being resumed chose for the moves it has left: the order
@@ -322,7 +418,7 @@ fn what_to_check(step: &Step) -> String {
             "check on {server} that the copy to {target} finished (no move operation still runs there)"
         ),
         StepKind::MoveSwitch => format!(
-            "check where its {accounts} account{} live (`zmprov ga ACCOUNT zimbraMailHost`): done only if every one is on {target}; if some are, record it failed and resume (the new plan moves what is left)",
+            "check where its {accounts} account{} live (`zmprov ga ACCOUNT zimbraMailHost`) and that no move still runs on {server}: record it done only if every one is on {target}; if some are, run the step again until all are (the move tools skip accounts already moved) and then record it done",
             if accounts == 1 { "" } else { "s" }
         ),
         StepKind::Purge => format!(
@@ -357,7 +453,13 @@ fn lower(name: &str) -> String {
 
 impl<'p> Progress<'p> {
     /// Applies the done steps in order.
-    fn replay(inv: &Inventory, history: &[&'p Step]) -> Result<Progress<'p>, ResumeError> {
+    /// Under strategy spare (`spare`), switches onto a spare park mailboxes
+    /// that come back.
+    fn replay(
+        inv: &Inventory,
+        history: &[&'p Step],
+        spare: bool,
+    ) -> Result<Progress<'p>, ResumeError> {
         let mut p = Progress::default();
         fn named<'s>(
             inv: &Inventory,
@@ -409,8 +511,9 @@ impl<'p> Progress<'p> {
                         named(&step.target, "target", step)?,
                     );
                     p.copied.remove(&(source, target));
-                    let spare =
-                        |name: &str| inv.server_id(name).is_some_and(|s| inv.server(s).spare());
+                    let spare = |name: &str| {
+                        spare && inv.server_id(name).is_some_and(|s| inv.server(s).spare())
+                    };
                     let kept = p.kept.entry(source).or_default();
                     for account in step.accounts.iter().flatten() {
                         p.home.insert(account.as_str(), target);
@@ -499,6 +602,7 @@ impl<'p> Progress<'p> {
             }
             mailboxes.sort_unstable();
             start.copied.push(Copied {
+                made: true,
                 source: id(source)?,
                 target: id(target)?,
                 mailboxes,

@@ -70,6 +70,27 @@ fn resumed(checked: &Checked, plan: &Plan, done: &[&str], failed: Option<&str>) 
             step.id
         );
     }
+    // A one-stage move that failed goes to the same target again, with
+    // every account it had (some may have moved before it failed).
+    let failed_move = failed
+        .and_then(|id| {
+            plan.waves
+                .iter()
+                .flat_map(|w| &w.steps)
+                .find(|s| s.id == id)
+        })
+        .filter(|s| s.kind == StepKind::MoveSwitch && !plan.policy.two_stage_moves);
+    if let Some(step) = failed_move {
+        let again = new.waves.iter().flat_map(|w| &w.steps).find(|s| {
+            s.kind == StepKind::MoveSwitch && s.source == step.source && s.target == step.target
+        });
+        let accounts = |s: &planner_core::plan::Step| s.accounts.clone().unwrap_or_default();
+        assert!(
+            again.is_some_and(|s| accounts(step).iter().all(|a| accounts(s).contains(a))),
+            "{} is not made again to the same target",
+            step.id
+        );
+    }
     // The library already judged it; judge it again, as `planner verify` does.
     let violations = verify::verify(&new, checked.inventory(), &options());
     assert!(
@@ -231,6 +252,15 @@ fn resume_refuses_half_run_steps_unknown_ids_and_other_inventories() {
                 .iter()
                 .any(|c| c.contains("in the inventory, not in the plan")),
         "{changes:?}"
+    );
+    // Other planning options than the plan's: the flags to repeat.
+    let mut other = options();
+    other.max_fill = Some(planner_core::inventory::Fraction::parse("80%").expect("a fraction"));
+    let error = resume::resume(&checked, &plan, "x", &journal(&order[..2], None), &other)
+        .expect_err("other options");
+    assert!(
+        matches!(error, ResumeError::OtherOptions(ref f) if f == &["--max-fill 90%"]),
+        "{error}"
     );
     // The library form with done ids plans as the journal form does.
     let by_ids =

@@ -226,22 +226,26 @@ fn waves(
 fn number(steps: &mut [Step], ids: &mut BTreeMap<String, u32>) {
     for s in steps {
         let seen = ids.entry(s.id.clone()).or_insert(0);
-        *seen += 1;
+        *seen = seen.saturating_add(1);
         if *seen > 1 {
             s.id = format!("{}#{}", s.id, seen);
         }
     }
 }
 
+/// The highest `#N` of a used id that new ids follow.
+const MAX_SEQUENCE: u32 = 1_000_000;
+
 /// The numbering of step ids used before a resume: per id without its
 /// `#N`, the highest `N` (1 for the bare id), so that new ids continue it.
 fn used_ids(used: &[String]) -> BTreeMap<String, u32> {
     let mut ids: BTreeMap<String, u32> = BTreeMap::new();
     for id in used {
+        // A number no plan reaches (a hand-edited journal) is not followed.
         let (base, n) = match id.rsplit_once('#') {
             Some((base, n)) => match n.parse::<u32>() {
-                Ok(n) => (base, n),
-                Err(_) => (id.as_str(), 1),
+                Ok(n) if n <= MAX_SEQUENCE => (base, n),
+                _ => (id.as_str(), 1),
             },
             None => (id.as_str(), 1),
         };
@@ -632,7 +636,7 @@ fn resumed_disk(
     kept: &mut [u64],
 ) -> Vec<u32> {
     let mut pending: Vec<u32> = vec![u32::MAX; inv.mailboxes.len()];
-    for c in &start.copied {
+    for c in start.copied.iter().filter(|c| c.made) {
         for &m in &c.mailboxes {
             if let Some(p) = pending.get_mut(m as usize) {
                 *p = c.target.0;

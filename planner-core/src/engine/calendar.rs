@@ -196,7 +196,8 @@ pub fn end_from(plan: &Plan, waves: &[crate::plan::Wave], from: Timestamp) -> Op
     let recorded = plan.policy.schedule.as_ref()?;
     let minutes = |hhmm: &str| -> Option<u16> {
         let (h, m) = hhmm.split_once(':')?;
-        Some(h.parse::<u16>().ok()? * 60 + m.parse::<u16>().ok()?)
+        let (h, m) = (h.parse::<u16>().ok()?, m.parse::<u16>().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
     };
     let mut windows = Vec::with_capacity(recorded.windows.len());
     for w in &recorded.windows {

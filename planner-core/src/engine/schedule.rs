@@ -32,6 +32,7 @@ static FRESH: Start = Start {
     kept: BTreeMap::new(),
     parked: Vec::new(),
     guide: None,
+    chosen_before: None,
     used_ids: Vec::new(),
     not_before: None,
 };
@@ -281,6 +282,7 @@ impl<'a> Sched<'a> {
         // Mailboxes parked on a spare by a store upgraded before the resume
         // free the spare before any other store's phase.
         self.return_parked();
+        self.switch_left_copies();
         loop {
             let ready: Vec<usize> = (0..n).filter(|&i| !done[i] && waiting[i] == 0).collect();
             let Some(min_rank) = ready.iter().map(|&i| self.order.rank[i]).min() else {
@@ -297,7 +299,6 @@ impl<'a> Sched<'a> {
                 waiting[i] -= 1;
             }
         }
-        self.switch_left_copies(&done);
         if self.shortfalls.is_empty() && self.stuck.is_empty() {
             self.backups_after_upgrade();
             self.end_purges();
@@ -395,8 +396,9 @@ impl<'a> Sched<'a> {
             .push(wave, Draft::on(StepKind::PoolIn, ServerId(s as u32), why));
     }
 
-    /// The switches of the copies made before a resume off `s`, as batches
-    /// whose copy is done.
+    /// The moves off `s` that earlier steps fixed: the switches of the
+    /// copies made before a resume (batches whose copy is done), and the
+    /// one-stage moves that failed, again to the same target.
     fn pinned(&self, s: usize) -> Vec<Batch> {
         self.start
             .copied_from(s)
@@ -404,21 +406,28 @@ impl<'a> Sched<'a> {
                 let n = c.mailboxes.len();
                 let source = &self.inv.servers[s].name;
                 let target = &self.inv.servers[c.target.index()].name;
+                let (es, them) = if n == 1 { ("", "it") } else { ("es", "them") };
+                let why_switch = if c.made {
+                    format!(
+                        "stage 2 of emptying {source}: copy the changes of {n} mailbox{es} and switch {them} to {target}; their copy ({}) was made before the resume, so it is not made again",
+                        c.step
+                    )
+                } else {
+                    format!(
+                        "empty {source}: move {n} mailbox{es} to {target} and switch {them}, again: the move {} failed before the resume and may have moved some of them, so the same target finishes it",
+                        c.step
+                    )
+                };
                 Batch {
                     source: c.source,
                     target: c.target,
                     mailboxes: c.mailboxes.clone(),
                     domains: c.domains.clone(),
                     why_data: String::new(),
-                    why_switch: format!(
-                        "stage 2 of emptying {source}: copy the changes of {n} mailbox{} and switch {} to {target}; their copy ({}) was made before the resume, so it is not made again",
-                        if n == 1 { "" } else { "es" },
-                        if n == 1 { "it" } else { "them" },
-                        c.step
-                    ),
+                    why_switch,
                     candidates: vec![(c.target, Verdict::Chosen)],
                     not_listed: Vec::new(),
-                    copied: true,
+                    copied: c.made,
                 }
             })
             .collect()
@@ -478,15 +487,17 @@ impl<'a> Sched<'a> {
         }
     }
 
-    /// Switches the copies made before a resume whose source no phase
-    /// emptied (the return from a spare of a store upgraded before it).
-    fn switch_left_copies(&mut self, scheduled: &[bool]) {
+    /// Switches, first, the copies made before a resume (and the failed
+    /// moves) whose source is at the target version and so gets no phase:
+    /// the returns from a spare. Placement counts them as switched from the
+    /// start.
+    fn switch_left_copies(&mut self) {
         let sources: std::collections::BTreeSet<usize> = self
             .start
             .copied
             .iter()
             .map(|c| c.source.index())
-            .filter(|&s| !self.phased(s, scheduled))
+            .filter(|&s| !self.inv.servers[s].needs_upgrade())
             .collect();
         for s in sources {
             let batches = self.pinned(s);
@@ -496,12 +507,6 @@ impl<'a> Sched<'a> {
                 });
             }
         }
-    }
-
-    /// Whether the schedule gave store `s` a phase (which switches its
-    /// copies made before a resume).
-    fn phased(&self, s: usize, scheduled: &[bool]) -> bool {
-        self.inv.servers[s].needs_upgrade() && scheduled.get(s).copied().unwrap_or(false)
     }
 
     /// Whether the backup before touching a store is full.

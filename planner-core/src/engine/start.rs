@@ -20,7 +20,9 @@ pub struct Start {
     /// Stores upgraded earlier whose full backup after the upgrade is still
     /// due (the policy asks for one and none was taken).
     pub backup_after_due: BTreeSet<usize>,
-    /// Stage-1 copies made and not switched: each is switched, not copied again.
+    /// Stage-1 copies made and not switched: each is switched, not copied
+    /// again; and one-stage moves that failed, which may have switched some
+    /// of their accounts: each goes to the same target again (`made: false`).
     pub copied: Vec<Copied>,
     /// Per store, the mailboxes whose old copies it keeps (switched off it,
     /// not purged since): its next purge deletes them.
@@ -33,6 +35,8 @@ pub struct Start {
     /// for what is left: tried first, so that a resumed plan keeps the
     /// approved choices where they still hold.
     pub guide: Option<Guide>,
+    /// The strategy the plan being resumed followed: its mode is tried first.
+    pub chosen_before: Option<crate::plan::ChosenStrategy>,
     /// The step ids used before: new ids continue their numbering.
     pub used_ids: Vec<String>,
     /// The earliest time the first wave may start (a schedule's start in
@@ -40,16 +44,20 @@ pub struct Start {
     pub not_before: Option<jiff::Timestamp>,
 }
 
-/// A stage-1 copy whose switch has not run.
+/// A stage-1 copy whose switch has not run, or a one-stage move that failed
+/// part way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Copied {
+    /// Whether the copy is made (on the target's disk); `false` for a failed
+    /// one-stage move, which is made again to the same target.
+    pub made: bool,
     pub source: ServerId,
     pub target: ServerId,
     /// Its mailboxes, as listed by the copy.
     pub mailboxes: Vec<u32>,
     /// Its domains, under `move_by: domain`.
     pub domains: Vec<String>,
-    /// The copy's step id.
+    /// The id of the copy, or of the move that failed.
     pub step: String,
 }
 

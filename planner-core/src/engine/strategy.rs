@@ -87,7 +87,17 @@ pub fn as_before(
     let Some(guide) = &start.guide else {
         return Vec::new();
     };
-    for &mode in modes {
+    // The mode of the strategy the plan followed first.
+    let before = |mode: Mode| match (start.chosen_before, mode) {
+        (Some(ChosenStrategy::Spare), Mode::Spare)
+        | (Some(ChosenStrategy::Spread), Mode::Spread)
+        | (Some(ChosenStrategy::Forward), Mode::Forward | Mode::Greedy)
+        | (Some(ChosenStrategy::SpreadThenForward), Mode::Greedy) => 0,
+        _ => 1,
+    };
+    let mut modes = modes.to_vec();
+    modes.sort_by_key(|m| before(*m));
+    for mode in modes {
         let scheduled = Sched::new(inv, policy, order, mode, now)
             .resumed(start)
             .guided(guide)
