@@ -365,8 +365,7 @@ fn run(cli: Cli) -> Outcome {
             &options,
             None,
             |checked, plan, resolved, prepared| {
-                let accounts = prepared.join().ok();
-                if let Err(outcome) = judge(&inventory, checked, plan, resolved, accounts) {
+                if let Err(outcome) = prepared.judge(&inventory, checked, plan, resolved) {
                     return outcome;
                 }
                 match planner_core::explain::explain(checked.inventory(), plan, &name) {
@@ -416,9 +415,31 @@ fn check_inventory(inventory: &std::path::Path) -> Outcome {
     }
 }
 
-/// The checker's index of the inventory's accounts, being built on a second
-/// thread: joined by the check, so that rendering does not wait for it.
-type Prepared<'s, 'c> = std::thread::ScopedJoinHandle<'s, Accounts<'c>>;
+/// What the check of a new plan starts from: the checker's index of the
+/// inventory's accounts, being built on a second thread (joined by the
+/// check, so that rendering does not wait for it); or nothing, for a resumed
+/// plan, which the library has judged already with the steps done before it.
+enum Prepared<'s, 'c> {
+    Index(std::thread::ScopedJoinHandle<'s, Accounts<'c>>),
+    Judged,
+}
+
+impl Prepared<'_, '_> {
+    /// The checker's verdict on the new plan (see [`judge`]).
+    fn judge(
+        self,
+        inventory: &std::path::Path,
+        checked: &Checked,
+        plan: &Plan,
+        options: &PlanOptions,
+    ) -> Result<(), Outcome> {
+        match self {
+            // A thread that failed only costs the check its head start.
+            Prepared::Index(index) => judge(inventory, checked, plan, options, index.join().ok()),
+            Prepared::Judged => Ok(()),
+        }
+    }
+}
 
 /// Loads and plans, reporting any failure on stderr, then hands the plan to
 /// `then` with the checker's index of the inventory's accounts. The index
@@ -449,10 +470,13 @@ fn plan_then(
         Err(error) => return load_failed(error),
     };
     let outcome = std::thread::scope(|scope| {
-        let prepared = scope.spawn(|| {
-            checked.digest();
-            Accounts::new(checked.inventory())
-        });
+        let prepared = match previous {
+            None => Prepared::Index(scope.spawn(|| {
+                checked.digest();
+                Accounts::new(checked.inventory())
+            })),
+            Some(_) => Prepared::Judged,
+        };
         let planned = match &previous {
             None => planner_core::engine::plan(&checked, &options)
                 .map_err(|refusal| report_refusal(inventory, &refusal)),
@@ -538,8 +562,7 @@ fn plan_and_render(
             output::write_checked(
                 output,
                 |out| format.render(plan, colour, out),
-                // A thread that failed only costs the check its head start.
-                || judge(inventory, checked, plan, options, prepared.join().ok()),
+                || prepared.judge(inventory, checked, plan, options),
             )
         },
     )

@@ -256,13 +256,14 @@ fn resume_with(
     let progress = Progress::replay(inv, &history, spare)?;
     let mut used_ids: Vec<String> = used.iter().map(|s| s.to_string()).collect();
     used_ids.extend(history.iter().map(|s| s.id.clone()));
-    let mut start = progress.start(inv, used_ids, options.now)?;
-    start.guide = Some(guide(inv, previous, &history));
+    let lookup = Lookup::new(inv);
+    let mut start = progress.start(&lookup, used_ids, options.now)?;
+    start.guide = Some(guide(&lookup, previous, &history));
     start.chosen_before = Some(previous.strategy.chosen);
-    let resumed = checked.with_inventory(progress.inventory(inv)?);
+    let resumed = checked.with_inventory(progress.inventory(&lookup)?);
     if !inv.policy().two_stage_moves {
         let failed = failed.iter().filter_map(|id| steps.get(id).copied());
-        retry_failed_moves(resumed.inventory(), &mut start, failed)?;
+        retry_failed_moves(&lookup, resumed.inventory(), &mut start, failed)?;
     }
     let mut plan = engine::plan_from(&resumed, options, &start).map_err(ResumeError::NoSafePlan)?;
     plan.resumed_from = Some(ResumedFrom {
@@ -293,6 +294,7 @@ fn resume_with(
 /// target, so that the accounts already there stay and the rest follow.
 /// `now` is the inventory as the done steps left it.
 fn retry_failed_moves<'s>(
+    lookup: &Lookup<'_>,
     now: &Inventory,
     start: &mut Start,
     failed: impl Iterator<Item = &'s Step>,
@@ -307,11 +309,7 @@ fn retry_failed_moves<'s>(
         };
         let mut mailboxes = Vec::new();
         for account in step.accounts.iter().flatten() {
-            let m = now.mailbox_index(account).ok_or_else(|| {
-                ResumeError::Malformed(format!(
-                    "names the account `{account}`, which the inventory lacks"
-                ))
-            })?;
+            let m = lookup.mailbox(account)?;
             // Moved since by a done step: not this move's any more.
             if now.mailboxes()[m].store() == source {
                 mailboxes.push(m as u32);
@@ -337,7 +335,8 @@ fn retry_failed_moves<'s>(
 /// in which it empties stores (the order of their upgrades: a store emptied
 /// onto another is emptied after it) and, per store, the target of each
 /// mailbox.
-fn guide(inv: &Inventory, previous: &Plan, history: &[&Step]) -> Guide {
+fn guide(lookup: &Lookup<'_>, previous: &Plan, history: &[&Step]) -> Guide {
+    let inv = lookup.inv;
     let done: BTreeSet<&str> = history.iter().map(|s| s.id.as_str()).collect();
     let mut guide = Guide {
         order: Vec::new(),
@@ -373,7 +372,7 @@ fn guide(inv: &Inventory, previous: &Plan, history: &[&Step]) -> Guide {
             guide.order.push(source.index());
         }
         for account in step.accounts.iter().flatten() {
-            if let Some(m) = inv.mailbox_index(account) {
+            if let Ok(m) = lookup.mailbox(account) {
                 guide.targets[source.index()].push((m as u32, target.index() as u32));
             }
         }
@@ -427,6 +426,57 @@ fn what_to_check(step: &Step) -> String {
         StepKind::PoolOut | StepKind::PoolIn => format!(
             "check whether {server} is in the class-of-service pools (`zmprov gc COS zimbraMailHostPool`)"
         ),
+    }
+}
+
+/// The inventory's servers and accounts by the names steps give them: the
+/// accounts hashed once, since a resume looks up every account the done
+/// and the remaining moves name (a binary search per account cost most of
+/// a million-mailbox resume).
+struct Lookup<'i> {
+    inv: &'i Inventory,
+    accounts: HashMap<&'i str, usize>,
+    servers: HashMap<&'i str, ServerId>,
+}
+
+impl<'i> Lookup<'i> {
+    fn new(inv: &'i Inventory) -> Lookup<'i> {
+        let accounts = inv
+            .mailboxes()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.account().as_str(), i))
+            .collect();
+        let servers = inv
+            .server_ids()
+            .map(|(id, s)| (s.name().as_str(), id))
+            .collect();
+        Lookup {
+            inv,
+            accounts,
+            servers,
+        }
+    }
+
+    /// The mailbox of an account, whatever its case.
+    fn mailbox(&self, account: &str) -> Result<usize, ResumeError> {
+        self.accounts
+            .get(account)
+            .copied()
+            .or_else(|| self.inv.mailbox_index(account))
+            .ok_or_else(|| {
+                ResumeError::Malformed(format!(
+                    "names the account `{account}`, which the inventory lacks"
+                ))
+            })
+    }
+
+    /// A server, whatever its case.
+    fn server(&self, name: &str) -> Result<ServerId, ResumeError> {
+        let found = self.servers.get(name).copied();
+        found.or_else(|| self.inv.server_id(name)).ok_or_else(|| {
+            ResumeError::Malformed(format!("names `{name}`, no server of the inventory"))
+        })
     }
 }
 
@@ -540,33 +590,36 @@ impl<'p> Progress<'p> {
 
     /// The inventory as the done steps left it: upgraded servers at the
     /// target, switched accounts on their new stores.
-    fn inventory(&self, inv: &Inventory) -> Result<Inventory, ResumeError> {
-        inv.with_progress(
-            self.upgraded.iter().copied(),
-            self.home.iter().map(|(a, s)| (*a, *s)),
-        )
-        .map_err(|e| ResumeError::Malformed(format!("names an {e}")))
+    fn inventory(&self, lookup: &Lookup<'_>) -> Result<Inventory, ResumeError> {
+        let inv = lookup.inv;
+        let mut upgraded = Vec::with_capacity(self.upgraded.len());
+        for name in &self.upgraded {
+            upgraded.push(lookup.server(name)?);
+        }
+        let mut homes = Vec::with_capacity(self.home.len());
+        for (account, store) in &self.home {
+            let store = lookup.server(store)?;
+            if !inv.server(store).is_mailstore() {
+                return Err(ResumeError::Malformed(format!(
+                    "moves `{account}` onto {}, which is not a mailstore",
+                    inv.server(store).name()
+                )));
+            }
+            homes.push((lookup.mailbox(account)?, store));
+        }
+        Ok(inv.with_homes(upgraded, homes))
     }
 
     /// What the schedule must finish, beyond the inventory's new state.
     fn start(
         &self,
-        inv: &Inventory,
+        lookup: &Lookup<'_>,
         used_ids: Vec<String>,
         now: jiff::Timestamp,
     ) -> Result<Start, ResumeError> {
-        let id = |name: &str| -> Result<ServerId, ResumeError> {
-            inv.server_id(name).ok_or_else(|| {
-                ResumeError::Malformed(format!("names `{name}`, no server of the inventory"))
-            })
-        };
-        let index = |account: &str| -> Result<u32, ResumeError> {
-            inv.mailbox_index(account).map(|i| i as u32).ok_or_else(|| {
-                ResumeError::Malformed(format!(
-                    "names the account `{account}`, which the inventory lacks"
-                ))
-            })
-        };
+        let inv = lookup.inv;
+        let id = |name: &str| lookup.server(name);
+        let index = |account: &str| lookup.mailbox(account).map(|m| m as u32);
         let policy = inv.policy();
         let mut start = Start {
             used_ids,

@@ -426,6 +426,26 @@ impl Inventory {
         Ok(with)
     }
 
+    /// [`Inventory::with_progress`] with servers and mailboxes already
+    /// resolved: `upgraded` at the target version, each `(mailbox, store)`
+    /// of `homes` on its store (a mailstore, by the caller's check).
+    pub(crate) fn with_homes(
+        &self,
+        upgraded: impl IntoIterator<Item = ServerId>,
+        homes: impl IntoIterator<Item = (usize, ServerId)>,
+    ) -> Inventory {
+        let mut with = self.clone();
+        for id in upgraded {
+            let server = &mut with.servers[id.index()];
+            server.version = self.target_version.clone();
+            server.status = AgainstTarget::At;
+        }
+        for (m, store) in homes {
+            with.mailboxes[m].store = store;
+        }
+        with
+    }
+
     /// The index in [`Inventory::mailboxes`] of the mailbox of `account`
     /// (case-insensitive), found by binary search in the account order.
     pub fn mailbox_index(&self, account: &str) -> Option<usize> {
