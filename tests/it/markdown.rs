@@ -607,3 +607,50 @@ fn the_fill_chart_peaks_where_the_placement_does() {
         }
     }
 }
+
+/// A large installation on a schedule: section 4 summarises per store, per
+/// night and per wave, every wave in one night row (or the background row),
+/// and every table row has its header's cells.
+#[test]
+fn a_large_scheduled_installation_is_summarised_per_night() {
+    let generated = planner_bench::generate(&planner_bench::Params {
+        rates: true,
+        ..planner_bench::Params::new(2_000, 20)
+    })
+    .expect("a layout");
+    let schedule = "policy:\n  schedule:\n    start: 2026-12-04T22:00:00+01:00\n    time_zone: Europe/Berlin\n    windows:\n      - { days: [fri, sat], from: \"22:00\", to: \"06:00\" }\n";
+    let text = generated.inventory.replacen("policy:\n", schedule, 1);
+    let checked = planner_core::load("inventory.yaml", text.as_bytes(), |path| {
+        Ok(generated.file(path).expect("generated").to_vec())
+    })
+    .expect("valid");
+    let plan = planner_core::engine::plan(&checked, &util::options()).expect("a plan");
+    assert!(
+        !plan.summary.windows.is_empty(),
+        "the plan is on a calendar"
+    );
+    let md = render(&plan);
+    for heading in ["### Per store", "### Per night", "### Per wave"] {
+        assert!(md.contains(heading), "{heading} in\n{md}");
+    }
+    check_tables("generated", &md);
+    let rows = table_rows(
+        &md,
+        "| Window | Waves | Upgrades | Accounts switched | Other steps |",
+    );
+    assert!(rows.len() >= plan.summary.windows.len(), "{rows:?}");
+    let mut waves: Vec<u32> = Vec::new();
+    for row in &rows {
+        let listed = row[1]
+            .trim_start_matches("waves ")
+            .trim_start_matches("wave ");
+        for part in listed.split(", ") {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            let (a, b): (u32, u32) = (a.parse().expect("a wave"), b.parse().expect("a wave"));
+            waves.extend(a..=b);
+        }
+    }
+    waves.sort_unstable();
+    let all: Vec<u32> = (1..=plan.waves.len() as u32).collect();
+    assert_eq!(waves, all, "every wave in exactly one row");
+}

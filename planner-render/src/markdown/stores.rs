@@ -131,6 +131,85 @@ fn counts(by_wave: &BTreeMap<u32, u64>) -> String {
         .join(", ")
 }
 
+/// With a schedule, one row per window the plan uses (a night): its waves,
+/// the servers upgraded, the accounts switched (each briefly unavailable)
+/// and the other steps; then the waves that run between windows, if any.
+pub(super) fn per_night(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
+    let nights = crate::calendar::waves_by_window(plan);
+    if nights.is_empty() {
+        return Ok(());
+    }
+    put!(
+        out,
+        "### Per night
+"
+    );
+    let mut t = Table::new(&[
+        "Window",
+        "Waves",
+        "Upgrades",
+        "Accounts switched",
+        "Other steps",
+    ]);
+    t.align(&[false, false, false, true, true]);
+    let mut placed: Vec<u32> = Vec::new();
+    for (start, end, waves) in &nights {
+        placed.extend(waves);
+        t.row(night_row(plan, &format!("{start} to {end}"), waves));
+    }
+    let between: Vec<u32> = (1..=plan.waves.len() as u32)
+        .filter(|w| !placed.contains(w))
+        .collect();
+    if !between.is_empty() {
+        t.row(night_row(
+            plan,
+            "between windows (background work)",
+            &between,
+        ));
+    }
+    t.write(out)
+}
+
+/// A row of [`per_night`]: the waves `waves` (1-based) under `label`.
+fn night_row(plan: &Plan, label: &str, waves: &[u32]) -> Vec<String> {
+    let steps = || {
+        waves
+            .iter()
+            .filter_map(|w| (*w as usize).checked_sub(1).and_then(|i| plan.waves.get(i)))
+            .flat_map(|w| &w.steps)
+    };
+    let upgrades: Vec<String> = steps()
+        .filter(|s| s.kind == StepKind::Upgrade)
+        .filter_map(|s| s.server.as_deref())
+        .map(escape)
+        .collect();
+    let switched: usize = steps()
+        .filter(|s| s.kind == StepKind::MoveSwitch)
+        .map(|s| s.accounts.as_ref().map_or(0, Vec::len))
+        .sum();
+    let other = steps()
+        .filter(|s| !matches!(s.kind, StepKind::Upgrade | StepKind::MoveSwitch))
+        .count();
+    let shown = if upgrades.len() > 5 {
+        format!(
+            "{} and {} more",
+            upgrades[..5].join(", "),
+            upgrades.len() - 5
+        )
+    } else if upgrades.is_empty() {
+        "—".to_string()
+    } else {
+        upgrades.join(", ")
+    };
+    vec![
+        escape(label),
+        crate::calendar::ranges(waves),
+        shown,
+        switched.to_string(),
+        other.to_string(),
+    ]
+}
+
 /// One row per wave: its estimate and what its steps do, by kind.
 pub(super) fn per_wave(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     put!(out, "### Per wave\n");
@@ -179,6 +258,47 @@ mod tests {
     use super::*;
     use crate::markdown::section;
     use crate::testing;
+
+    #[test]
+    fn each_night_in_a_row_and_background_work_apart() {
+        let mut plan = testing::plan();
+        assert_eq!(
+            section(|o| per_night(o, &plan)),
+            "",
+            "no schedule, no nights"
+        );
+        let times = [
+            ("2026-12-05T22:00:00+01:00", "2026-12-05T23:00:00+01:00"),
+            ("2026-12-06T10:00:00+01:00", "2026-12-06T11:00:00+01:00"),
+            ("2026-12-12T22:00:00+01:00", "2026-12-12T23:00:00+01:00"),
+        ];
+        for (wave, (start, end)) in plan.waves.iter_mut().zip(times) {
+            wave.start = Some(start.to_string());
+            wave.end = Some(end.to_string());
+        }
+        plan.summary.windows = [
+            ("2026-12-05T22:00:00+01:00", "2026-12-06T06:00:00+01:00"),
+            ("2026-12-12T22:00:00+01:00", "2026-12-13T06:00:00+01:00"),
+        ]
+        .iter()
+        .map(|(start, end)| planner_core::plan::PlanWindow {
+            start: start.to_string(),
+            end: end.to_string(),
+        })
+        .collect();
+        assert_eq!(
+            section(|o| per_night(o, &plan)),
+            "### Per night
+
+| Window | Waves | Upgrades | Accounts switched | Other steps |
+| --- | --- | --- | ---: | ---: |
+| 2026-12-05T22:00:00+01:00 to 2026-12-06T06:00:00+01:00 | wave 1 | ldap2.example.com | 0 | 0 |
+| 2026-12-12T22:00:00+01:00 to 2026-12-13T06:00:00+01:00 | wave 3 | mbx1.example.com | 0 | 0 |
+| between windows (background work) | wave 2 | — | 1 | 1 |
+
+"
+        );
+    }
 
     #[test]
     fn each_store_and_each_wave_in_a_row() {

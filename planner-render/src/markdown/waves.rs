@@ -59,10 +59,12 @@ pub(super) fn waves(out: &mut dyn Write, plan: &Plan) -> io::Result<()> {
     if large {
         paragraph(
             out,
-            "A large installation: the tables below summarise each store and each wave; \
-             the plan JSON and the script list every step and account.",
+            "A large installation: the tables below summarise each store, each night of \
+             the schedule (when it has one) and each wave; the plan JSON and the script \
+             list every step and account.",
         )?;
         super::stores::per_store(out, plan)?;
+        super::stores::per_night(out, plan)?;
         return super::stores::per_wave(out, plan);
     }
     let with_estimates = plan.policy.rates.is_some();
