@@ -89,6 +89,16 @@ pub fn run(
     for v in &violations {
         eprintln!("{label}: {v}");
     }
+    let flags = planner_core::plan::flags_to_repeat(&plan, checked.inventory(), &options);
+    if !flags.is_empty() {
+        eprintln!(
+            "  hint: the plan was made with {}; verify judges it against the inventory's policy and this run's options only: repeat {} (`planner verify {label} --inventory {} {}`)",
+            flags.join(" "),
+            if flags.len() == 1 { "it" } else { "them" },
+            inventory.display(),
+            flags.join(" ")
+        );
+    }
     eprintln!(
         "{} violation{}; the plan is refused",
         violations.len(),

@@ -30,17 +30,42 @@ impl fmt::Display for Explanation {
     }
 }
 
-/// A name that is neither a server nor an account of the inventory.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{name}` is neither a server nor an account of the inventory")]
+/// A name that is neither a server nor an account of the inventory, nor
+/// the beginning of exactly one server's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownName {
     /// The name asked for.
     pub name: String,
-    /// The closest known names, best first.
+    /// The closest known names, best first; when `ambiguous`, the server
+    /// names it begins (the first few).
     pub closest: Vec<String>,
+    /// Whether the name begins several servers' names.
+    pub ambiguous: bool,
 }
 
-/// Explains a server or an account of `inventory` in `plan`.
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ambiguous {
+            write!(
+                f,
+                "`{}` begins the names of several servers: give more of the name",
+                self.name
+            )
+        } else {
+            write!(
+                f,
+                "`{}` is neither a server nor an account of the inventory",
+                self.name
+            )
+        }
+    }
+}
+
+impl std::error::Error for UnknownName {}
+
+/// Explains a server or an account of `inventory` in `plan`. A server may
+/// be named by the beginning of its name when no other server's name begins
+/// the same way (`mbx1` for `mbx1.example.com`).
 pub fn explain(inventory: &Inventory, plan: &Plan, name: &str) -> Result<Explanation, UnknownName> {
     if let Some(id) = inventory.server_id(name) {
         return Ok(server(inventory, plan, id));
@@ -52,6 +77,26 @@ pub fn explain(inventory: &Inventory, plan: &Plan, name: &str) -> Result<Explana
         .position(|m| m.account.as_str() == lower)
     {
         return Ok(account(inventory, plan, index));
+    }
+    let begun: Vec<ServerId> = inventory
+        .server_ids()
+        .filter(|(_, s)| !lower.is_empty() && s.name.as_str().starts_with(&lower))
+        .map(|(id, _)| id)
+        .collect();
+    match begun.as_slice() {
+        [one] => return Ok(server(inventory, plan, *one)),
+        [] => {}
+        many => {
+            return Err(UnknownName {
+                name: name.to_string(),
+                closest: many
+                    .iter()
+                    .take(3)
+                    .map(|id| inventory.server(*id).name.to_string())
+                    .collect(),
+                ambiguous: true,
+            });
+        }
     }
     // Close names: servers, and accounts of about the same length.
     let mut known: Vec<&str> = inventory.servers.iter().map(|s| s.name.as_str()).collect();
@@ -68,6 +113,7 @@ pub fn explain(inventory: &Inventory, plan: &Plan, name: &str) -> Result<Explana
             .into_iter()
             .map(str::to_string)
             .collect(),
+        ambiguous: false,
     })
 }
 

@@ -186,22 +186,12 @@ fn fresh(checked: &Checked, previous: &Plan, options: &PlanOptions) -> Result<()
     if previous.inventory_digest != checked.digest() {
         return Err(ResumeError::Stale(what_changed(previous, inv, options)));
     }
-    let now = engine::plan_policy(&effective_policy(inv, options));
-    if previous.policy != now {
-        let mut flags = Vec::new();
-        if previous.policy.strategy != now.strategy {
-            flags.push(format!(
-                "--strategy {}",
-                format!("{:?}", previous.policy.strategy).to_lowercase()
-            ));
-        }
-        if previous.policy.max_fill != now.max_fill {
-            flags.push(format!("--max-fill {}%", previous.policy.max_fill * 100.0));
-        }
-        if flags.is_empty() {
-            return Err(ResumeError::Stale(what_changed(previous, inv, options)));
-        }
+    let flags = crate::plan::flags_to_repeat(previous, inv, options);
+    if !flags.is_empty() {
         return Err(ResumeError::OtherOptions(flags));
+    }
+    if previous.policy != engine::plan_policy(&effective_policy(inv, options)) {
+        return Err(ResumeError::Stale(what_changed(previous, inv, options)));
     }
     Ok(())
 }

@@ -259,6 +259,12 @@ mailboxes:
     let (code, _, stderr) = verify(&dir, "plan.json", &plan, inventory, &[]);
     assert_eq!(code, 1, "the inventory's own policy refuses it");
     assert!(stderr.contains("rule 7 (capacity)"), "{stderr}");
+    // The refusal names the flag the plan was made with.
+    assert!(
+        stderr.contains("hint: the plan was made with --max-fill 100%")
+            && stderr.contains("repeat it"),
+        "{stderr}"
+    );
     let (code, _, stderr) = verify(&dir, "plan.json", &plan, inventory, &["--max-fill", "100%"]);
     assert_eq!(code, 0, "the same override accepts it: {stderr}");
 }
@@ -313,6 +319,30 @@ fn explain_answers_for_every_server_and_sampled_accounts() {
             transcript
         );
     }
+}
+
+#[test]
+fn explain_takes_the_beginning_of_a_server_name_when_only_one_begins_so() {
+    let (code, stdout, stderr) =
+        planner(&["explain", "examples/enterprise.yaml", "mbx1", "--now", NOW]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, full, _) = planner(&[
+        "explain",
+        "examples/enterprise.yaml",
+        "mbx1.corp.example.com",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(stdout, full, "the same answer as for the full name");
+    let (code, stdout, stderr) =
+        planner(&["explain", "examples/enterprise.yaml", "mbx", "--now", NOW]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("`mbx` begins the names of several servers")
+            && stderr.contains("did you mean `mbx1.corp.example.com` or"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -337,3 +337,50 @@ fn carbonio() -> Profile {
         directory_group: "directory",
     }
 }
+
+/// What a role name written as the platform names its services means in a
+/// profile, where it differs from the profile's roles: the hint for an
+/// unknown role. Zimbra's service names are those `zmprov gas SERVICE` and
+/// `zimbraServiceEnabled` use (DOMAIN.md); Carbonio's, the names of its
+/// node roles and packages.
+pub(crate) fn service_hint(profile: ProfileName, name: &str) -> Option<String> {
+    let name = name.trim().to_ascii_lowercase();
+    let (master, replica) = match profile {
+        ProfileName::Zimbra => ("ldap-master", "ldap-replica"),
+        ProfileName::Carbonio => ("directory-master", "directory-replica"),
+    };
+    let role = |role: &str| {
+        Some(format!(
+            "`{name}` is the platform's name for the service; the {} profile calls the role `{role}`",
+            profile.as_str()
+        ))
+    };
+    match (profile, name.as_str()) {
+        (_, "mailbox" | "mailboxd" | "store" | "mailboxes") => role(MAILSTORE),
+        (_, "ldap" | "directory" | "openldap") => Some(format!(
+            "`{name}` is the platform's name for the directory service; the {} profile has two roles: `{master}` where the server is a master (`zmlocalconfig -s ldap_is_master` says true) and `{replica}` elsewhere",
+            profile.as_str()
+        )),
+        (_, "ldap-master" | "master") if profile == ProfileName::Carbonio => role(master),
+        (_, "ldap-replica" | "replica") if profile == ProfileName::Carbonio => role(replica),
+        (_, "directory-master") if profile == ProfileName::Zimbra => role(master),
+        (_, "directory-replica") if profile == ProfileName::Zimbra => role(replica),
+        (_, "imapproxy" | "nginx" | "zimbra-proxy") => role("proxy"),
+        (_, "postfix") => role("mta"),
+        (ProfileName::Carbonio, "postgresql" | "db") => role("postgres"),
+        (ProfileName::Carbonio, "mesh" | "consul" | "service-mesh") => role("service-discovery"),
+        (
+            ProfileName::Zimbra,
+            "amavis" | "antivirus" | "antispam" | "opendkim" | "cbpolicyd" | "dnscache"
+            | "archiving",
+        ) => Some(format!(
+            "`{name}` is a service of Zimbra's MTA, part of the `mta` role: leave it out on an MTA, or define it under `roles` for a server of its own"
+        )),
+        (ProfileName::Zimbra, "stats" | "zimlet" | "zimbra" | "zimbraadmin" | "service") => {
+            Some(format!(
+                "`{name}` is a service that runs as part of the server's other roles, not a role of its own: leave it out"
+            ))
+        }
+        _ => None,
+    }
+}

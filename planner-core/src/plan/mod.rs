@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use decisions::{Verdict, WaitRule};
 pub use diff::{PlanDiff, ServerChange, Totals, diff};
 pub use digest::{file_digest, inventory_digest};
-pub use options::{PlanOptions, effective_policy};
+pub use options::{PlanOptions, effective_policy, flags_to_repeat};
 pub use query::Received;
 
 use crate::inventory::{

@@ -268,7 +268,8 @@ fn resolve_allow_outage(raw: &RawPolicy, profile: &Profile, ctx: &mut Ctx<'_>) -
         if known.contains(&name.as_str()) {
             allow_outage.push(name.clone());
         } else {
-            let hint = did_you_mean(name, known.iter().copied());
+            let hint = crate::inventory::profile::service_hint(profile.name, name)
+                .or_else(|| did_you_mean(name, known.iter().copied()));
             let d = ctx.error(
                 format!("policy.allow_outage[{i}]"),
                 format!("unknown role or group `{name}`"),

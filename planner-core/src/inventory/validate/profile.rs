@@ -98,7 +98,8 @@ fn check_after(profile: &Profile, ctx: &mut Ctx<'_>) {
                     format!("role `{wanted}` cannot wait for itself"),
                 );
             } else if !names.contains(wanted) {
-                let hint = did_you_mean(wanted, names.iter().map(String::as_str));
+                let hint = crate::inventory::profile::service_hint(profile.name, wanted)
+                    .or_else(|| did_you_mean(wanted, names.iter().map(String::as_str)));
                 let d = ctx.error(
                     format!("roles.{}.after[{k}]", role.name),
                     format!("unknown role `{wanted}`"),

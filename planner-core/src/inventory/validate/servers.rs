@@ -114,8 +114,9 @@ fn resolve_roles(path: &str, s: &RawServer, profile: &Profile, ctx: &mut Ctx<'_>
                 roles.push(role.clone());
             }
         } else {
-            let hint =
-                did_you_mean(role, profile.roles.iter().map(|r| r.name.as_str())).or_else(|| {
+            let hint = crate::inventory::profile::service_hint(profile.name, role)
+                .or_else(|| did_you_mean(role, profile.roles.iter().map(|r| r.name.as_str())))
+                .or_else(|| {
                     Some(format!(
                         "the {} profile knows {}; define other roles under `roles`",
                         profile.name.as_str(),
