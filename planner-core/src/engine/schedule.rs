@@ -472,14 +472,7 @@ impl<'a> Sched<'a> {
         if self.mode != Mode::Spare {
             return;
         }
-        let homes: std::collections::BTreeSet<usize> = self
-            .start
-            .parked
-            .iter()
-            .map(|p| p.home.index())
-            .filter(|&h| !self.inv.servers[h].needs_upgrade())
-            .collect();
-        for s in homes {
+        for s in self.at_target(self.start.parked.iter().map(|p| p.home.index())) {
             let out = self.parked(s);
             if !out.is_empty() {
                 self.bring_back(s, &out, 0);
@@ -487,19 +480,19 @@ impl<'a> Sched<'a> {
         }
     }
 
+    /// The stores among `stores` at the target version, once each, in order.
+    fn at_target(&self, stores: impl Iterator<Item = usize>) -> std::collections::BTreeSet<usize> {
+        stores
+            .filter(|&s| !self.inv.servers[s].needs_upgrade())
+            .collect()
+    }
+
     /// Switches, first, the copies made before a resume (and the failed
     /// moves) whose source is at the target version and so gets no phase:
     /// the returns from a spare. Placement counts them as switched from the
     /// start.
     fn switch_left_copies(&mut self) {
-        let sources: std::collections::BTreeSet<usize> = self
-            .start
-            .copied
-            .iter()
-            .map(|c| c.source.index())
-            .filter(|&s| !self.inv.servers[s].needs_upgrade())
-            .collect();
-        for s in sources {
+        for s in self.at_target(self.start.copied.iter().map(|c| c.source.index())) {
             let batches = self.pinned(s);
             if self.book_moves(&batches, 1).is_none() {
                 self.stuck.push(Stuck::CannotSwitch {
