@@ -136,6 +136,8 @@ enum Command {
         #[command(flatten)]
         options: PlanArgs,
     },
+    /// Print the read-only script that gathers an installation's facts into a directory (`sh collect.sh DIR`).
+    Collect,
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions {
         /// The shell.
@@ -383,6 +385,7 @@ fn run(cli: Cli) -> Outcome {
             },
         ),
         Command::Diff { old, new } => diff::run(&old, &new),
+        Command::Collect => output::write(None, |out| Ok(planner_render::collect::render(out)?)),
         Command::Status { plan, journal } => status::run(&plan, &journal),
         Command::Schema { which } => {
             let schema = match which {

@@ -16,6 +16,10 @@
 //! | [`script`] | `script` | the operator who runs it, wave by wave |
 //! | [`dot`], [`mermaid`] | `dot`, `mermaid` | anyone who wants its shape at a glance |
 //!
+//! One module writes no plan: [`collect`] is the read-only script of
+//! `planner collect`, which gathers an installation's facts for `planner
+//! import`, reaching the servers as the plan scripts do.
+//!
 //! Each module has a `render(plan, out)` that streams to the writer and returns
 //! its error; the text formats also have a `to_string(plan)` for tests and
 //! small tools.
@@ -60,6 +64,7 @@ use std::io;
 
 use planner_core::plan::Plan;
 
+pub mod collect;
 pub mod dot;
 pub mod json;
 pub mod markdown;

@@ -6,6 +6,7 @@
 //! tests (`engine`, `properties`, `generator`) use planner-core directly.
 
 mod cli;
+mod collect;
 mod diff;
 mod docs;
 mod engine;
