@@ -6,6 +6,7 @@
 mod check;
 mod diff;
 mod exit;
+mod import;
 mod load;
 mod output;
 mod status;
@@ -138,6 +139,17 @@ enum Command {
     },
     /// Print the read-only script that gathers an installation's facts into a directory (`sh collect.sh DIR`).
     Collect,
+    /// Write an inventory from the directory `sh collect.sh DIR` filled; save it where you run this.
+    Import {
+        /// The directory the collect script wrote.
+        dir: PathBuf,
+        /// The version every server must end on.
+        #[arg(long, value_name = "VERSION")]
+        target: String,
+        /// Write to this file instead of stdout (`-` is stdout); written whole or not at all.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions {
         /// The shell.
@@ -386,19 +398,26 @@ fn run(cli: Cli) -> Outcome {
         ),
         Command::Diff { old, new } => diff::run(&old, &new),
         Command::Collect => output::write(None, |out| Ok(planner_render::collect::render(out)?)),
+        Command::Import {
+            dir,
+            target,
+            output,
+        } => import::run(&dir, &target, output.as_deref()),
         Command::Status { plan, journal } => status::run(&plan, &journal),
-        Command::Schema { which } => {
-            let schema = match which {
-                SchemaKind::Inventory => planner_core::inventory::schema(),
-                SchemaKind::Plan => planner_core::plan::schema(),
-            };
-            output::write(None, |out| {
-                serde_json::to_writer_pretty(&mut *out, &schema)
-                    .map_err(planner_render::Error::Json)?;
-                Ok(out.write_all(b"\n")?)
-            })
-        }
+        Command::Schema { which } => schema(which),
     }
+}
+
+/// `planner schema`: a JSON Schema on stdout.
+fn schema(which: SchemaKind) -> Outcome {
+    let schema = match which {
+        SchemaKind::Inventory => planner_core::inventory::schema(),
+        SchemaKind::Plan => planner_core::plan::schema(),
+    };
+    output::write(None, |out| {
+        serde_json::to_writer_pretty(&mut *out, &schema).map_err(planner_render::Error::Json)?;
+        Ok(out.write_all(b"\n")?)
+    })
 }
 
 /// `planner check`: the summary, or every problem.

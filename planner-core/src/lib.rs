@@ -69,6 +69,7 @@ pub use inventory::load;
 pub use jiff::Timestamp;
 pub mod engine;
 pub mod explain;
+pub mod import;
 pub mod journal;
 pub mod plan;
 pub mod resume;

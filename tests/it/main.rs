@@ -12,6 +12,7 @@ mod docs;
 mod engine;
 mod generator;
 mod graph;
+mod import;
 mod markdown;
 mod properties;
 mod resume;
