@@ -11,25 +11,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diagnostic::Diagnostic;
-use crate::inventory::Bytes;
-
-/// Services that are roles of the zimbra profile under the same name.
-const SAME_NAME: [&str; 7] = [
-    "mta",
-    "proxy",
-    "memcached",
-    "logger",
-    "snmp",
-    "spell",
-    "convertd",
-];
+use crate::inventory::{Bytes, MAILSTORE, Profile, ProfileName};
 
 /// One server as the collected files describe it.
 #[derive(Debug, Default)]
 struct Server {
     name: String,
     services: Vec<String>,
-    roles: Vec<&'static str>,
+    roles: Vec<String>,
     version: String,
     edition: String,
     /// Mailstores: the bytes `df` finds available and those of the mailboxes.
@@ -47,9 +36,12 @@ pub fn import(
     target: &str,
 ) -> Result<String, Vec<Diagnostic>> {
     let mut problems = Vec::new();
+    // Services named as one of the profile's roles (`mta`, `proxy`,
+    // `memcached`, `logger`, `snmp`, `spell`, `convertd`) are that role.
+    let profile = Profile::builtin(ProfileName::Zimbra);
     let mut servers = read_servers(dir, files, &mut problems);
     for server in &mut servers {
-        read_server(dir, files, server, &mut problems);
+        read_server(dir, files, &profile, server, &mut problems);
     }
     if servers.is_empty() && problems.is_empty() {
         problems.push(
@@ -63,7 +55,7 @@ pub fn import(
     if !problems.is_empty() {
         return Err(problems);
     }
-    Ok(write(dir, &servers, target))
+    Ok(write(dir, &profile, &servers, target))
 }
 
 /// `servers.txt`: `# name HOST`, then `attribute: value` lines.
@@ -118,6 +110,7 @@ fn read_servers(
 fn read_server(
     dir: &str,
     files: &BTreeMap<String, String>,
+    profile: &Profile,
     s: &mut Server,
     problems: &mut Vec<Diagnostic>,
 ) {
@@ -148,7 +141,7 @@ fn read_server(
     let services = s.services.clone();
     for service in &services {
         match service.as_str() {
-            "mailbox" => s.roles.push(crate::inventory::MAILSTORE),
+            "mailbox" => s.roles.push(MAILSTORE.to_string()),
             "ldap" => {
                 let master = match files.get(&path("ldap_is_master")) {
                     None => {
@@ -164,20 +157,23 @@ fn read_server(
                         })
                     }),
                 };
-                s.roles.push(if master {
-                    "ldap-master"
-                } else {
-                    "ldap-replica"
-                });
+                s.roles.push(
+                    if master {
+                        "ldap-master"
+                    } else {
+                        "ldap-replica"
+                    }
+                    .to_string(),
+                );
             }
             other => {
-                if let Some(role) = SAME_NAME.iter().find(|r| **r == other) {
-                    s.roles.push(role);
+                if profile.role(other).is_some() && other != MAILSTORE {
+                    s.roles.push(other.to_string());
                 }
             }
         }
     }
-    if s.roles.contains(&crate::inventory::MAILSTORE) {
+    if s.roles.iter().any(|r| r == MAILSTORE) {
         match files.get(&path("df.txt")) {
             None => problems.push(missing("df.txt", "the output of `df -P -B1` of the store")),
             Some(text) => match available(text) {
@@ -292,7 +288,7 @@ fn used(text: &str) -> Result<u64, (u32, String)> {
 }
 
 /// The inventory text.
-fn write(dir: &str, servers: &[Server], target: &str) -> String {
+fn write(dir: &str, profile: &Profile, servers: &[Server], target: &str) -> String {
     let mut y = String::new();
     let _ = writeln!(y, "# yaml-language-server: $schema=inventory.schema.json");
     let _ = writeln!(y, "#");
@@ -319,18 +315,18 @@ fn write(dir: &str, servers: &[Server], target: &str) -> String {
     let _ = writeln!(y, "format: 1");
     let _ = writeln!(y, "target_version: \"{target}\"");
     let _ = writeln!(y, "policy:");
-    policy(&mut y, servers);
+    policy(&mut y, profile, servers);
     let _ = writeln!(
         y,
         "servers:  # assumed: one site (no `site` keys); give each server its site if moves must stay inside one"
     );
     for s in servers {
-        let roles: Vec<&str> = s.roles.clone();
+        let roles: Vec<&str> = s.roles.iter().map(String::as_str).collect();
         let left_out: Vec<&str> = s
             .services
             .iter()
             .map(String::as_str)
-            .filter(|svc| *svc != "mailbox" && *svc != "ldap" && !SAME_NAME.contains(svc))
+            .filter(|svc| !matches!(*svc, "mailbox" | "ldap") && !s.roles.iter().any(|r| r == svc))
             .collect();
         let _ = writeln!(y, "  - name: {}", s.name);
         let _ = write!(y, "    roles: [{}]", roles.join(", "));
@@ -347,7 +343,7 @@ fn write(dir: &str, servers: &[Server], target: &str) -> String {
             "    version: \"{}\"  # zmcontrol -v ({} edition)",
             s.version, s.edition
         );
-        if s.roles.contains(&crate::inventory::MAILSTORE) {
+        if s.roles.iter().any(|r| r == MAILSTORE) {
             let disk = s.available.saturating_add(s.mailbox_bytes);
             let _ = writeln!(
                 y,
@@ -360,7 +356,7 @@ fn write(dir: &str, servers: &[Server], target: &str) -> String {
     }
     let stores: Vec<&Server> = servers
         .iter()
-        .filter(|s| s.roles.contains(&crate::inventory::MAILSTORE))
+        .filter(|s| s.roles.iter().any(|r| r == MAILSTORE))
         .collect();
     if !stores.is_empty() {
         let _ = writeln!(y, "mailbox_files:");
@@ -375,7 +371,7 @@ fn write(dir: &str, servers: &[Server], target: &str) -> String {
 
 /// The policy: the toolset from the editions and `zxsuite`, and the
 /// outages assumed for units too small to stay up.
-fn policy(y: &mut String, servers: &[Server]) {
+fn policy(y: &mut String, profile: &Profile, servers: &[Server]) {
     let network = servers.iter().any(|s| s.edition == "NETWORK");
     let zxsuite = servers.iter().any(|s| s.zxsuite);
     let (tools, why) = match (network, zxsuite) {
@@ -389,7 +385,6 @@ fn policy(y: &mut String, servers: &[Server]) {
     let _ = writeln!(y, "  tools: {tools}  # {why}");
     // The profile's availability units (groups, or roles) whose servers
     // are too few to keep `min_available` up while one upgrades.
-    let profile = crate::inventory::Profile::builtin(crate::inventory::ProfileName::Zimbra);
     let lone: Vec<String> = profile
         .availability_units()
         .into_iter()

@@ -159,7 +159,7 @@ pub fn status(plan: &Plan, entries: &[Entry]) -> Status {
         failed: Vec::new(),
         started: Vec::new(),
         unknown: Vec::new(),
-        done_before: plan.resumed_from.as_ref().map_or(0, |r| r.done.len()),
+        done_before: plan.done_before().len(),
         left_s: None,
         last_time: entries.iter().map(|e| e.time).max(),
         from: None,
@@ -202,14 +202,11 @@ pub fn status(plan: &Plan, entries: &[Entry]) -> Status {
         (a, b) => a.or(b),
     };
     if let (Some(from), Some(first)) = (status.from, status.current_wave) {
-        let left = plan.waves.get(first as usize - 1..).unwrap_or(&[]);
+        let left = (first as usize).saturating_sub(1);
         status.end_on_calendar = crate::engine::end_from(plan, left, from);
     }
-    let before: std::collections::BTreeSet<&str> = plan
-        .resumed_from
-        .iter()
-        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
-        .collect();
+    let before: std::collections::BTreeSet<&str> =
+        plan.done_before().iter().map(|s| s.id.as_str()).collect();
     let resumed = plan.resumed_from.is_some();
     status.unknown = last
         .iter()

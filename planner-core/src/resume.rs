@@ -230,11 +230,7 @@ fn resume_with(
         return Err(ResumeError::Unknown(unknown));
     }
     // The steps done before the previous plan, then those done of its own.
-    let earlier: Vec<&Step> = previous
-        .resumed_from
-        .iter()
-        .flat_map(|r| r.done.iter())
-        .collect();
+    let earlier: Vec<&Step> = previous.done_before().iter().collect();
     let earlier_ids: BTreeSet<&str> = earlier.iter().map(|s| s.id.as_str()).collect();
     let mut history: Vec<&Step> = earlier.clone();
     history.extend(
@@ -264,11 +260,7 @@ fn resume_with(
     if violations.is_empty() {
         return Ok(plan);
     }
-    let done_ids: BTreeSet<&str> = plan
-        .resumed_from
-        .iter()
-        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
-        .collect();
+    let done_ids: BTreeSet<&str> = plan.done_before().iter().map(|s| s.id.as_str()).collect();
     let in_history = violations
         .iter()
         .all(|v| v.wave.is_none() && v.step.as_deref().is_some_and(|s| done_ids.contains(s)));
@@ -378,9 +370,8 @@ fn guide(lookup: &Lookup<'_>, previous: &Plan, history: &[&Step]) -> Guide {
 /// Every step of a plan by id, the steps done before it (if it was itself
 /// resumed) included.
 fn steps_by_id(plan: &Plan) -> HashMap<&str, &Step> {
-    plan.resumed_from
+    plan.done_before()
         .iter()
-        .flat_map(|r| r.done.iter())
         .chain(plan.waves.iter().flat_map(|w| w.steps.iter()))
         .map(|s| (s.id.as_str(), s))
         .collect()
@@ -778,11 +769,7 @@ pub fn journal_disagrees(plan: &Plan, journal: &[Entry]) -> Vec<String> {
     for e in journal {
         last.insert(e.id.as_str(), e);
     }
-    let before: Vec<&str> = plan
-        .resumed_from
-        .iter()
-        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
-        .collect();
+    let before: Vec<&str> = plan.done_before().iter().map(|s| s.id.as_str()).collect();
     let own: BTreeSet<&str> = plan
         .waves
         .iter()

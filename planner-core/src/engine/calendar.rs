@@ -188,11 +188,11 @@ pub(super) fn place(
     Ok(())
 }
 
-/// When `waves` (the waves left of a plan, in order) would end if they ran
-/// on the plan's recorded schedule from `from` on: how `planner status`
-/// gives the end in real time. `None` without a schedule, or when a wave
-/// fits in no window.
-pub fn end_from(plan: &Plan, waves: &[crate::plan::Wave], from: Timestamp) -> Option<Timestamp> {
+/// When the waves of `plan` from position `first` (0-based) on would end if
+/// they ran on the plan's recorded schedule from `from` on: how `planner
+/// status` gives the end in real time. `None` without a schedule, or when a
+/// wave fits in no window.
+pub fn end_from(plan: &Plan, first: usize, from: Timestamp) -> Option<Timestamp> {
     let recorded = plan.policy.schedule.as_ref()?;
     let minutes = |hhmm: &str| -> Option<u16> {
         let (h, m) = hhmm.split_once(':')?;
@@ -223,11 +223,9 @@ pub fn end_from(plan: &Plan, waves: &[crate::plan::Wave], from: Timestamp) -> Op
         windows,
         background_outside_windows: recorded.background_outside_windows,
     };
-    let mut left = Plan {
-        waves: waves.to_vec(),
-        resumed_from: None,
-        ..plan.clone()
-    };
+    let mut left = plan.clone();
+    left.waves.drain(..first.min(left.waves.len()));
+    left.resumed_from = None;
     left.summary.windows.clear();
     place(&mut left, &schedule, Some(from)).ok()?;
     left.waves.last()?.end.as_deref()?.parse().ok()

@@ -73,8 +73,7 @@ pub fn attempts(
         let Some(guide) = guide else {
             continue;
         };
-        let scheduled = Sched::new(inv, policy, order, mode, now)
-            .resumed(start)
+        let scheduled = Sched::new(inv, policy, order, mode, (now, start))
             .guided(&guide)
             .run();
         if scheduled.shortfalls.is_empty() && scheduled.stuck.is_empty() {
@@ -136,7 +135,7 @@ fn search(
     start: &Start,
     budget: u64,
 ) -> (Option<Guide>, u64) {
-    let sched = Sched::new(inv, policy, order, mode, now).resumed(start);
+    let sched = Sched::new(inv, policy, order, mode, (now, start));
     let n = inv.servers.len();
     let place = &sched.place;
     let mut x = Exact {

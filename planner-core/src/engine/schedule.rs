@@ -23,20 +23,6 @@ use crate::inventory::{
 };
 use crate::plan::{StepKind, Verdict};
 
-/// Where a fresh plan starts: nothing done before it.
-static FRESH: Start = Start {
-    pooled_out: std::collections::BTreeSet::new(),
-    backed_up: std::collections::BTreeSet::new(),
-    backup_after_due: std::collections::BTreeSet::new(),
-    copied: Vec::new(),
-    kept: BTreeMap::new(),
-    parked: Vec::new(),
-    guide: None,
-    chosen_before: None,
-    used_ids: Vec::new(),
-    not_before: None,
-};
-
 /// An availability unit: a group, or a role without a group; or the
 /// directory masters, which go one at a time whatever the overrides say.
 pub struct Unit {
@@ -140,12 +126,16 @@ pub struct Sched<'a> {
 }
 
 impl<'a> Sched<'a> {
+    /// A schedule from `start` (nothing done, for a fresh plan): copies
+    /// waiting for their switch are placed on their targets, and copies kept
+    /// on stores count as switched off them before the first wave (wave 0),
+    /// for their purges.
     pub fn new(
         inv: &'a Inventory,
         policy: &'a Policy,
         order: &'a Order,
         mode: Mode,
-        now: jiff::Timestamp,
+        (now, start): (jiff::Timestamp, &'a Start),
     ) -> Sched<'a> {
         let profile = &inv.profile;
         let (units, units_of) = availability_units(inv, policy);
@@ -179,31 +169,24 @@ impl<'a> Sched<'a> {
             upgrade_wave: vec![None; inv.servers.len()],
             mail_cursor: 1,
             outages: Vec::new(),
-            place: place::State::new(inv, policy),
+            place: {
+                let mut place = place::State::new(inv, policy);
+                place.resume(start);
+                place
+            },
             shortfalls: Vec::new(),
             stuck: Vec::new(),
             before_mailstores,
             guide: None,
-            offs: vec![Vec::new(); inv.servers.len()],
+            offs: (0..inv.servers.len())
+                .map(|s| {
+                    let kept = start.kept.get(&s).is_some_and(|k| !k.is_empty());
+                    if kept { vec![0] } else { Vec::new() }
+                })
+                .collect(),
             purges: vec![Vec::new(); inv.servers.len()],
-            start: &FRESH,
+            start,
         }
-    }
-
-    /// Starts from what steps done before a resume left: copies waiting for
-    /// their switch placed on their targets, and copies kept on stores as
-    /// switched off them before the first wave (wave 0), for their purges.
-    pub fn resumed(mut self, start: &'a Start) -> Sched<'a> {
-        self.start = start;
-        self.place.resume(start);
-        for (&s, kept) in &start.kept {
-            if !kept.is_empty()
-                && let Some(offs) = self.offs.get_mut(s)
-            {
-                offs.push(0);
-            }
-        }
-        self
     }
 
     /// Follows the exact search's emptying order and targets.
@@ -758,13 +741,8 @@ impl<'a> Sched<'a> {
                 let from = after_pinned(b);
                 let w = self.first_move_wave(StepKind::MoveData, b.source, b.target, from)?;
                 self.book_purge_before(b.target.index(), w);
-                let mut draft = Draft::on(StepKind::MoveData, b.source, b.why_data.clone());
-                draft.target = Some(b.target);
-                draft.mailboxes = b.mailboxes.clone();
-                draft.domains = b.domains.clone();
-                draft.candidates = b.candidates.clone();
-                draft.not_listed = b.not_listed.clone();
-                self.table.push(w, draft);
+                self.table
+                    .push(w, move_draft(StepKind::MoveData, b, b.why_data.clone()));
                 data_waves.push(w);
             }
         }
@@ -787,13 +765,8 @@ impl<'a> Sched<'a> {
     /// Books the switch of a batch in wave `w`.
     fn book_switch(&mut self, b: &Batch, w: usize) {
         self.offs[b.source.index()].push(w);
-        let mut draft = Draft::on(StepKind::MoveSwitch, b.source, b.why_switch.clone());
-        draft.target = Some(b.target);
-        draft.mailboxes = b.mailboxes.clone();
-        draft.domains = b.domains.clone();
-        draft.candidates = b.candidates.clone();
-        draft.not_listed = b.not_listed.clone();
-        self.table.push(w, draft);
+        self.table
+            .push(w, move_draft(StepKind::MoveSwitch, b, b.why_switch.clone()));
     }
 
     /// The earliest wave from `from` on where a move step fits.
@@ -1193,6 +1166,17 @@ impl<'a> Sched<'a> {
         }
         why
     }
+}
+
+/// A move step of `kind` for batch `b`.
+fn move_draft(kind: StepKind, b: &Batch, why: String) -> Draft {
+    let mut draft = Draft::on(kind, b.source, why);
+    draft.target = Some(b.target);
+    draft.mailboxes = b.mailboxes.clone();
+    draft.domains = b.domains.clone();
+    draft.candidates = b.candidates.clone();
+    draft.not_listed = b.not_listed.clone();
+    draft
 }
 
 /// The availability units of the profile (each group, each role without

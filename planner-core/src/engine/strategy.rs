@@ -98,8 +98,7 @@ pub fn as_before(
     let mut modes = modes.to_vec();
     modes.sort_by_key(|m| before(*m));
     for mode in modes {
-        let scheduled = Sched::new(inv, policy, order, mode, now)
-            .resumed(start)
+        let scheduled = Sched::new(inv, policy, order, mode, (now, start))
             .guided(guide)
             .run();
         if scheduled.shortfalls.is_empty() && scheduled.stuck.is_empty() {
@@ -120,9 +119,7 @@ pub fn attempts(
 ) -> Vec<(Mode, Scheduled)> {
     let mut results = Vec::with_capacity(modes.len());
     for &mode in modes {
-        let scheduled = Sched::new(inv, policy, order, mode, now)
-            .resumed(start)
-            .run();
+        let scheduled = Sched::new(inv, policy, order, mode, (now, start)).run();
         // Auto's own order moving every mailbox at most once is as cheap as
         // any plan can be (each mailbox of a store to empty moves at least
         // once): the other attempts cannot beat it.

@@ -404,15 +404,14 @@ impl Inventory {
         upgraded: impl IntoIterator<Item = &'n str>,
         switched: impl IntoIterator<Item = (&'n str, &'n str)>,
     ) -> Result<Inventory, String> {
-        let mut with = self.clone();
+        let mut servers = Vec::new();
         for name in upgraded {
-            let id = self
-                .server_id(name)
-                .ok_or_else(|| format!("unknown server `{name}`"))?;
-            let server = &mut with.servers[id.index()];
-            server.version = self.target_version.clone();
-            server.status = AgainstTarget::At;
+            servers.push(
+                self.server_id(name)
+                    .ok_or_else(|| format!("unknown server `{name}`"))?,
+            );
         }
+        let mut homes = Vec::new();
         for (account, store) in switched {
             let id = self
                 .server_id(store)
@@ -421,9 +420,9 @@ impl Inventory {
             let index = self
                 .mailbox_index(account)
                 .ok_or_else(|| format!("unknown account `{account}`"))?;
-            with.mailboxes[index].store = id;
+            homes.push((index, id));
         }
-        Ok(with)
+        Ok(self.with_homes(servers, homes))
     }
 
     /// [`Inventory::with_progress`] with servers and mailboxes already

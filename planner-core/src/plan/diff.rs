@@ -189,11 +189,7 @@ pub fn diff(old: &Plan, new: &Plan) -> PlanDiff {
             .copied()
             .collect(),
     );
-    let done_before: BTreeSet<&str> = new
-        .resumed_from
-        .iter()
-        .flat_map(|r| r.done.iter().map(|s| s.id.as_str()))
-        .collect();
+    let done_before: BTreeSet<&str> = new.done_before().iter().map(|s| s.id.as_str()).collect();
     let (done, removed): (Vec<&str>, Vec<&str>) = a
         .keys()
         .filter(|id| !b.contains_key(*id))
@@ -267,9 +263,8 @@ fn changed_servers(old: &Plan, new: &Plan, shift: i64) -> Vec<ServerChange> {
     let servers: BTreeSet<&str> = ua.keys().chain(ub.keys()).copied().collect();
     // Servers the new plan's resume found upgraded are among `done`.
     let upgraded_before: BTreeSet<&str> = new
-        .resumed_from
+        .done_before()
         .iter()
-        .flat_map(|r| r.done.iter())
         .filter(|s| s.kind == StepKind::Upgrade)
         .filter_map(|s| s.server.as_deref())
         .collect();

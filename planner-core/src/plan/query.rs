@@ -21,6 +21,14 @@ pub struct Received {
 }
 
 impl Plan {
+    /// The steps done before this plan's resume (`resumed_from.done`), in
+    /// the order they were done; none for a plan that was not resumed.
+    pub fn done_before(&self) -> &[super::Step] {
+        self.resumed_from
+            .as_ref()
+            .map_or(&[], |r| r.done.as_slice())
+    }
+
     /// The move-switch steps, in wave order.
     fn switches(&self) -> impl Iterator<Item = &Step> {
         self.waves

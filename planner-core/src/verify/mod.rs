@@ -249,6 +249,10 @@ fn judge(
 /// A resumed plan as one plan: each step done before it in a wave of its
 /// own, then its waves, numbered on from there.
 fn with_history(plan: &Plan, done: &[Step]) -> Plan {
+    // One copy of the plan: its own waves are moved behind the history.
+    let mut whole = plan.clone();
+    let own = std::mem::take(&mut whole.waves);
+    whole.resumed_from = None;
     let mut waves: Vec<crate::plan::Wave> = done
         .iter()
         .map(|step| crate::plan::Wave {
@@ -259,15 +263,12 @@ fn with_history(plan: &Plan, done: &[Step]) -> Plan {
             end: None,
         })
         .collect();
-    waves.extend(plan.waves.iter().cloned());
+    waves.extend(own);
     for (i, wave) in waves.iter_mut().enumerate() {
         wave.index = u32::try_from(i + 1).unwrap_or(u32::MAX);
     }
-    Plan {
-        waves,
-        resumed_from: None,
-        ..plan.clone()
-    }
+    whole.waves = waves;
+    whole
 }
 
 fn judge_waves(

@@ -118,7 +118,7 @@ fn destinations(plan: &Plan) -> BTreeMap<&str, Vec<(&str, &str)>> {
     let mut moved: BTreeMap<&str, &str> = BTreeMap::new();
     let mut found = BTreeMap::new();
     // A resumed plan's purges also delete copies switched off before it.
-    let earlier = plan.resumed_from.iter().flat_map(|r| r.done.iter());
+    let earlier = plan.done_before().iter();
     let steps = earlier.chain(plan.waves.iter().flat_map(|w| w.steps.iter()));
     for step in steps {
         match step.kind {

@@ -84,7 +84,7 @@ impl Checked {
     }
 
     /// The same inventory as some steps of a plan left it (`now`, made by
-    /// [`Inventory::with_progress`]), keeping this one's warnings and
+    /// [`Inventory::with_homes`]), keeping this one's warnings and
     /// digest: a resumed plan records the digest of the inventory file,
     /// which did not change.
     pub(crate) fn with_inventory(&self, now: Inventory) -> Checked {
